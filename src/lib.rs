@@ -1,0 +1,3 @@
+//! codex-threads: browse, follow and curate Codex CLI threads.
+
+pub mod protocol;

@@ -1,0 +1,280 @@
+//! `event_msg` payloads: the persisted subset of Codex's UI event stream.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ids::ThreadId;
+use super::tagged::{decode_tagged, encode_tagged};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserMessageEvent {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    #[serde(default)]
+    pub local_images: Vec<String>,
+    #[serde(default)]
+    pub text_elements: Vec<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentMessageEvent {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub phase: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningTextEvent {
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub cached_input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub reasoning_output_tokens: i64,
+    #[serde(default)]
+    pub total_tokens: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenCountInfo {
+    #[serde(default)]
+    pub total_token_usage: TokenUsage,
+    #[serde(default)]
+    pub last_token_usage: TokenUsage,
+    #[serde(default)]
+    pub model_context_window: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenCountEvent {
+    #[serde(default)]
+    pub info: Option<TokenCountInfo>,
+    #[serde(default)]
+    pub rate_limits: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskStartedEvent {
+    #[serde(default)]
+    pub turn_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    #[serde(default)]
+    pub model_context_window: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskCompleteEvent {
+    #[serde(default)]
+    pub turn_id: Option<String>,
+    #[serde(default)]
+    pub last_agent_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TurnAbortedEvent {
+    #[serde(default)]
+    pub turn_id: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadRolledBackEvent {
+    #[serde(default)]
+    pub num_turns: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThreadGoal {
+    #[serde(default)]
+    pub objective: String,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadGoalUpdatedEvent {
+    #[serde(default)]
+    pub goal: ThreadGoal,
+}
+
+/// The legacy rename event, written only before 2026-05-05.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadNameUpdatedEvent {
+    pub thread_id: ThreadId,
+    #[serde(default)]
+    pub thread_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExecCommandEndEvent {
+    #[serde(default)]
+    pub call_id: String,
+    #[serde(default)]
+    pub command: Value,
+    #[serde(default)]
+    pub exit_code: i32,
+    #[serde(default)]
+    pub aggregated_output: String,
+    #[serde(default)]
+    pub duration: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PatchApplyEndEvent {
+    #[serde(default)]
+    pub call_id: String,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub changes: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McpInvocation {
+    #[serde(default)]
+    pub server: String,
+    #[serde(default)]
+    pub tool: String,
+    #[serde(default)]
+    pub arguments: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McpToolCallEndEvent {
+    #[serde(default)]
+    pub call_id: String,
+    pub invocation: McpInvocation,
+    #[serde(default)]
+    pub duration: Value,
+    /// `{"Ok": …}` or `{"Err": …}`.
+    #[serde(default)]
+    pub result: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchEndEvent {
+    #[serde(default)]
+    pub call_id: String,
+    #[serde(default)]
+    pub query: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    #[serde(default)]
+    pub message: String,
+}
+
+/// An `event_msg` payload. Event types this version does not model, and known ones whose shape
+/// does not decode, are kept whole in `Other`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventMsg {
+    UserMessage(UserMessageEvent),
+    AgentMessage(AgentMessageEvent),
+    AgentReasoning(ReasoningTextEvent),
+    AgentReasoningRawContent(ReasoningTextEvent),
+    TokenCount(TokenCountEvent),
+    /// Written as `task_started`; `turn_started` is accepted.
+    TaskStarted(TaskStartedEvent),
+    /// Written as `task_complete`; `turn_complete` is accepted.
+    TaskComplete(TaskCompleteEvent),
+    TurnAborted(TurnAbortedEvent),
+    ContextCompacted,
+    ThreadRolledBack(ThreadRolledBackEvent),
+    ThreadGoalUpdated(ThreadGoalUpdatedEvent),
+    ThreadNameUpdated(ThreadNameUpdatedEvent),
+    ExecCommandEnd(ExecCommandEndEvent),
+    PatchApplyEnd(PatchApplyEndEvent),
+    McpToolCallEnd(McpToolCallEndEvent),
+    WebSearchEnd(WebSearchEndEvent),
+    Error(ErrorEvent),
+    Other(Value),
+}
+
+impl EventMsg {
+    pub fn decode(payload: &Value) -> EventMsg {
+        let kind = payload.get("type").and_then(Value::as_str).unwrap_or("");
+        let decoded = match kind {
+            "user_message" => decode_tagged(payload).map(EventMsg::UserMessage),
+            "agent_message" => decode_tagged(payload).map(EventMsg::AgentMessage),
+            "agent_reasoning" => decode_tagged(payload).map(EventMsg::AgentReasoning),
+            "agent_reasoning_raw_content" => {
+                decode_tagged(payload).map(EventMsg::AgentReasoningRawContent)
+            }
+            "token_count" => decode_tagged(payload).map(EventMsg::TokenCount),
+            "task_started" | "turn_started" => decode_tagged(payload).map(EventMsg::TaskStarted),
+            "task_complete" | "turn_complete" => decode_tagged(payload).map(EventMsg::TaskComplete),
+            "turn_aborted" => decode_tagged(payload).map(EventMsg::TurnAborted),
+            "context_compacted" => Some(EventMsg::ContextCompacted),
+            "thread_rolled_back" => decode_tagged(payload).map(EventMsg::ThreadRolledBack),
+            "thread_goal_updated" => decode_tagged(payload).map(EventMsg::ThreadGoalUpdated),
+            "thread_name_updated" => decode_tagged(payload).map(EventMsg::ThreadNameUpdated),
+            "exec_command_end" => decode_tagged(payload).map(EventMsg::ExecCommandEnd),
+            "patch_apply_end" => decode_tagged(payload).map(EventMsg::PatchApplyEnd),
+            "mcp_tool_call_end" => decode_tagged(payload).map(EventMsg::McpToolCallEnd),
+            "web_search_end" => decode_tagged(payload).map(EventMsg::WebSearchEnd),
+            "error" => decode_tagged(payload).map(EventMsg::Error),
+            _ => None,
+        };
+        decoded.unwrap_or_else(|| EventMsg::Other(payload.clone()))
+    }
+
+    pub fn encode(&self) -> Value {
+        match self {
+            EventMsg::UserMessage(event) => encode_tagged("user_message", event),
+            EventMsg::AgentMessage(event) => encode_tagged("agent_message", event),
+            EventMsg::AgentReasoning(event) => encode_tagged("agent_reasoning", event),
+            EventMsg::AgentReasoningRawContent(event) => {
+                encode_tagged("agent_reasoning_raw_content", event)
+            }
+            EventMsg::TokenCount(event) => encode_tagged("token_count", event),
+            EventMsg::TaskStarted(event) => encode_tagged("task_started", event),
+            EventMsg::TaskComplete(event) => encode_tagged("task_complete", event),
+            EventMsg::TurnAborted(event) => encode_tagged("turn_aborted", event),
+            EventMsg::ContextCompacted => {
+                encode_tagged("context_compacted", &serde_json::json!({}))
+            }
+            EventMsg::ThreadRolledBack(event) => encode_tagged("thread_rolled_back", event),
+            EventMsg::ThreadGoalUpdated(event) => encode_tagged("thread_goal_updated", event),
+            EventMsg::ThreadNameUpdated(event) => encode_tagged("thread_name_updated", event),
+            EventMsg::ExecCommandEnd(event) => encode_tagged("exec_command_end", event),
+            EventMsg::PatchApplyEnd(event) => encode_tagged("patch_apply_end", event),
+            EventMsg::McpToolCallEnd(event) => encode_tagged("mcp_tool_call_end", event),
+            EventMsg::WebSearchEnd(event) => encode_tagged("web_search_end", event),
+            EventMsg::Error(event) => encode_tagged("error", event),
+            EventMsg::Other(raw) => raw.clone(),
+        }
+    }
+
+    /// The snake_case type tag, for display of events shown generically.
+    pub fn kind(&self) -> String {
+        self.encode()
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string()
+    }
+}

@@ -1,0 +1,198 @@
+//! The rollout line envelope `{"timestamp", "type", "payload"}` and its decoder.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::event_msg::EventMsg;
+use super::response_item::ResponseItem;
+use super::session_meta::SessionMeta;
+use super::time::{format_rollout_timestamp, now_millis};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TurnContextItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    #[serde(default)]
+    pub cwd: String,
+    #[serde(default)]
+    pub approval_policy: Value,
+    #[serde(default)]
+    pub sandbox_policy: Value,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+    #[serde(default)]
+    pub summary: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompactedItem {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_history: Option<Vec<Value>>,
+}
+
+/// One rollout item. Line kinds this version does not know are kept whole in `Unknown`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RolloutItem {
+    SessionMeta(SessionMeta),
+    ResponseItem(ResponseItem),
+    Compacted(CompactedItem),
+    TurnContext(TurnContextItem),
+    EventMsg(EventMsg),
+    Unknown { kind: String, payload: Value },
+}
+
+impl RolloutItem {
+    /// The envelope's `type` tag.
+    pub fn kind(&self) -> &str {
+        match self {
+            RolloutItem::SessionMeta(_) => "session_meta",
+            RolloutItem::ResponseItem(_) => "response_item",
+            RolloutItem::Compacted(_) => "compacted",
+            RolloutItem::TurnContext(_) => "turn_context",
+            RolloutItem::EventMsg(_) => "event_msg",
+            RolloutItem::Unknown { kind, .. } => kind,
+        }
+    }
+
+    fn decode(kind: &str, payload: Value) -> RolloutItem {
+        fn typed<T: serde::de::DeserializeOwned>(payload: &Value) -> Option<T> {
+            T::deserialize(payload).ok()
+        }
+        let known = match kind {
+            "session_meta" => typed(&payload).map(RolloutItem::SessionMeta),
+            "response_item" => Some(RolloutItem::ResponseItem(ResponseItem::decode(&payload))),
+            "compacted" => typed(&payload).map(RolloutItem::Compacted),
+            "turn_context" => typed(&payload).map(RolloutItem::TurnContext),
+            "event_msg" => Some(RolloutItem::EventMsg(EventMsg::decode(&payload))),
+            _ => None,
+        };
+        known.unwrap_or_else(|| RolloutItem::Unknown {
+            kind: kind.to_string(),
+            payload,
+        })
+    }
+
+    fn encode_payload(&self) -> Value {
+        match self {
+            RolloutItem::SessionMeta(meta) => serde_json::to_value(meta).unwrap_or_default(),
+            RolloutItem::ResponseItem(item) => item.encode(),
+            RolloutItem::Compacted(item) => serde_json::to_value(item).unwrap_or_default(),
+            RolloutItem::TurnContext(item) => serde_json::to_value(item).unwrap_or_default(),
+            RolloutItem::EventMsg(event) => event.encode(),
+            RolloutItem::Unknown { payload, .. } => payload.clone(),
+        }
+    }
+}
+
+/// One line of a rollout file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RolloutLine {
+    /// Write time, `YYYY-MM-DDTHH:MM:SS.mmmZ`; empty for pre-envelope (2025) lines.
+    pub timestamp: String,
+    pub item: RolloutItem,
+}
+
+/// Why a line is not a rollout line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("blank line")]
+    Blank,
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("not a rollout line: {0}")]
+    NotARolloutLine(&'static str),
+}
+
+impl RolloutLine {
+    /// A line stamped with the current time.
+    pub fn now(item: RolloutItem) -> Self {
+        RolloutLine {
+            timestamp: format_rollout_timestamp(now_millis()),
+            item,
+        }
+    }
+
+    /// Decodes one line of text (without its newline). Accepts the current envelope and the
+    /// pre-envelope 2025 form: a bare header `{id, timestamp, instructions, git}`, bare response
+    /// items, and `{"record_type": "state"}` markers (kept as `Unknown` of kind `legacy_state`).
+    pub fn decode(text: &str) -> Result<RolloutLine, DecodeError> {
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            return Err(DecodeError::Blank);
+        }
+        let value: Value =
+            serde_json::from_str(text).map_err(|err| DecodeError::InvalidJson(err.to_string()))?;
+        let Value::Object(mut object) = value else {
+            return Err(DecodeError::NotARolloutLine("not a JSON object"));
+        };
+        let timestamp = match object.get("timestamp") {
+            Some(Value::String(at)) => at.clone(),
+            _ => String::new(),
+        };
+        let kind = object
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match (kind, object.remove("payload")) {
+            (Some(kind), Some(payload)) => Ok(RolloutLine {
+                timestamp,
+                item: RolloutItem::decode(&kind, payload),
+            }),
+            (kind, None) => decode_legacy(object, kind, timestamp),
+            (None, Some(_)) => Err(DecodeError::NotARolloutLine("payload without a type")),
+        }
+    }
+
+    /// The JSON text of this line, without the newline; key order `timestamp`, `type`, `payload`.
+    pub fn encode(&self) -> String {
+        let mut object = Map::new();
+        object.insert(
+            "timestamp".to_string(),
+            Value::String(self.timestamp.clone()),
+        );
+        object.insert(
+            "type".to_string(),
+            Value::String(self.item.kind().to_string()),
+        );
+        object.insert("payload".to_string(), self.item.encode_payload());
+        Value::Object(object).to_string()
+    }
+}
+
+fn decode_legacy(
+    object: Map<String, Value>,
+    kind: Option<String>,
+    timestamp: String,
+) -> Result<RolloutLine, DecodeError> {
+    if object.contains_key("record_type") {
+        return Ok(RolloutLine {
+            timestamp,
+            item: RolloutItem::Unknown {
+                kind: "legacy_state".to_string(),
+                payload: Value::Object(object),
+            },
+        });
+    }
+    if kind.is_some() {
+        // A bare response item, from before the envelope existed.
+        let payload = Value::Object(object);
+        return Ok(RolloutLine {
+            timestamp,
+            item: RolloutItem::ResponseItem(ResponseItem::decode(&payload)),
+        });
+    }
+    if object.contains_key("id") {
+        // A bare session header; its `timestamp` is the session start.
+        let meta = SessionMeta::deserialize(&Value::Object(object))
+            .map_err(|_| DecodeError::NotARolloutLine("legacy header without a valid id"))?;
+        return Ok(RolloutLine {
+            timestamp: String::new(),
+            item: RolloutItem::SessionMeta(meta),
+        });
+    }
+    Err(DecodeError::NotARolloutLine("no type and no payload"))
+}
