@@ -1,3 +1,6 @@
 //! codex-threads: browse, follow and curate Codex CLI threads.
 
+pub mod live;
+pub mod manager;
 pub mod protocol;
+pub mod store;

@@ -1,0 +1,310 @@
+//! `ThreadManager`: the threads live in this process, and the one path for metadata edits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::live::LiveThread;
+use crate::protocol::ThreadId;
+use crate::store::{
+    CreateThreadParams, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
+    ResumeThreadParams, SortKey, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
+    ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
+};
+
+/// A thread whose rollout changed this recently counts as being written by another process.
+pub const RECENT_WRITE_WINDOW: Duration = Duration::seconds(10);
+
+pub struct ThreadManager {
+    store: Arc<dyn ThreadStore>,
+    live: RwLock<HashMap<ThreadId, LiveThread>>,
+}
+
+impl ThreadManager {
+    pub fn new(store: Arc<dyn ThreadStore>) -> Self {
+        ThreadManager {
+            store,
+            live: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn ThreadStore> {
+        &self.store
+    }
+
+    /// Starts a new thread that lives in this process.
+    pub async fn start_thread(&self, params: CreateThreadParams) -> StoreResult<LiveThread> {
+        let thread = LiveThread::create(self.store.clone(), params).await?;
+        self.register(thread.clone());
+        Ok(thread)
+    }
+
+    /// Reopens an existing thread for appends in this process.
+    pub async fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<LiveThread> {
+        let thread = LiveThread::resume(self.store.clone(), params).await?;
+        self.register(thread.clone());
+        Ok(thread)
+    }
+
+    fn register(&self, thread: LiveThread) {
+        self.live_threads_mut().insert(thread.thread_id(), thread);
+    }
+
+    /// Shuts a live thread down and forgets it. Unknown ids are fine.
+    pub async fn unload_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        let thread = self.live_threads_mut().remove(&thread_id);
+        match thread {
+            Some(thread) => thread.shutdown().await,
+            None => Ok(()),
+        }
+    }
+
+    pub fn live_thread(&self, thread_id: ThreadId) -> Option<LiveThread> {
+        self.live
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&thread_id)
+            .cloned()
+    }
+
+    /// Live in this process, or written by another process in the last few seconds.
+    pub fn is_live(&self, thread: &StoredThread, now: DateTime<Utc>) -> bool {
+        self.live_thread(thread.thread_id).is_some()
+            || (!thread.archived && now - thread.updated_at < RECENT_WRITE_WINDOW)
+    }
+
+    /// The one path for metadata edits: a live thread goes through its `LiveThread` (so the
+    /// edit is ordered after its pending derived metadata), a cold one straight to the store.
+    pub async fn update_thread_metadata(
+        &self,
+        thread_id: ThreadId,
+        patch: ThreadMetadataPatch,
+        include_archived: bool,
+    ) -> StoreResult<StoredThread> {
+        match self.live_thread(thread_id) {
+            Some(thread) => thread.update_metadata(patch, include_archived).await,
+            None => {
+                self.store
+                    .update_thread_metadata(UpdateThreadMetadataParams {
+                        thread_id,
+                        patch,
+                        include_archived,
+                    })
+                    .await
+            }
+        }
+    }
+
+    pub async fn list_threads(&self, params: ListThreadsParams) -> StoreResult<ThreadPage> {
+        self.store.list_threads(params).await
+    }
+
+    pub async fn read_thread(&self, params: ReadThreadParams) -> StoreResult<StoredThread> {
+        self.store.read_thread(params).await
+    }
+
+    pub async fn read_history_page(
+        &self,
+        params: ReadHistoryPageParams,
+    ) -> StoreResult<ThreadHistoryPage> {
+        self.store.read_history_page(params).await
+    }
+
+    /// Archives a thread; a live one is shut down and unloaded first.
+    pub async fn archive_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.unload_thread(thread_id).await?;
+        self.store.archive_thread(thread_id).await
+    }
+
+    pub async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
+        self.store.unarchive_thread(thread_id).await
+    }
+
+    /// Resolves what a user typed: a full id, a unique id prefix, or an exact thread name (the
+    /// most recently updated thread with that name). Archived threads are candidates too.
+    pub async fn resolve_thread(&self, reference: &str) -> Result<ThreadId, ResolveError> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err(ResolveError::NotFound(reference.to_string()));
+        }
+        if let Ok(id) = reference.parse::<ThreadId>() {
+            return Ok(id);
+        }
+        let mut everything = Vec::new();
+        for archived in [false, true] {
+            let page = self
+                .store
+                .list_threads(ListThreadsParams {
+                    page_size: 0,
+                    archived,
+                    sort_key: SortKey::UpdatedAt,
+                    ..Default::default()
+                })
+                .await?;
+            everything.extend(page.items);
+        }
+        let needle = reference.to_lowercase();
+        let by_prefix: Vec<&StoredThread> = everything
+            .iter()
+            .filter(|thread| thread.thread_id.to_string().starts_with(&needle))
+            .collect();
+        match by_prefix.as_slice() {
+            [only] => return Ok(only.thread_id),
+            [] => {}
+            many => return Err(ResolveError::ambiguous(reference, many)),
+        }
+        everything
+            .iter()
+            .filter(|thread| thread.name.as_deref() == Some(reference))
+            .max_by_key(|thread| thread.updated_at)
+            .map(|thread| thread.thread_id)
+            .ok_or_else(|| ResolveError::NotFound(reference.to_string()))
+    }
+
+    fn live_threads_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ThreadId, LiveThread>> {
+        self.live
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no thread matches {0:?}")]
+    NotFound(String),
+    #[error("{reference:?} matches {count} threads: {candidates}")]
+    Ambiguous {
+        reference: String,
+        count: usize,
+        candidates: String,
+    },
+    #[error(transparent)]
+    Store(#[from] ThreadStoreError),
+}
+
+impl ResolveError {
+    fn ambiguous(reference: &str, matches: &[&StoredThread]) -> Self {
+        let candidates = matches
+            .iter()
+            .map(|thread| format!("{} ({})", thread.thread_id, thread.title()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ResolveError::Ambiguous {
+            reference: reference.to_string(),
+            count: matches.len(),
+            candidates,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ThreadMemoryMode;
+    use crate::protocol::time::now_millis;
+    use crate::store::memory::InMemoryThreadStore;
+
+    fn cold_thread(store: &InMemoryThreadStore, preview: &str, name: Option<&str>) -> ThreadId {
+        cold_thread_with_id(store, ThreadId::new(), preview, name)
+    }
+
+    fn cold_thread_with_id(
+        store: &InMemoryThreadStore,
+        id: ThreadId,
+        preview: &str,
+        name: Option<&str>,
+    ) -> ThreadId {
+        let mut thread = StoredThread::blank(id, now_millis());
+        thread.preview = preview.to_string();
+        thread.name = name.map(str::to_string);
+        let id = thread.thread_id;
+        store.insert_thread(thread, Vec::new());
+        id
+    }
+
+    #[tokio::test]
+    async fn cold_edits_go_to_the_store_and_live_edits_through_the_live_thread() {
+        let store = Arc::new(InMemoryThreadStore::new());
+        let cold = cold_thread(&store, "cold one", None);
+        let manager = ThreadManager::new(store.clone());
+        let updated = manager
+            .update_thread_metadata(
+                cold,
+                ThreadMetadataPatch::memory_mode(ThreadMemoryMode::Disabled),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.memory_mode, ThreadMemoryMode::Disabled);
+
+        let live = manager
+            .start_thread(CreateThreadParams::new(ThreadId::new(), "/nowhere"))
+            .await
+            .unwrap();
+        live.append_items(vec![crate::protocol::RolloutItem::EventMsg(
+            crate::protocol::EventMsg::decode(
+                &serde_json::json!({"type":"user_message","message":"hi"}),
+            ),
+        )])
+        .await
+        .unwrap();
+        live.append_items(vec![crate::protocol::RolloutItem::EventMsg(
+            crate::protocol::EventMsg::decode(
+                &serde_json::json!({"type":"agent_message","message":"yo"}),
+            ),
+        )])
+        .await
+        .unwrap();
+        let before = store.calls().len();
+        manager
+            .update_thread_metadata(
+                live.thread_id(),
+                ThreadMetadataPatch::rename(Some("x".into())),
+                false,
+            )
+            .await
+            .unwrap();
+        // The throttled touch is flushed by the live thread before the explicit edit.
+        assert_eq!(
+            store.calls()[before..],
+            [
+                "update_thread_metadata:derived",
+                "update_thread_metadata:explicit"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn references_resolve_by_id_prefix_and_name() {
+        let store = Arc::new(InMemoryThreadStore::new());
+        let id = |text: &str| text.parse::<ThreadId>().unwrap();
+        let first = cold_thread_with_id(
+            &store,
+            id("019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77"),
+            "one",
+            Some("Deploy"),
+        );
+        let second = cold_thread_with_id(
+            &store,
+            id("019e2a4c-9999-7c42-9a3e-5d1f0c2b8e77"),
+            "two",
+            None,
+        );
+        let manager = ThreadManager::new(store);
+        assert_eq!(manager.resolve_thread("019e2a4c-7b").await.unwrap(), first);
+        assert_eq!(manager.resolve_thread("Deploy").await.unwrap(), first);
+        assert_eq!(
+            manager.resolve_thread(&second.to_string()).await.unwrap(),
+            second
+        );
+        assert!(matches!(
+            manager.resolve_thread("nope").await,
+            Err(ResolveError::NotFound(_))
+        ));
+        assert!(matches!(
+            manager.resolve_thread("019E2A4C").await,
+            Err(ResolveError::Ambiguous { count: 2, .. })
+        ));
+    }
+}

@@ -1,0 +1,209 @@
+//! Listing rules shared by every store: the sort key, the keyset cursor, and the filters.
+
+use std::cmp::Ordering;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::error::{StoreResult, ThreadStoreError};
+use super::types::{ListThreadsParams, SortDirection, SortKey, StoredThread, ThreadPage};
+use crate::protocol::ThreadId;
+use crate::protocol::time::{format_rollout_timestamp, parse_timestamp};
+
+/// The position of a thread in a listing: its sort timestamp (milliseconds) and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ListKey {
+    pub at_ms: i64,
+    pub id: ThreadId,
+}
+
+impl ListKey {
+    pub fn new(at: DateTime<Utc>, id: ThreadId) -> Self {
+        ListKey {
+            at_ms: at.timestamp_millis(),
+            id,
+        }
+    }
+
+    pub fn of(thread: &StoredThread, sort_key: SortKey) -> Self {
+        let at = match sort_key {
+            SortKey::CreatedAt => thread.created_at,
+            SortKey::UpdatedAt => thread.updated_at,
+        };
+        ListKey::new(at, thread.thread_id)
+    }
+
+    /// The cursor token: `<RFC 3339 ms>~<thread id>`. Opaque to callers.
+    pub fn to_cursor(self) -> String {
+        let at = crate::protocol::time::from_millis(self.at_ms);
+        format!("{}~{}", format_rollout_timestamp(at), self.id)
+    }
+
+    pub fn parse_cursor(token: &str) -> StoreResult<Self> {
+        let invalid = || ThreadStoreError::invalid(format!("invalid cursor: {token}"));
+        let (at, id) = token.split_once('~').ok_or_else(invalid)?;
+        let at = parse_timestamp(at).ok_or_else(invalid)?;
+        let id = id.parse::<ThreadId>().map_err(|_| invalid())?;
+        Ok(ListKey::new(at, id))
+    }
+
+    /// Orders keys as the listing shows them (first shown = `Less`).
+    pub fn listing_order(self, other: Self, direction: SortDirection) -> Ordering {
+        match direction {
+            SortDirection::Asc => self.cmp(&other),
+            SortDirection::Desc => other.cmp(&self),
+        }
+    }
+
+    /// True if this key comes strictly after the cursor in listing order.
+    pub fn is_after(self, cursor: Option<ListKey>, direction: SortDirection) -> bool {
+        cursor.is_none_or(|cursor| self.listing_order(cursor, direction) == Ordering::Greater)
+    }
+}
+
+/// Case-insensitive substring search over a thread's title (name or preview).
+pub fn matches_search(thread: &StoredThread, term: Option<&str>) -> bool {
+    let Some(term) = term.map(str::trim).filter(|term| !term.is_empty()) else {
+        return true;
+    };
+    let needle = term.to_lowercase();
+    [thread.name.as_deref(), Some(thread.preview.as_str())]
+        .into_iter()
+        .flatten()
+        .any(|text| text.to_lowercase().contains(&needle))
+}
+
+/// True if the thread's working directory is one of the filters (`None` = every directory).
+pub fn matches_cwd(cwd: &Path, filters: Option<&[std::path::PathBuf]>) -> bool {
+    filters.is_none_or(|filters| filters.iter().any(|filter| filter == cwd))
+}
+
+/// Whether a thread shows in listings at all: Codex hides threads without a preview.
+pub fn is_listable(thread: &StoredThread) -> bool {
+    !thread.preview.is_empty()
+}
+
+pub fn matches_filters(thread: &StoredThread, params: &ListThreadsParams) -> bool {
+    is_listable(thread)
+        && thread.archived == params.archived
+        && matches_cwd(&thread.cwd, params.cwd_filters.as_deref())
+        && matches_search(thread, params.search_term.as_deref())
+}
+
+/// Pages a complete set of threads: filter, sort, skip to the cursor, take a page. Stores that
+/// hold everything in memory use this; the local store pages lazily with the same rules.
+pub fn page_threads(
+    threads: impl IntoIterator<Item = StoredThread>,
+    params: &ListThreadsParams,
+) -> StoreResult<ThreadPage> {
+    let cursor = params
+        .cursor
+        .as_deref()
+        .map(ListKey::parse_cursor)
+        .transpose()?;
+    let mut matching: Vec<(ListKey, StoredThread)> = threads
+        .into_iter()
+        .filter(|thread| matches_filters(thread, params))
+        .map(|thread| (ListKey::of(&thread, params.sort_key), thread))
+        .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
+        .collect();
+    matching.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
+    Ok(take_page(matching, params.page_size))
+}
+
+/// Takes the first `page_size` entries (0 = all) and a cursor if more remain.
+pub fn take_page(sorted: Vec<(ListKey, StoredThread)>, page_size: usize) -> ThreadPage {
+    let limit = if page_size == 0 {
+        usize::MAX
+    } else {
+        page_size
+    };
+    let has_more = sorted.len() > limit;
+    let items: Vec<(ListKey, StoredThread)> = sorted.into_iter().take(limit).collect();
+    let next_cursor = has_more
+        .then(|| items.last().map(|(key, _)| key.to_cursor()))
+        .flatten();
+    ThreadPage {
+        items: items.into_iter().map(|(_, thread)| thread).collect(),
+        next_cursor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thread(ms: i64, preview: &str) -> StoredThread {
+        let mut thread =
+            StoredThread::blank(ThreadId::new(), crate::protocol::time::from_millis(ms));
+        thread.preview = preview.to_string();
+        thread
+    }
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let key = ListKey::new(
+            crate::protocol::time::from_millis(1_700_000_000_123),
+            ThreadId::new(),
+        );
+        assert_eq!(ListKey::parse_cursor(&key.to_cursor()).unwrap(), key);
+        for bad in [
+            "",
+            "2026-01-01T00:00:00Z",
+            "x~y",
+            "2026-01-01T00:00:00Z~nope",
+        ] {
+            assert!(matches!(
+                ListKey::parse_cursor(bad),
+                Err(ThreadStoreError::InvalidRequest { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn paging_visits_every_thread_once_even_with_equal_timestamps() {
+        let threads: Vec<StoredThread> = (0..23).map(|i| thread(1000 + i / 3, "p")).collect();
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            let mut params = ListThreadsParams {
+                page_size: 4,
+                sort_direction: direction,
+                ..Default::default()
+            };
+            let mut seen = Vec::new();
+            loop {
+                let page = page_threads(threads.clone(), &params).unwrap();
+                seen.extend(
+                    page.items
+                        .iter()
+                        .map(|t| ListKey::of(t, SortKey::CreatedAt)),
+                );
+                match page.next_cursor {
+                    Some(cursor) => params.cursor = Some(cursor),
+                    None => break,
+                }
+            }
+            assert_eq!(seen.len(), 23);
+            let mut expected = seen.clone();
+            expected.sort_by(|a, b| a.listing_order(*b, direction));
+            expected.dedup();
+            assert_eq!(seen, expected);
+        }
+    }
+
+    #[test]
+    fn threads_without_preview_are_not_listed_and_search_ignores_case() {
+        let mut named = thread(1, "fix the login");
+        named.name = Some("Auth Work".into());
+        let threads = vec![named, thread(2, ""), thread(3, "other")];
+        let params = ListThreadsParams {
+            search_term: Some("auth".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            page_threads(threads.clone(), &params).unwrap().items.len(),
+            1
+        );
+        let all = page_threads(threads, &ListThreadsParams::default()).unwrap();
+        assert_eq!(all.items.len(), 2);
+    }
+}

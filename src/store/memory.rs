@@ -1,0 +1,274 @@
+//! An in-memory `ThreadStore` for unit tests of the layers above the store. It keeps the same
+//! contract as the local store (listing rules, literal patches, archived checks) and records
+//! every call so tests can check the order of operations.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::listing::page_threads;
+use super::policy::is_persisted;
+use super::*;
+use crate::protocol::time::{format_rollout_timestamp, now_millis};
+use crate::protocol::{RolloutLine, SessionMeta};
+
+#[derive(Debug)]
+struct MemoryThread {
+    meta: StoredThread,
+    history: Vec<RolloutItem>,
+    mode: EventPersistenceMode,
+    live: bool,
+}
+
+#[derive(Default)]
+pub struct InMemoryThreadStore {
+    threads: Mutex<HashMap<ThreadId, MemoryThread>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl InMemoryThreadStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every call so far, as `method` or `method:detail`, oldest first.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().expect("calls lock").clone()
+    }
+
+    /// Adds a cold thread with the given metadata and history.
+    pub fn insert_thread(&self, meta: StoredThread, history: Vec<RolloutItem>) {
+        let thread = MemoryThread {
+            meta,
+            history,
+            mode: EventPersistenceMode::Limited,
+            live: false,
+        };
+        self.lock().insert(thread.meta.thread_id, thread);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, MemoryThread>> {
+        self.threads.lock().expect("threads lock")
+    }
+
+    fn record(&self, call: impl Into<String>) {
+        self.calls.lock().expect("calls lock").push(call.into());
+    }
+
+    fn with_thread<T>(
+        &self,
+        thread_id: ThreadId,
+        include_archived: bool,
+        action: impl FnOnce(&mut MemoryThread) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut threads = self.lock();
+        let thread = threads
+            .get_mut(&thread_id)
+            .ok_or(ThreadStoreError::not_found(thread_id))?;
+        if thread.meta.archived && !include_archived {
+            return Err(ThreadStoreError::invalid(format!(
+                "thread {thread_id} is archived"
+            )));
+        }
+        action(thread)
+    }
+}
+
+#[async_trait]
+impl ThreadStore for InMemoryThreadStore {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    async fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
+        self.record("create_thread");
+        let now = now_millis();
+        let mut meta = StoredThread::blank(params.thread_id, now);
+        meta.cwd = params.cwd.clone();
+        meta.model_provider = params.model_provider.clone();
+        meta.memory_mode = params.memory_mode;
+        meta.forked_from_id = params.forked_from_id;
+        let mut session_meta = SessionMeta::new(
+            params.thread_id,
+            format_rollout_timestamp(now),
+            params.cwd.display().to_string(),
+        );
+        session_meta.source = Some(params.source.clone());
+        let thread = MemoryThread {
+            meta,
+            history: vec![RolloutItem::SessionMeta(session_meta)],
+            mode: params.event_persistence_mode,
+            live: true,
+        };
+        let mut threads = self.lock();
+        if threads.contains_key(&params.thread_id) {
+            return Err(ThreadStoreError::Conflict {
+                message: format!("thread {} already exists", params.thread_id),
+            });
+        }
+        threads.insert(params.thread_id, thread);
+        Ok(())
+    }
+
+    async fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<()> {
+        self.record("resume_thread");
+        self.with_thread(params.thread_id, params.include_archived, |thread| {
+            thread.live = true;
+            thread.mode = params.event_persistence_mode;
+            Ok(())
+        })
+    }
+
+    async fn append_items(&self, params: AppendThreadItemsParams) -> StoreResult<()> {
+        self.record(format!("append_items:{}", params.items.len()));
+        self.with_thread(params.thread_id, true, |thread| {
+            if !thread.live {
+                return Err(ThreadStoreError::invalid(format!(
+                    "thread {} is not open for appends",
+                    params.thread_id
+                )));
+            }
+            let mode = thread.mode;
+            thread.history.extend(
+                params
+                    .items
+                    .into_iter()
+                    .filter(|item| is_persisted(item, mode)),
+            );
+            Ok(())
+        })
+    }
+
+    async fn persist_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.record("persist_thread");
+        self.with_thread(thread_id, true, |_| Ok(()))
+    }
+
+    async fn flush_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.record("flush_thread");
+        self.with_thread(thread_id, true, |_| Ok(()))
+    }
+
+    async fn shutdown_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.record("shutdown_thread");
+        self.with_thread(thread_id, true, |thread| {
+            thread.live = false;
+            Ok(())
+        })
+    }
+
+    async fn discard_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.record("discard_thread");
+        if let Some(thread) = self.lock().get_mut(&thread_id) {
+            thread.live = false;
+        }
+        Ok(())
+    }
+
+    async fn load_history(&self, params: LoadThreadHistoryParams) -> StoreResult<Vec<RolloutItem>> {
+        self.record("load_history");
+        self.with_thread(params.thread_id, params.include_archived, |thread| {
+            Ok(thread.history.clone())
+        })
+    }
+
+    async fn read_history_page(
+        &self,
+        params: ReadHistoryPageParams,
+    ) -> StoreResult<ThreadHistoryPage> {
+        self.record("read_history_page");
+        self.with_thread(params.thread_id, params.include_archived, |thread| {
+            let len = thread.history.len();
+            let limit = params.limit.max(1);
+            let (first, last) = match params.direction {
+                HistoryDirection::Forward => {
+                    let first = params.anchor.map_or(0, |c| (c.0 as usize).min(len));
+                    (first, (first + limit).min(len))
+                }
+                HistoryDirection::Backward => {
+                    let last = params.anchor.map_or(len, |c| (c.0 as usize).min(len));
+                    (last.saturating_sub(limit), last)
+                }
+            };
+            let lines = (first..last)
+                .map(|index| HistoryLine {
+                    cursor: HistoryCursor(index as u64),
+                    line: Ok(RolloutLine {
+                        timestamp: String::new(),
+                        item: thread.history[index].clone(),
+                    }),
+                })
+                .collect();
+            Ok(ThreadHistoryPage {
+                lines,
+                start: HistoryCursor(first as u64),
+                end: HistoryCursor(last as u64),
+                at_start: first == 0,
+                at_end: last == len,
+                skipped_lines: 0,
+                bytes_read: 0,
+            })
+        })
+    }
+
+    async fn read_thread(&self, params: ReadThreadParams) -> StoreResult<StoredThread> {
+        self.record("read_thread");
+        self.with_thread(params.thread_id, params.include_archived, |thread| {
+            let mut meta = thread.meta.clone();
+            if params.include_history {
+                meta.history = Some(thread.history.clone());
+            }
+            Ok(meta)
+        })
+    }
+
+    async fn list_threads(&self, params: ListThreadsParams) -> StoreResult<ThreadPage> {
+        self.record("list_threads");
+        let threads: Vec<StoredThread> = self.lock().values().map(|t| t.meta.clone()).collect();
+        page_threads(threads, &params)
+    }
+
+    async fn update_thread_metadata(
+        &self,
+        params: UpdateThreadMetadataParams,
+    ) -> StoreResult<StoredThread> {
+        self.record(format!(
+            "update_thread_metadata:{}",
+            if params.patch.has_observed_facts() {
+                "derived"
+            } else {
+                "explicit"
+            }
+        ));
+        self.with_thread(params.thread_id, params.include_archived, |thread| {
+            thread.meta.apply_patch(&params.patch);
+            Ok(thread.meta.clone())
+        })
+    }
+
+    async fn archive_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.record("archive_thread");
+        self.with_thread(thread_id, false, |thread| {
+            thread.meta.archived = true;
+            thread.meta.archived_at = Some(now_millis());
+            Ok(())
+        })
+    }
+
+    async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
+        self.record("unarchive_thread");
+        self.with_thread(thread_id, true, |thread| {
+            if !thread.meta.archived {
+                return Err(ThreadStoreError::invalid(format!(
+                    "thread {thread_id} is not archived"
+                )));
+            }
+            thread.meta.archived = false;
+            thread.meta.archived_at = None;
+            thread.meta.updated_at = now_millis();
+            Ok(thread.meta.clone())
+        })
+    }
+}

@@ -1,0 +1,70 @@
+//! The `ThreadStore` trait and its types; `local` keeps threads in a Codex home, `memory` in
+//! memory (for tests of the layers above).
+
+mod error;
+pub mod listing;
+pub mod memory;
+mod patch;
+pub mod policy;
+mod types;
+
+use std::any::Any;
+
+use async_trait::async_trait;
+
+pub use error::{StoreResult, ThreadStoreError};
+pub use patch::{ClearableField, GitInfoPatch, ThreadMetadataPatch};
+pub use types::*;
+
+use crate::protocol::{RolloutItem, ThreadId};
+
+/// Where threads are kept. Every method may be called concurrently for different threads.
+#[async_trait]
+pub trait ThreadStore: Any + Send + Sync {
+    /// Downcast escape hatch (for example to reach the local store's paths).
+    fn as_any(&self) -> &dyn Any;
+
+    /// Opens a writer for a new thread. The local store creates the rollout file lazily.
+    async fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()>;
+
+    /// Reopens an existing thread for appends.
+    async fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<()>;
+
+    /// Appends raw history. Applies the persistence policy; has no metadata side effects.
+    async fn append_items(&self, params: AppendThreadItemsParams) -> StoreResult<()>;
+
+    /// Materializes a lazy thread and writes everything queued.
+    async fn persist_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
+
+    /// Waits until queued items are readable.
+    async fn flush_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
+
+    /// Flushes and closes the live writer.
+    async fn shutdown_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
+
+    /// Drops the live writer without forcing lazy state to disk. Idempotent.
+    async fn discard_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
+
+    /// Every persisted item. Prefer `read_history_page` for display: rollouts reach gigabytes.
+    async fn load_history(&self, params: LoadThreadHistoryParams) -> StoreResult<Vec<RolloutItem>>;
+
+    /// A page of history lines around an opaque cursor.
+    async fn read_history_page(
+        &self,
+        params: ReadHistoryPageParams,
+    ) -> StoreResult<ThreadHistoryPage>;
+
+    async fn read_thread(&self, params: ReadThreadParams) -> StoreResult<StoredThread>;
+
+    async fn list_threads(&self, params: ListThreadsParams) -> StoreResult<ThreadPage>;
+
+    /// Applies a literal patch and returns the updated thread.
+    async fn update_thread_metadata(
+        &self,
+        params: UpdateThreadMetadataParams,
+    ) -> StoreResult<StoredThread>;
+
+    async fn archive_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
+
+    async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread>;
+}

@@ -1,0 +1,308 @@
+//! The store's value types: threads, list and history pages, and call parameters.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::patch::ThreadMetadataPatch;
+use crate::protocol::{GitInfo, RolloutItem, RolloutLine, ThreadId, ThreadMemoryMode, TokenUsage};
+
+/// What the list shows when a thread has neither a name nor a preview.
+pub const NO_MESSAGE_YET: &str = "(no message yet)";
+
+/// A thread's metadata as the store knows it, with its history when asked for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredThread {
+    pub thread_id: ThreadId,
+    /// Always the plain `.jsonl` path, even when the file on disk is compressed.
+    pub rollout_path: Option<PathBuf>,
+    pub forked_from_id: Option<ThreadId>,
+    pub preview: String,
+    /// The explicit name a user gave the thread.
+    pub name: Option<String>,
+    pub model_provider: String,
+    pub model: Option<String>,
+    pub reasoning_effort: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub archived: bool,
+    pub cwd: PathBuf,
+    pub cli_version: String,
+    /// `SessionSource` in the state DB's text form (`cli`, `{"subagent":"review"}`).
+    pub source: String,
+    pub thread_source: Option<String>,
+    pub agent_nickname: Option<String>,
+    pub agent_role: Option<String>,
+    pub agent_path: Option<String>,
+    pub git_info: Option<GitInfo>,
+    pub approval_mode: Option<Value>,
+    pub token_usage: Option<TokenUsage>,
+    pub first_user_message: Option<String>,
+    pub memory_mode: ThreadMemoryMode,
+    #[serde(skip)]
+    pub history: Option<Vec<RolloutItem>>,
+}
+
+impl StoredThread {
+    /// A thread known only by id, with every other field empty.
+    pub fn blank(thread_id: ThreadId, at: DateTime<Utc>) -> Self {
+        StoredThread {
+            thread_id,
+            rollout_path: None,
+            forked_from_id: None,
+            preview: String::new(),
+            name: None,
+            model_provider: String::new(),
+            model: None,
+            reasoning_effort: None,
+            created_at: at,
+            updated_at: at,
+            archived_at: None,
+            archived: false,
+            cwd: PathBuf::new(),
+            cli_version: String::new(),
+            source: "unknown".to_string(),
+            thread_source: None,
+            agent_nickname: None,
+            agent_role: None,
+            agent_path: None,
+            git_info: None,
+            approval_mode: None,
+            token_usage: None,
+            first_user_message: None,
+            memory_mode: ThreadMemoryMode::Enabled,
+            history: None,
+        }
+    }
+
+    /// The name if one is set, else the preview, else a placeholder.
+    pub fn title(&self) -> &str {
+        match self.name.as_deref() {
+            Some(name) if !name.trim().is_empty() => name,
+            _ if !self.preview.is_empty() => &self.preview,
+            _ => NO_MESSAGE_YET,
+        }
+    }
+
+    pub fn tokens_used(&self) -> i64 {
+        self.token_usage.map_or(0, |usage| usage.total_tokens)
+    }
+
+    /// Applies the fields a patch sets that the store keeps as plain values (used by stores
+    /// that hold metadata in memory; the local store writes each field where Codex keeps it).
+    pub fn apply_patch(&mut self, patch: &ThreadMetadataPatch) {
+        fn set<T: Clone>(target: &mut T, value: &Option<T>) {
+            if let Some(value) = value {
+                *target = value.clone();
+            }
+        }
+        fn set_some<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
+            if value.is_some() {
+                target.clone_from(value);
+            }
+        }
+        if let Some(name) = &patch.name {
+            self.name = name.clone().filter(|name| !name.trim().is_empty());
+        }
+        if let Some(path) = &patch.rollout_path {
+            self.rollout_path = Some(path.clone());
+        }
+        set(&mut self.preview, &patch.preview);
+        set(&mut self.model_provider, &patch.model_provider);
+        set_some(&mut self.model, &patch.model);
+        set_some(&mut self.reasoning_effort, &patch.reasoning_effort);
+        set(&mut self.created_at, &patch.created_at);
+        set(&mut self.updated_at, &patch.updated_at);
+        if let Some(source) = &patch.source {
+            self.source = crate::protocol::source_to_text(Some(source));
+        }
+        set(&mut self.thread_source, &patch.thread_source);
+        set(&mut self.agent_nickname, &patch.agent_nickname);
+        set(&mut self.agent_role, &patch.agent_role);
+        set(&mut self.agent_path, &patch.agent_path);
+        set(&mut self.cwd, &patch.cwd);
+        set(&mut self.cli_version, &patch.cli_version);
+        set_some(&mut self.approval_mode, &patch.approval_mode);
+        set_some(&mut self.token_usage, &patch.token_usage);
+        set_some(&mut self.first_user_message, &patch.first_user_message);
+        set(&mut self.memory_mode, &patch.memory_mode);
+        if let Some(git) = &patch.git_info {
+            let mut info = self.git_info.clone().unwrap_or_default();
+            set(&mut info.commit_hash, &git.sha);
+            set(&mut info.branch, &git.branch);
+            set(&mut info.repository_url, &git.origin_url);
+            self.git_info = (!info.is_empty()).then_some(info);
+        }
+    }
+}
+
+/// How much of a thread's history a store persists (Codex's `EventPersistenceMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EventPersistenceMode {
+    #[default]
+    Limited,
+    Extended,
+}
+
+#[derive(Clone, Debug)]
+pub struct CreateThreadParams {
+    pub thread_id: ThreadId,
+    pub forked_from_id: Option<ThreadId>,
+    /// `SessionSource` as JSON.
+    pub source: Value,
+    pub thread_source: Option<String>,
+    pub base_instructions: Option<String>,
+    pub cwd: PathBuf,
+    pub model_provider: String,
+    pub memory_mode: ThreadMemoryMode,
+    pub event_persistence_mode: EventPersistenceMode,
+}
+
+impl CreateThreadParams {
+    pub fn new(thread_id: ThreadId, cwd: impl Into<PathBuf>) -> Self {
+        CreateThreadParams {
+            thread_id,
+            forked_from_id: None,
+            source: Value::String("cli".to_string()),
+            thread_source: Some("user".to_string()),
+            base_instructions: None,
+            cwd: cwd.into(),
+            model_provider: "openai".to_string(),
+            memory_mode: ThreadMemoryMode::Enabled,
+            event_persistence_mode: EventPersistenceMode::Limited,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ResumeThreadParams {
+    pub thread_id: ThreadId,
+    pub rollout_path: Option<PathBuf>,
+    /// The history already loaded, if the caller has it.
+    pub history: Option<Vec<RolloutItem>>,
+    pub include_archived: bool,
+    pub event_persistence_mode: EventPersistenceMode,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppendThreadItemsParams {
+    pub thread_id: ThreadId,
+    pub items: Vec<RolloutItem>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct LoadThreadHistoryParams {
+    pub thread_id: ThreadId,
+    pub include_archived: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ReadThreadParams {
+    pub thread_id: ThreadId,
+    pub include_archived: bool,
+    pub include_history: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListThreadsParams {
+    pub page_size: usize,
+    /// Opaque; from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    pub sort_key: SortKey,
+    pub sort_direction: SortDirection,
+    /// `None` lists every directory; an empty list matches nothing.
+    pub cwd_filters: Option<Vec<PathBuf>>,
+    /// List archived threads instead of active ones.
+    pub archived: bool,
+    /// Case-insensitive substring of the title (name or preview).
+    pub search_term: Option<String>,
+}
+
+impl Default for ListThreadsParams {
+    fn default() -> Self {
+        ListThreadsParams {
+            page_size: 25,
+            cursor: None,
+            sort_key: SortKey::CreatedAt,
+            sort_direction: SortDirection::Desc,
+            cwd_filters: None,
+            archived: false,
+            search_term: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ThreadPage {
+    pub items: Vec<StoredThread>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UpdateThreadMetadataParams {
+    pub thread_id: ThreadId,
+    pub patch: ThreadMetadataPatch,
+    pub include_archived: bool,
+}
+
+/// A position between two lines of a thread's history. Opaque to callers: the local store
+/// uses byte offsets, the in-memory store item indexes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HistoryCursor(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryDirection {
+    /// Lines at or after the anchor (the start when there is none).
+    Forward,
+    /// Lines before the anchor (the end when there is none).
+    Backward,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ReadHistoryPageParams {
+    pub thread_id: ThreadId,
+    pub include_archived: bool,
+    pub anchor: Option<HistoryCursor>,
+    pub direction: HistoryDirection,
+    pub limit: usize,
+}
+
+/// One line of history: a decoded line, or why it could not be decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryLine {
+    pub cursor: HistoryCursor,
+    pub line: Result<RolloutLine, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreadHistoryPage {
+    pub lines: Vec<HistoryLine>,
+    /// Anchor for the page before this one (read backward from here).
+    pub start: HistoryCursor,
+    /// Anchor for the page after this one (read forward from here).
+    pub end: HistoryCursor,
+    pub at_start: bool,
+    pub at_end: bool,
+    /// Blank lines and incomplete last lines passed over (invalid lines are in `lines`).
+    pub skipped_lines: u64,
+    /// Bytes read from disk to build the page.
+    pub bytes_read: u64,
+}
