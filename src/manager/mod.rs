@@ -6,11 +6,13 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::live::LiveThread;
+
+mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
-    CreateThreadParams, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
-    ResumeThreadParams, SortKey, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
-    ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
+    CreateThreadParams, HistoryCursor, HistoryLine, ListThreadsParams, ReadHistoryPageParams,
+    ReadThreadParams, ResumeThreadParams, SortKey, StoreResult, StoredThread, ThreadHistoryPage,
+    ThreadMetadataPatch, ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
 };
 
 /// A thread whose rollout changed this recently counts as being written by another process.
@@ -121,6 +123,41 @@ impl ThreadManager {
         self.store.unarchive_thread(thread_id).await
     }
 
+    /// Follows a thread from `from` on: new complete lines arrive as `FollowEvent::Lines`
+    /// within milliseconds of being written, whether this process appends them (a live thread)
+    /// or another process does (file-system events, with a slow poll as a safety net).
+    pub async fn follow_thread(
+        &self,
+        thread_id: ThreadId,
+        from: HistoryCursor,
+        include_archived: bool,
+    ) -> StoreResult<ThreadFollower> {
+        let thread = self
+            .read_thread(ReadThreadParams {
+                thread_id,
+                include_archived,
+                include_history: false,
+            })
+            .await?;
+        let (wake_tx, wake_rx) = tokio::sync::mpsc::channel::<()>(1);
+        let watcher = thread
+            .rollout_path
+            .as_deref()
+            .and_then(|path| follow::watch_file_changes(path, wake_tx.clone()));
+        if let Some(live) = self.live_thread(thread_id) {
+            follow::forward_live_appends(live.subscribe(), wake_tx);
+        }
+        let (events_tx, events) = tokio::sync::mpsc::channel(64);
+        let reader = follow::FollowReader {
+            store: self.store.clone(),
+            thread_id,
+            include_archived,
+            next: from,
+        };
+        let task = tokio::spawn(reader.run(wake_rx, events_tx, watcher));
+        Ok(ThreadFollower { events, task })
+    }
+
     /// Resolves what a user typed: a full id, a unique id prefix, or an exact thread name (the
     /// most recently updated thread with that name). Archived threads are candidates too.
     pub async fn resolve_thread(&self, reference: &str) -> Result<ThreadId, ResolveError> {
@@ -166,6 +203,36 @@ impl ThreadManager {
         self.live
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// What a follower reports about a thread it follows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FollowEvent {
+    /// New complete lines, in file order.
+    Lines(Vec<HistoryLine>),
+    /// The rollout was archived, compressed or removed while followed. What was read stays
+    /// valid; no more lines will come.
+    Moved,
+    /// Reading failed; the follower stops.
+    Failed(String),
+}
+
+/// Follows one thread's history. Dropping it stops the background task.
+pub struct ThreadFollower {
+    events: tokio::sync::mpsc::Receiver<FollowEvent>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ThreadFollower {
+    pub async fn recv(&mut self) -> Option<FollowEvent> {
+        self.events.recv().await
+    }
+}
+
+impl Drop for ThreadFollower {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -306,5 +373,35 @@ mod tests {
             manager.resolve_thread("019E2A4C").await,
             Err(ResolveError::Ambiguous { count: 2, .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_follower_sees_lines_a_live_thread_appends() {
+        let store = Arc::new(InMemoryThreadStore::new());
+        let manager = ThreadManager::new(store);
+        let live = manager
+            .start_thread(CreateThreadParams::new(ThreadId::new(), "/nowhere"))
+            .await
+            .unwrap();
+        let mut follower = manager
+            .follow_thread(live.thread_id(), HistoryCursor(1), false)
+            .await
+            .unwrap();
+        live.append_items(vec![crate::protocol::RolloutItem::EventMsg(
+            crate::protocol::EventMsg::decode(
+                &serde_json::json!({"type":"agent_message","message":"tick"}),
+            ),
+        )])
+        .await
+        .unwrap();
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), follower.recv())
+            .await
+            .expect("a follow event within the deadline")
+            .unwrap();
+        let FollowEvent::Lines(lines) = event else {
+            panic!("unexpected {event:?}")
+        };
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].cursor, HistoryCursor(1));
     }
 }

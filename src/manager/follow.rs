@@ -1,0 +1,126 @@
+//! The background reader behind `ThreadManager::follow_thread`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::{broadcast, mpsc};
+
+use super::FollowEvent;
+use crate::protocol::{RolloutItem, ThreadId};
+use crate::store::{
+    HistoryCursor, HistoryDirection, ReadHistoryPageParams, ThreadStore, ThreadStoreError,
+};
+
+/// Without file-system events (or if one is missed) the follower still looks this often.
+const SAFETY_POLL: Duration = Duration::from_millis(500);
+
+/// How many lines one read may return; a burst larger than this arrives in several batches.
+const FOLLOW_BATCH: usize = 512;
+
+pub(super) struct FollowReader {
+    pub store: Arc<dyn ThreadStore>,
+    pub thread_id: ThreadId,
+    pub include_archived: bool,
+    pub next: HistoryCursor,
+}
+
+impl FollowReader {
+    /// Reads new lines each time something wakes it, until the receiver goes away or the
+    /// rollout moves. `_watcher` lives as long as the loop so its events keep coming.
+    pub async fn run(
+        mut self,
+        mut wake: mpsc::Receiver<()>,
+        events: mpsc::Sender<FollowEvent>,
+        _watcher: Option<notify::RecommendedWatcher>,
+    ) {
+        loop {
+            match self.read_new_lines(&events).await {
+                Ok(true) => {}
+                Ok(false) | Err(()) => return,
+            }
+            // Either a wake-up or the safety poll; a closed wake channel leaves the poll.
+            let _ = tokio::time::timeout(SAFETY_POLL, wake.recv()).await;
+        }
+    }
+
+    /// Sends every complete line after `next`. Ok(false) when the follower should stop.
+    async fn read_new_lines(&mut self, events: &mpsc::Sender<FollowEvent>) -> Result<bool, ()> {
+        loop {
+            let page = self
+                .store
+                .read_history_page(ReadHistoryPageParams {
+                    thread_id: self.thread_id,
+                    include_archived: self.include_archived,
+                    anchor: Some(self.next),
+                    direction: HistoryDirection::Forward,
+                    limit: FOLLOW_BATCH,
+                })
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(ThreadStoreError::ThreadNotFound { .. })
+                | Err(ThreadStoreError::InvalidRequest { .. }) => {
+                    let _ = events.send(FollowEvent::Moved).await;
+                    return Ok(false);
+                }
+                Err(err) => {
+                    let _ = events.send(FollowEvent::Failed(err.to_string())).await;
+                    return Ok(false);
+                }
+            };
+            self.next = page.end;
+            let full = page.lines.len() == FOLLOW_BATCH;
+            if !page.lines.is_empty() && events.send(FollowEvent::Lines(page.lines)).await.is_err()
+            {
+                return Err(());
+            }
+            if !full {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// Wakes the follower on any change in the rollout's directory (appends, renames). Returns
+/// `None` when the platform cannot watch; the safety poll covers that case.
+pub(super) fn watch_file_changes(
+    rollout_path: &Path,
+    wake: mpsc::Sender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    let directory = rollout_path.parent()?;
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok() {
+            // A full channel already holds a pending wake-up.
+            let _ = wake.try_send(());
+        }
+    })
+    .map_err(|err| tracing::warn!(%err, "file watching unavailable; polling instead"))
+    .ok()?;
+    watcher
+        .watch(directory, RecursiveMode::NonRecursive)
+        .map_err(|err| tracing::warn!(%err, dir = %directory.display(), "cannot watch"))
+        .ok()?;
+    Some(watcher)
+}
+
+/// Wakes the follower whenever the in-process live thread appends.
+pub(super) fn forward_live_appends(
+    mut appended: broadcast::Receiver<Arc<Vec<RolloutItem>>>,
+    wake: mpsc::Sender<()>,
+) {
+    tokio::spawn(async move {
+        loop {
+            match appended.recv().await {
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // A full channel already holds a pending wake-up.
+                    if let Err(mpsc::error::TrySendError::Closed(())) = wake.try_send(()) {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
