@@ -3,4 +3,5 @@
 pub mod live;
 pub mod manager;
 pub mod protocol;
+pub mod rollout;
 pub mod store;

@@ -1,0 +1,307 @@
+//! Appending whole lines to rollouts that Codex may be writing too.
+//!
+//! Each line is one `write` on an `O_APPEND` handle, so concurrent appenders never split a line;
+//! files are never truncated or rewritten.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::home::zst_sibling;
+use crate::protocol::RolloutLine;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("rollout I/O: {0}")]
+    Io(#[from] io::Error),
+    #[error("rollout {0} ends with an incomplete line; not appending")]
+    IncompleteLastLine(PathBuf),
+}
+
+/// Appends `line` + `\n` to an existing rollout in one write. Refuses if the file's last byte is
+/// not `\n` (another writer is mid-line, or crashed). A `.zst`-only rollout is materialised first.
+pub fn append_line(plain_path: &Path, line: &RolloutLine) -> Result<(), AppendError> {
+    let mut file = open_for_append(plain_path, false)?;
+    write_line(&mut file, line)
+}
+
+/// Opens for appending after checking that the file ends with a complete line.
+fn open_for_append(plain_path: &Path, create: bool) -> Result<File, AppendError> {
+    if !plain_path.exists() && zst_sibling(plain_path).exists() {
+        materialize(plain_path)?;
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(create)
+        .open(plain_path)?;
+    if !ends_with_newline(&mut file)? {
+        return Err(AppendError::IncompleteLastLine(plain_path.to_path_buf()));
+    }
+    Ok(file)
+}
+
+/// True for an empty file or one whose last byte is `\n`.
+fn ends_with_newline(file: &mut File) -> io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+fn write_line(file: &mut File, line: &RolloutLine) -> Result<(), AppendError> {
+    let mut bytes = line.encode().into_bytes();
+    bytes.push(b'\n');
+    // One buffer, one write(2) for a regular file; write_all only loops on a short write.
+    file.write_all(&bytes)?;
+    Ok(())
+}
+
+/// `x.jsonl.zst` -> `x.jsonl`, as Codex does before writing: decompress into a temp file in the
+/// same directory, hard-link it to the plain name, delete the `.zst`. Permissions and mtime are
+/// kept. A no-op if the plain file already exists.
+pub fn materialize(plain_path: &Path) -> io::Result<()> {
+    if plain_path.exists() {
+        return Ok(());
+    }
+    let compressed = zst_sibling(plain_path);
+    let meta = fs::metadata(&compressed)?;
+    let (temp_path, mut temp) = create_temp_beside(plain_path)?;
+    let result = (|| {
+        zstd::stream::copy_decode(File::open(&compressed)?, &mut temp)?;
+        temp.set_permissions(meta.permissions())?;
+        temp.set_modified(meta.modified()?)?;
+        temp.sync_all()?;
+        link_or_rename(&temp_path, plain_path)
+    })();
+    let _ = fs::remove_file(&temp_path);
+    result?;
+    match fs::remove_file(&compressed) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+        _ => Ok(()),
+    }
+}
+
+/// Puts the temp file at `plain_path` unless someone materialised it meanwhile.
+fn link_or_rename(temp_path: &Path, plain_path: &Path) -> io::Result<()> {
+    match fs::hard_link(temp_path, plain_path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        // Filesystems without hard links: a rename is fine as long as the name is still free.
+        Err(_) if !plain_path.exists() => fs::rename(temp_path, plain_path),
+        Err(_) => Ok(()),
+    }
+}
+
+/// A new hidden file beside `path` (hidden, and without the rollout suffix, so discovery
+/// ignores it).
+fn create_temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    loop {
+        let temp = dir.join(format!(
+            ".{name}.{}.{nanos}.{attempt}.materialize.tmp",
+            process::id()
+        ));
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A long-lived `O_APPEND` writer for a live thread's rollout. Nothing touches the disk until
+/// the first line (or `ensure_open`): like Codex, a thread has a path before it has a file.
+#[derive(Debug)]
+pub struct RolloutWriter {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl RolloutWriter {
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        RolloutWriter {
+            path: path.into(),
+            file: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Creates the parent directories and the file now. Fails like `append_line` if an existing
+    /// file ends mid-line.
+    pub fn ensure_open(&mut self) -> Result<(), AppendError> {
+        self.file_mut().map(drop)
+    }
+
+    /// One write per line. After an I/O error the handle is dropped and reopened next time.
+    pub fn write_line(&mut self, line: &RolloutLine) -> Result<(), AppendError> {
+        let result = write_line(self.file_mut()?, line);
+        if result.is_err() {
+            self.file = None;
+        }
+        result
+    }
+
+    fn file_mut(&mut self) -> Result<&mut File, AppendError> {
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => {
+                if let Some(parent) = self.path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                open_for_append(&self.path, true)?
+            }
+        };
+        Ok(self.file.insert(file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RolloutItem;
+    use crate::rollout::read_forward;
+    use crate::rollout::reader::LineOffset;
+    use crate::rollout::test_support::{touch, write_zst};
+    use serde_json::json;
+    use tempfile::TempDir;
+
+    fn sample(n: u32) -> RolloutLine {
+        RolloutLine {
+            timestamp: "2026-05-14T09:00:00.000Z".to_string(),
+            item: RolloutItem::Unknown {
+                kind: "world_state".to_string(),
+                payload: json!({ "n": n }),
+            },
+        }
+    }
+
+    fn encoded(lines: &[RolloutLine]) -> String {
+        lines.iter().map(|l| l.encode() + "\n").collect()
+    }
+
+    #[test]
+    fn appends_complete_lines() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        touch(&path, b"");
+        append_line(&path, &sample(1)).unwrap();
+        append_line(&path, &sample(2)).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            encoded(&[sample(1), sample(2)])
+        );
+        let page = read_forward(&path, LineOffset(0), 10).unwrap();
+        assert_eq!(page.entries[1].line, Ok(sample(2)));
+    }
+
+    #[test]
+    fn refuses_after_an_incomplete_line_and_leaves_the_file_alone() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let before = format!("{}{{\"timestamp\":\"2026", encoded(&[sample(1)]));
+        touch(&path, before.as_bytes());
+        let err = append_line(&path, &sample(2)).unwrap_err();
+        assert!(matches!(err, AppendError::IncompleteLastLine(ref p) if *p == path));
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+        let mut writer = RolloutWriter::open(&path);
+        assert!(matches!(
+            writer.write_line(&sample(3)),
+            Err(AppendError::IncompleteLastLine(_))
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn missing_rollout_is_not_created_by_append_line() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        assert!(matches!(
+            append_line(&path, &sample(1)),
+            Err(AppendError::Io(ref e)) if e.kind() == io::ErrorKind::NotFound
+        ));
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn append_materializes_a_zst_rollout_keeping_mode_and_mtime() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let compressed = zst_sibling(&path);
+        write_zst(&compressed, encoded(&[sample(1)]).as_bytes());
+        fs::set_permissions(&compressed, fs::Permissions::from_mode(0o640)).unwrap();
+        let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        File::options()
+            .write(true)
+            .open(&compressed)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+
+        materialize(&path).unwrap();
+        assert!(!compressed.exists());
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(meta.modified().unwrap(), old);
+        assert_eq!(fs::read_to_string(&path).unwrap(), encoded(&[sample(1)]));
+        materialize(&path).unwrap(); // no-op now
+
+        // append_line does the same on its own.
+        let other = dir.path().join("other.jsonl");
+        write_zst(&zst_sibling(&other), encoded(&[sample(1)]).as_bytes());
+        append_line(&other, &sample(2)).unwrap();
+        assert!(!zst_sibling(&other).exists());
+        assert_eq!(
+            fs::read_to_string(&other).unwrap(),
+            encoded(&[sample(1), sample(2)])
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn writer_creates_the_file_lazily() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("sessions/2026/05/14/rollout.jsonl");
+        let mut writer = RolloutWriter::open(&path);
+        assert!(!path.exists() && !writer.is_open());
+        writer.write_line(&sample(1)).unwrap();
+        writer.write_line(&sample(2)).unwrap();
+        // Another appender between our lines does not get overwritten.
+        append_line(&path, &sample(9)).unwrap();
+        writer.write_line(&sample(3)).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            encoded(&[sample(1), sample(2), sample(9), sample(3)])
+        );
+    }
+}

@@ -1,0 +1,431 @@
+//! The layout of a Codex home: where rollouts live and how their file names are formed.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use crate::protocol::ThreadId;
+
+pub const SESSIONS_SUBDIR: &str = "sessions";
+pub const ARCHIVED_SESSIONS_SUBDIR: &str = "archived_sessions";
+pub const SESSION_INDEX_FILE: &str = "session_index.jsonl";
+
+const FILE_PREFIX: &str = "rollout-";
+const PLAIN_SUFFIX: &str = ".jsonl";
+const ZST_SUFFIX: &str = ".zst";
+const FILE_TIME_FORMAT: &str = "%Y-%m-%dT%H-%M-%S";
+/// sessions/YYYY/MM/DD: rollouts sit three directories deep.
+const SESSIONS_DEPTH: usize = 3;
+
+/// A Codex home directory (`~/.codex` or `$CODEX_HOME`).
+#[derive(Clone, Debug)]
+pub struct CodexHome {
+    root: PathBuf,
+}
+
+/// One rollout file found on disk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RolloutFile {
+    /// The file as it is on disk (may end in `.jsonl.zst`).
+    pub path: PathBuf,
+    pub thread_id: ThreadId,
+    /// The file-name time read as UTC, as Codex does (it is really local wall-clock time).
+    pub file_timestamp: DateTime<Utc>,
+    pub compressed: bool,
+    pub archived: bool,
+    pub size: u64,
+    pub modified: SystemTime,
+}
+
+impl RolloutFile {
+    /// The `.jsonl` path, which is what Codex stores even when only the `.zst` exists.
+    pub fn plain_path(&self) -> PathBuf {
+        strip_zst(&self.path)
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl CodexHome {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        CodexHome { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.root.join(SESSIONS_SUBDIR)
+    }
+
+    pub fn archived_dir(&self) -> PathBuf {
+        self.root.join(ARCHIVED_SESSIONS_SUBDIR)
+    }
+
+    pub fn session_index_path(&self) -> PathBuf {
+        self.root.join(SESSION_INDEX_FILE)
+    }
+
+    /// `sessions/YYYY/MM/DD/rollout-YYYY-MM-DDThh-mm-ss-<id>.jsonl` from a LOCAL wall-clock time.
+    pub fn new_rollout_path(&self, id: ThreadId, created_local: NaiveDateTime) -> PathBuf {
+        let name = format!(
+            "{FILE_PREFIX}{}-{id}{PLAIN_SUFFIX}",
+            created_local.format(FILE_TIME_FORMAT)
+        );
+        self.sessions_dir()
+            .join(created_local.format("%Y").to_string())
+            .join(created_local.format("%m").to_string())
+            .join(created_local.format("%d").to_string())
+            .join(name)
+    }
+
+    /// Every rollout under `sessions/` (nested date dirs) or `archived_sessions/` (flat).
+    /// A `.zst` whose plain sibling exists is skipped; unparseable names are ignored; a missing
+    /// directory yields nothing. Reads no file contents, one `metadata()` per file.
+    pub fn discover_rollouts(&self, archived: bool) -> io::Result<Vec<RolloutFile>> {
+        let mut found = Vec::new();
+        self.walk(archived, &mut |_| true, &mut found)?;
+        Ok(found)
+    }
+
+    /// The rollout of a thread: active first, then archived if asked. Compares file-name suffixes only.
+    pub fn find_rollout(
+        &self,
+        id: ThreadId,
+        include_archived: bool,
+    ) -> io::Result<Option<RolloutFile>> {
+        let plain = format!("-{id}{PLAIN_SUFFIX}");
+        let compressed = format!("{plain}{ZST_SUFFIX}");
+        let mut wanted = |name: &str| name.ends_with(&plain) || name.ends_with(&compressed);
+        let roots: &[bool] = if include_archived {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &archived in roots {
+            let mut found = Vec::new();
+            self.walk(archived, &mut wanted, &mut found)?;
+            // Same id in two date dirs should not happen; prefer the newest name deterministically.
+            found.sort_by(|a, b| b.path.cmp(&a.path));
+            if let Some(file) = found.into_iter().find(|file| file.thread_id == id) {
+                return Ok(Some(file));
+            }
+        }
+        Ok(None)
+    }
+
+    /// True if the path is under `archived_sessions/` of this home, or any component is named so.
+    pub fn is_archived_path(&self, path: &Path) -> bool {
+        path.starts_with(self.archived_dir())
+            || path
+                .components()
+                .any(|c| c == Component::Normal(OsStr::new(ARCHIVED_SESSIONS_SUBDIR)))
+    }
+
+    fn walk(
+        &self,
+        archived: bool,
+        wanted: &mut dyn FnMut(&str) -> bool,
+        out: &mut Vec<RolloutFile>,
+    ) -> io::Result<()> {
+        let (root, depth) = if archived {
+            (self.archived_dir(), 0)
+        } else {
+            (self.sessions_dir(), SESSIONS_DEPTH)
+        };
+        walk_dir(&root, depth, archived, wanted, out)
+    }
+}
+
+/// Lists rollouts in `dir`, descending at most `depth` more directory levels.
+fn walk_dir(
+    dir: &Path,
+    depth: usize,
+    archived: bool,
+    wanted: &mut dyn FnMut(&str) -> bool,
+    out: &mut Vec<RolloutFile>,
+) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // The directory may not exist yet, or an archive/unarchive may have just removed it.
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    let mut subdirs = Vec::new();
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            if depth > 0 {
+                subdirs.push(entry.path());
+            }
+        } else if let Some(name) = entry.file_name().to_str() {
+            names.push(name.to_string());
+        }
+    }
+    let plain_names: HashSet<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| name.ends_with(PLAIN_SUFFIX))
+        .collect();
+    for name in &names {
+        if let Some(plain) = name.strip_suffix(ZST_SUFFIX)
+            && plain_names.contains(plain)
+        {
+            continue; // the plain file is the live copy
+        }
+        if !wanted(name) {
+            continue;
+        }
+        let Some((file_timestamp, thread_id)) = parse_rollout_file_name(name) else {
+            continue;
+        };
+        let path = dir.join(name);
+        let meta = match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => meta,
+            Ok(_) => continue,
+            // Renamed or compressed since the listing: the other name will be seen next time.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        out.push(RolloutFile {
+            thread_id,
+            file_timestamp,
+            compressed: name.ends_with(ZST_SUFFIX),
+            archived,
+            size: meta.len(),
+            modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            path,
+        });
+    }
+    for subdir in subdirs {
+        walk_dir(&subdir, depth - 1, archived, wanted, out)?;
+    }
+    Ok(())
+}
+
+/// Parses `rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl[.zst]`; the time is read as UTC.
+pub fn parse_rollout_file_name(name: &str) -> Option<(DateTime<Utc>, ThreadId)> {
+    let name = name.strip_suffix(ZST_SUFFIX).unwrap_or(name);
+    let core = name.strip_prefix(FILE_PREFIX)?.strip_suffix(PLAIN_SUFFIX)?;
+    // The time part contains dashes too, so find the uuid from the right.
+    let (dash, uuid) = core
+        .match_indices('-')
+        .rev()
+        .find_map(|(i, _)| Uuid::parse_str(&core[i + 1..]).ok().map(|u| (i, u)))?;
+    let at = NaiveDateTime::parse_from_str(&core[..dash], FILE_TIME_FORMAT).ok()?;
+    Some((at.and_utc(), ThreadId::from_uuid(uuid)))
+}
+
+/// `("YYYY", "MM", "DD")` from characters 8..18 of a rollout file name (used by unarchive).
+pub fn rollout_date_parts(file_name: &str) -> Option<(String, String, String)> {
+    let date = file_name.get(8..18)?;
+    let digits = |s: &str| -> Option<String> {
+        s.bytes().all(|b| b.is_ascii_digit()).then(|| s.to_string())
+    };
+    if date.get(4..5)? != "-" || date.get(7..8)? != "-" {
+        return None;
+    }
+    Some((
+        digits(date.get(0..4)?)?,
+        digits(date.get(5..7)?)?,
+        digits(date.get(8..10)?)?,
+    ))
+}
+
+/// `x.jsonl.zst` -> `x.jsonl`; other paths unchanged.
+pub(crate) fn strip_zst(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_suffix(ZST_SUFFIX)) {
+        Some(plain) => PathBuf::from(plain),
+        None => path.to_path_buf(),
+    }
+}
+
+/// `x.jsonl` -> `x.jsonl.zst`.
+pub(crate) fn zst_sibling(plain: &Path) -> PathBuf {
+    let mut name = plain.as_os_str().to_os_string();
+    name.push(ZST_SUFFIX);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::test_support::{touch, write_zst};
+    use chrono::{NaiveDate, TimeZone};
+    use tempfile::TempDir;
+
+    const ID: &str = "019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77";
+
+    fn id() -> ThreadId {
+        ID.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_good_names_plain_and_zst() {
+        let name = format!("rollout-2026-05-14T11-12-33-{ID}.jsonl");
+        let (at, parsed) = parse_rollout_file_name(&name).unwrap();
+        assert_eq!(parsed, id());
+        assert_eq!(at, Utc.with_ymd_and_hms(2026, 5, 14, 11, 12, 33).unwrap());
+        let (at_zst, parsed_zst) = parse_rollout_file_name(&format!("{name}.zst")).unwrap();
+        assert_eq!((at_zst, parsed_zst), (at, parsed));
+    }
+
+    #[test]
+    fn rejects_bad_names() {
+        for bad in [
+            format!("rollout-2026-05-14T11-12-33-{ID}.json"),
+            format!("rollout-2026-05-14T11-12-33-{ID}.jsonl.gz"),
+            format!("rollout-2026-05-14T11-12-33-{ID}.jsonl.zst.tmp"),
+            format!("session-2026-05-14T11-12-33-{ID}.jsonl"),
+            format!("rollout-2026-05-14T11:12:33-{ID}.jsonl"),
+            format!("rollout-2026-13-14T11-12-33-{ID}.jsonl"),
+            format!("rollout-{ID}.jsonl"),
+            "rollout-2026-05-14T11-12-33-not-a-uuid.jsonl".to_string(),
+            "rollout-.jsonl".to_string(),
+            String::new(),
+        ] {
+            assert_eq!(parse_rollout_file_name(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn date_parts_come_from_the_name() {
+        let name = format!("rollout-2026-05-14T11-12-33-{ID}.jsonl");
+        assert_eq!(
+            rollout_date_parts(&name),
+            Some(("2026".into(), "05".into(), "14".into()))
+        );
+        assert_eq!(rollout_date_parts("rollout-2026"), None);
+        assert_eq!(rollout_date_parts("rollout-20x6-05-14T"), None);
+        assert_eq!(rollout_date_parts("rollout-2026/05/14T"), None);
+        assert_eq!(rollout_date_parts("rollout-2026-05-1é"), None);
+    }
+
+    #[test]
+    fn new_rollout_path_uses_local_wall_clock_in_dirs_and_name() {
+        let home = CodexHome::new("/home/u/.codex");
+        let local = NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        let path = home.new_rollout_path(id(), local);
+        assert_eq!(
+            path,
+            PathBuf::from(format!(
+                "/home/u/.codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-{ID}.jsonl"
+            ))
+        );
+        let (at, parsed) =
+            parse_rollout_file_name(path.file_name().unwrap().to_str().unwrap()).unwrap();
+        assert_eq!((at.naive_utc(), parsed), (local, id()));
+    }
+
+    #[test]
+    fn discovery_skips_zst_with_plain_sibling_and_reads_flat_archive() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let a = ThreadId::new();
+        let b = ThreadId::new();
+        let c = ThreadId::new();
+        let day = home.sessions_dir().join("2026/05/14");
+        let plain_a = day.join(format!("rollout-2026-05-14T10-00-00-{a}.jsonl"));
+        touch(&plain_a, b"{}\n");
+        write_zst(&zst_sibling(&plain_a), b"{}\n");
+        let zst_b = day.join(format!("rollout-2026-05-14T11-00-00-{b}.jsonl.zst"));
+        write_zst(&zst_b, b"{}\n");
+        touch(&day.join("notes.txt"), b"x");
+        touch(&day.join(format!(".rollout-{a}.jsonl.tmp")), b"x");
+        let archived_c = home
+            .archived_dir()
+            .join(format!("rollout-2026-04-01T09-00-00-{c}.jsonl"));
+        touch(&archived_c, b"{}\n{}\n");
+        // Archive is flat: a nested file there is not a rollout of the archive.
+        touch(
+            &home
+                .archived_dir()
+                .join(format!("2026/04/01/rollout-2026-04-01T09-00-00-{a}.jsonl")),
+            b"{}\n",
+        );
+
+        let mut active = home.discover_rollouts(false).unwrap();
+        active.sort_by_key(|f| f.file_timestamp);
+        assert_eq!(active.len(), 2);
+        assert_eq!(active[0].path, plain_a);
+        assert!(!active[0].compressed && !active[0].archived);
+        assert_eq!(active[0].size, 3);
+        assert_eq!(active[1].path, zst_b);
+        assert!(active[1].compressed);
+        assert_eq!(active[1].thread_id, b);
+        assert_eq!(active[1].plain_path(), zst_b.with_extension(""));
+        assert!(active[1].file_name().ends_with(".jsonl.zst"));
+
+        let archived = home.discover_rollouts(true).unwrap();
+        assert_eq!(archived.len(), 1);
+        assert_eq!(archived[0].path, archived_c);
+        assert!(archived[0].archived);
+        assert_eq!(archived[0].size, 6);
+    }
+
+    #[test]
+    fn discovery_of_a_missing_home_is_empty() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path().join("nope"));
+        assert!(home.discover_rollouts(false).unwrap().is_empty());
+        assert!(home.discover_rollouts(true).unwrap().is_empty());
+        assert_eq!(home.find_rollout(id(), true).unwrap(), None);
+    }
+
+    #[test]
+    fn find_rollout_prefers_active_and_needs_include_archived() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let active_id = ThreadId::new();
+        let archived_id = ThreadId::new();
+        let active = home.sessions_dir().join(format!(
+            "2026/05/14/rollout-2026-05-14T10-00-00-{active_id}.jsonl.zst"
+        ));
+        write_zst(&active, b"{}\n");
+        let archived = home
+            .archived_dir()
+            .join(format!("rollout-2026-04-01T09-00-00-{archived_id}.jsonl"));
+        touch(&archived, b"{}\n");
+
+        let found = home.find_rollout(active_id, false).unwrap().unwrap();
+        assert_eq!(found.path, active);
+        assert!(found.compressed && !found.archived);
+        assert_eq!(home.find_rollout(archived_id, false).unwrap(), None);
+        let found = home.find_rollout(archived_id, true).unwrap().unwrap();
+        assert_eq!(found.path, archived);
+        assert!(found.archived);
+        assert_eq!(home.find_rollout(ThreadId::new(), true).unwrap(), None);
+    }
+
+    #[test]
+    fn archived_paths() {
+        let home = CodexHome::new("/h");
+        assert!(home.is_archived_path(Path::new("/h/archived_sessions/rollout-x.jsonl")));
+        assert!(home.is_archived_path(Path::new("/elsewhere/archived_sessions/r.jsonl")));
+        assert!(!home.is_archived_path(Path::new("/h/sessions/2026/05/14/r.jsonl")));
+        assert!(!home.is_archived_path(Path::new("/h/archived_sessions_old/r.jsonl")));
+    }
+}

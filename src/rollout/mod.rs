@@ -1,0 +1,28 @@
+//! A Codex home on disk: paths and file names, plain and `.zst` rollouts, forward and backward
+//! line readers with opaque cursors, the appender, and `session_index.jsonl`.
+//! Knows nothing of SQLite or the UI.
+
+mod appender;
+mod home;
+mod lines;
+mod reader;
+mod session_index;
+mod source;
+
+pub use appender::{AppendError, RolloutWriter, append_line, materialize};
+pub use home::{
+    ARCHIVED_SESSIONS_SUBDIR, CodexHome, RolloutFile, SESSION_INDEX_FILE, SESSIONS_SUBDIR,
+    parse_rollout_file_name, rollout_date_parts,
+};
+pub use reader::{
+    HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,
+    read_head, scan_lines,
+};
+pub use session_index::{
+    SessionIndexEntry, append_thread_name, find_thread_ids_by_name, find_thread_name,
+    read_thread_names,
+};
+pub use source::{RolloutSource, open_rollout};
+
+#[cfg(test)]
+pub(crate) mod test_support;

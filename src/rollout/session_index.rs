@@ -1,0 +1,261 @@
+//! `session_index.jsonl`: the append-only thread-name index, `{"id","thread_name","updated_at"}`
+//! per line, latest entry wins.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::home::CodexHome;
+use super::lines::ReverseLines;
+use crate::protocol::ThreadId;
+use crate::protocol::time::format_index_timestamp;
+
+/// Codex scans the index backward in chunks of this size.
+const REVERSE_CHUNK: usize = 8 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionIndexEntry {
+    pub id: ThreadId,
+    pub thread_name: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+fn parse_entry(line: &[u8]) -> Option<SessionIndexEntry> {
+    let line = line.trim_ascii(); // also drops a CRLF `\r`
+    if line.is_empty() {
+        return None;
+    }
+    serde_json::from_slice(line).ok()
+}
+
+fn open_index(home: &CodexHome) -> io::Result<Option<File>> {
+    match File::open(home.session_index_path()) {
+        Ok(file) => Ok(Some(file)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Every thread's name: the latest non-empty trimmed name per id (a later blank entry does not
+/// hide an earlier name here, as in Codex's bulk lookup). Bad lines are skipped.
+pub fn read_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, String>> {
+    let mut names = HashMap::new();
+    let Some(file) = open_index(home)? else {
+        return Ok(names);
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(names);
+        }
+        if let Some(entry) = parse_entry(&line) {
+            let name = entry.thread_name.trim();
+            if !name.is_empty() {
+                names.insert(entry.id, name.to_string());
+            }
+        }
+    }
+}
+
+/// Visits entries newest first until `visit` returns `true`.
+fn scan_newest_first(
+    home: &CodexHome,
+    visit: &mut dyn FnMut(SessionIndexEntry) -> bool,
+) -> io::Result<()> {
+    let Some(mut file) = open_index(home)? else {
+        return Ok(());
+    };
+    let len = file.metadata()?.len();
+    // A final line without `\n` is still an entry if it parses (hand-edited files).
+    let mut lines = ReverseLines::new(&mut file, len, REVERSE_CHUNK, true)?;
+    while let Some((_, line)) = lines.next_line()? {
+        if let Some(entry) = parse_entry(line)
+            && visit(entry)
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The newest entry's name for `id`; `None` if that name is blank or there is no entry.
+pub fn find_thread_name(home: &CodexHome, id: ThreadId) -> io::Result<Option<String>> {
+    let mut found = None;
+    scan_newest_first(home, &mut |entry| {
+        if entry.id != id {
+            return false;
+        }
+        let name = entry.thread_name.trim();
+        found = (!name.is_empty()).then(|| name.to_string());
+        true
+    })?;
+    Ok(found)
+}
+
+/// Ids whose current (newest) name equals `name` (both trimmed), newest entry first.
+pub fn find_thread_ids_by_name(home: &CodexHome, name: &str) -> io::Result<Vec<ThreadId>> {
+    let name = name.trim();
+    let mut ids = Vec::new();
+    if name.is_empty() {
+        return Ok(ids);
+    }
+    let mut seen = HashSet::new();
+    scan_newest_first(home, &mut |entry| {
+        // Older rows of an id already seen are stale names.
+        if seen.insert(entry.id) && entry.thread_name.trim() == name {
+            ids.push(entry.id);
+        }
+        false
+    })?;
+    Ok(ids)
+}
+
+/// Appends one entry stamped now, in one write, then fsyncs, as Codex does. An empty name
+/// clears the thread's name for readers of the newest entry.
+pub fn append_thread_name(home: &CodexHome, id: ThreadId, name: &str) -> io::Result<()> {
+    let entry = SessionIndexEntry {
+        id,
+        thread_name: name.to_string(),
+        updated_at: format_index_timestamp(Utc::now()),
+    };
+    let mut bytes = serde_json::to_vec(&entry).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    fs::create_dir_all(home.root())?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.session_index_path())?;
+    file.write_all(&bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::test_support::touch;
+    use tempfile::TempDir;
+
+    fn entry_line(id: ThreadId, name: &str) -> String {
+        format!(
+            "{{\"id\":\"{id}\",\"thread_name\":{},\"updated_at\":\"2026-05-14T11:05:09.123456789Z\"}}\n",
+            serde_json::to_string(name).unwrap()
+        )
+    }
+
+    /// Enough filler that the backward scan crosses several 8 KiB chunks.
+    fn filler(count: usize) -> String {
+        (0..count)
+            .map(|_| entry_line(ThreadId::new(), "other"))
+            .collect()
+    }
+
+    #[test]
+    fn missing_index_is_empty() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        assert!(read_thread_names(&home).unwrap().is_empty());
+        assert_eq!(find_thread_name(&home, ThreadId::new()).unwrap(), None);
+        assert!(find_thread_ids_by_name(&home, "x").unwrap().is_empty());
+    }
+
+    #[test]
+    fn forward_read_keeps_the_latest_non_empty_name() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let a = ThreadId::new();
+        let b = ThreadId::new();
+        let text = [
+            entry_line(a, "first"),
+            "not json\n".to_string(),
+            "\n".to_string(),
+            entry_line(b, "  bee  ").replace('\n', "\r\n"),
+            entry_line(a, "second"),
+            entry_line(a, "   "),
+            "{\"id\":\"nope\",\"thread_name\":\"x\"}\n".to_string(),
+            entry_line(b, "bee 2").trim_end().to_string(), // no final newline
+        ]
+        .concat();
+        touch(&home.session_index_path(), text.as_bytes());
+        let names = read_thread_names(&home).unwrap();
+        assert_eq!(names.len(), 2);
+        assert_eq!(names[&a], "second");
+        assert_eq!(names[&b], "bee 2");
+        // The backward lookup sees the newest entry, which for `a` is blank.
+        assert_eq!(find_thread_name(&home, a).unwrap(), None);
+        assert_eq!(find_thread_name(&home, b).unwrap(), Some("bee 2".into()));
+    }
+
+    #[test]
+    fn backward_find_crosses_chunks_and_takes_the_newest() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let id = ThreadId::new();
+        let text = [
+            entry_line(id, "old"),
+            filler(200),
+            entry_line(id, "new").replace('\n', "\r\n"),
+            filler(200),
+            "{\"id\":\"broken".to_string(),
+        ]
+        .concat();
+        assert!(text.len() > 4 * REVERSE_CHUNK);
+        touch(&home.session_index_path(), text.as_bytes());
+        assert_eq!(find_thread_name(&home, id).unwrap(), Some("new".into()));
+        assert_eq!(find_thread_name(&home, ThreadId::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn name_lookup_uses_each_ids_current_name_newest_first() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let (a, b, c) = (ThreadId::new(), ThreadId::new(), ThreadId::new());
+        let text = [
+            entry_line(a, "target"),
+            entry_line(b, "target"),
+            filler(100),
+            entry_line(c, "target"),
+            entry_line(b, "renamed"), // b no longer carries the name
+            entry_line(a, "target"),
+        ]
+        .concat();
+        touch(&home.session_index_path(), text.as_bytes());
+        assert_eq!(
+            find_thread_ids_by_name(&home, "target").unwrap(),
+            vec![a, c]
+        );
+        assert_eq!(find_thread_ids_by_name(&home, "renamed").unwrap(), vec![b]);
+        assert!(find_thread_ids_by_name(&home, "Target").unwrap().is_empty());
+        assert!(find_thread_ids_by_name(&home, "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn appended_entries_round_trip_and_blank_clears() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path().join("fresh-home"));
+        let id = ThreadId::new();
+        append_thread_name(&home, id, "Fix the parser").unwrap();
+        assert_eq!(
+            find_thread_name(&home, id).unwrap(),
+            Some("Fix the parser".into())
+        );
+        append_thread_name(&home, id, "").unwrap();
+        assert_eq!(find_thread_name(&home, id).unwrap(), None);
+
+        let text = fs::read_to_string(home.session_index_path()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(text.ends_with('\n'));
+        let last: SessionIndexEntry = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(last.thread_name, "");
+        assert!(last.updated_at.ends_with('Z'));
+        let fraction = last.updated_at.rsplit('.').next().unwrap();
+        assert_eq!(fraction.len(), 10, "nanoseconds and Z: {}", last.updated_at);
+        assert!(lines[0].starts_with(&format!("{{\"id\":\"{id}\",\"thread_name\"")));
+    }
+}

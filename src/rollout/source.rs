@@ -1,0 +1,186 @@
+//! Opening a rollout as a byte stream, plain or `.zst`, whichever exists.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+use super::home::{strip_zst, zst_sibling};
+
+/// Attempts to open before giving up; a compression or materialisation may be renaming the file.
+const OPEN_ATTEMPTS: usize = 3;
+const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
+
+/// The decompressed line stream of a rollout, counting the bytes read from disk.
+pub struct RolloutSource {
+    path: PathBuf,
+    inner: Inner,
+}
+
+enum Inner {
+    Plain(Counted<File>),
+    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Counted<File>>>>),
+}
+
+/// Opens the plain `.jsonl` or its `.jsonl.zst` (plain preferred when both exist), given either
+/// name. Retries briefly when neither exists, since a file can vanish mid-transition.
+pub fn open_rollout(path: &Path) -> io::Result<RolloutSource> {
+    let plain = strip_zst(path);
+    let compressed = zst_sibling(&plain);
+    let mut attempt = 0;
+    loop {
+        match File::open(&plain) {
+            Ok(file) => return Ok(RolloutSource::plain(plain, file)),
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            Err(_) => {}
+        }
+        match File::open(&compressed) {
+            Ok(file) => return RolloutSource::zstd(compressed, file),
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            Err(err) => {
+                attempt += 1;
+                if attempt >= OPEN_ATTEMPTS {
+                    return Err(io::Error::new(
+                        err.kind(),
+                        format!("rollout not found: {}", plain.display()),
+                    ));
+                }
+            }
+        }
+        thread::sleep(OPEN_RETRY_DELAY);
+    }
+}
+
+impl RolloutSource {
+    fn plain(path: PathBuf, file: File) -> Self {
+        RolloutSource {
+            path,
+            inner: Inner::Plain(Counted::new(file)),
+        }
+    }
+
+    fn zstd(path: PathBuf, file: File) -> io::Result<Self> {
+        let decoder = zstd::stream::read::Decoder::new(Counted::new(file))?;
+        Ok(RolloutSource {
+            path,
+            inner: Inner::Zstd(Box::new(decoder)),
+        })
+    }
+
+    /// The file actually opened.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        matches!(self.inner, Inner::Zstd(_))
+    }
+
+    /// Bytes read from disk so far (compressed bytes for `.zst`).
+    pub fn bytes_read(&self) -> u64 {
+        match &self.inner {
+            Inner::Plain(file) => file.count,
+            Inner::Zstd(decoder) => decoder.get_ref().get_ref().count,
+        }
+    }
+
+    /// Moves to a line-stream offset from the start: a seek for plain files, decompressing and
+    /// discarding for `.zst`. Past the end, later reads see end of file.
+    pub fn skip_to(&mut self, offset: u64) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Plain(file) => file.inner.seek(SeekFrom::Start(offset)).map(drop),
+            Inner::Zstd(decoder) => {
+                io::copy(&mut decoder.as_mut().take(offset), &mut io::sink()).map(drop)
+            }
+        }
+    }
+
+    /// The plain file, for seeking readers; `None` for `.zst`.
+    pub(crate) fn plain_file(&mut self) -> Option<&mut File> {
+        match &mut self.inner {
+            Inner::Plain(file) => Some(&mut file.inner),
+            Inner::Zstd(_) => None,
+        }
+    }
+}
+
+impl Read for RolloutSource {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Plain(file) => file.read(buf),
+            Inner::Zstd(decoder) => decoder.read(buf),
+        }
+    }
+}
+
+/// A reader that counts the bytes it hands out.
+pub(crate) struct Counted<R> {
+    pub(crate) inner: R,
+    pub(crate) count: u64,
+}
+
+impl<R> Counted<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Counted { inner, count: 0 }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::test_support::{touch, write_zst};
+    use tempfile::TempDir;
+
+    fn read_all(path: &Path) -> (Vec<u8>, bool) {
+        let mut source = open_rollout(path).unwrap();
+        let mut out = Vec::new();
+        source.read_to_end(&mut out).unwrap();
+        (out, source.is_compressed())
+    }
+
+    #[test]
+    fn opens_whichever_form_exists_preferring_plain() {
+        let dir = TempDir::new().unwrap();
+        let plain = dir.path().join("rollout-x.jsonl");
+        let zst = zst_sibling(&plain);
+        write_zst(&zst, b"compressed\n");
+        assert_eq!(read_all(&plain), (b"compressed\n".to_vec(), true));
+        assert_eq!(read_all(&zst), (b"compressed\n".to_vec(), true));
+        touch(&plain, b"plain\n");
+        assert_eq!(read_all(&zst), (b"plain\n".to_vec(), false));
+        assert_eq!(open_rollout(&zst).unwrap().path(), plain);
+    }
+
+    #[test]
+    fn missing_file_is_not_found_after_retries() {
+        let dir = TempDir::new().unwrap();
+        let err = open_rollout(&dir.path().join("gone.jsonl")).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn skip_to_works_for_both_forms() {
+        let dir = TempDir::new().unwrap();
+        let plain = dir.path().join("a.jsonl");
+        let zst = dir.path().join("b.jsonl.zst");
+        touch(&plain, b"0123456789\n");
+        write_zst(&zst, b"0123456789\n");
+        for path in [&plain, &zst] {
+            let mut source = open_rollout(path).unwrap();
+            source.skip_to(4).unwrap();
+            let mut rest = String::new();
+            source.read_to_string(&mut rest).unwrap();
+            assert_eq!(rest, "456789\n");
+            assert!(source.bytes_read() > 0);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! Codex's state DB (`state_5.sqlite`, codex-format §1.4): read thread rows, write the columns
+//! Codex reads. We never migrate it, never change its journal mode, check columns before use,
+//! and keep write transactions short (`BEGIN IMMEDIATE`, one statement).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
+
+use crate::protocol::time::from_millis;
+use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::store::ThreadMetadataPatch;
+
+pub const STATE_DB_FILE: &str = "state_5.sqlite";
+
+/// How long a write waits for Codex to release the DB before giving up on the SQLite side.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(1500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateDbError {
+    #[error("state DB {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("state DB {0} has no threads table")]
+    NoThreadsTable(PathBuf),
+}
+
+/// Where Codex keeps the state DB: `$CODEX_SQLITE_HOME`, the Codex home, or (desktop app)
+/// `<home>/sqlite`. The first that exists wins.
+pub fn locate_state_db(codex_home: &Path, sqlite_home: Option<&Path>) -> Option<PathBuf> {
+    let candidates = [
+        sqlite_home.map(|dir| dir.join(STATE_DB_FILE)),
+        Some(codex_home.join(STATE_DB_FILE)),
+        Some(codex_home.join("sqlite").join(STATE_DB_FILE)),
+    ];
+    candidates.into_iter().flatten().find(|path| path.is_file())
+}
+
+/// One `threads` row, with the columns this version knows (absent columns read as `None`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreadRow {
+    pub id: String,
+    pub rollout_path: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub source: Option<String>,
+    pub model_provider: Option<String>,
+    pub model: Option<String>,
+    pub reasoning_effort: Option<String>,
+    pub cwd: Option<String>,
+    pub title: Option<String>,
+    pub preview: Option<String>,
+    pub first_user_message: Option<String>,
+    pub tokens_used: Option<i64>,
+    pub archived: bool,
+    pub git_sha: Option<String>,
+    pub git_branch: Option<String>,
+    pub git_origin_url: Option<String>,
+    pub memory_mode: Option<String>,
+}
+
+impl ThreadRow {
+    /// The explicit name this row records: a title that is not just the first user message.
+    pub fn explicit_name(&self) -> Option<String> {
+        let title = self.title.as_deref()?.trim();
+        let first = self.first_user_message.as_deref().unwrap_or("").trim();
+        (!title.is_empty() && title != first).then(|| title.to_string())
+    }
+
+    pub fn memory_mode(&self) -> Option<ThreadMemoryMode> {
+        self.memory_mode.as_deref().and_then(ThreadMemoryMode::parse)
+    }
+}
+
+pub struct StateDb {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+    columns: HashSet<String>,
+}
+
+impl StateDb {
+    /// Opens an existing DB read-write without creating, migrating or reconfiguring it.
+    pub fn open(path: &Path) -> Result<StateDb, StateDbError> {
+        let sqlite = |source| StateDbError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let columns = table_columns(&connection, "threads").map_err(sqlite)?;
+        if columns.is_empty() {
+            return Err(StateDbError::NoThreadsTable(path.to_path_buf()));
+        }
+        Ok(StateDb {
+            path: path.to_path_buf(),
+            connection: Mutex::new(connection),
+            columns,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.contains(column)
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StateDbError {
+        StateDbError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn thread_row(&self, id: ThreadId) -> Result<Option<ThreadRow>, StateDbError> {
+        Ok(self.thread_rows(&[id])?.remove(&id))
+    }
+
+    /// Rows for many ids at once (listing enriches a page with one query).
+    pub fn thread_rows(
+        &self,
+        ids: &[ThreadId],
+    ) -> Result<HashMap<ThreadId, ThreadRow>, StateDbError> {
+        let mut rows = HashMap::new();
+        // SQLite limits bound parameters; 500 per query is well under every default.
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT * FROM threads WHERE id IN ({placeholders})");
+            let connection = self.connection();
+            let mut statement = connection.prepare(&sql).map_err(|e| self.error(e))?;
+            let names: Vec<String> = statement
+                .column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let found = statement
+                .query_map(
+                    params_from_iter(chunk.iter().map(|id| id.to_string())),
+                    |row| read_row(row, &names),
+                )
+                .map_err(|e| self.error(e))?;
+            for row in found {
+                let row = row.map_err(|e| self.error(e))?;
+                if let Ok(id) = row.id.parse::<ThreadId>() {
+                    rows.insert(id, row);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Writes the fields of `patch` to an existing row, the way Codex maps them (§4.1). Returns
+    /// false when the thread has no row: Codex rebuilds missing rows from the rollout itself, so
+    /// we do not invent one in its DB.
+    pub fn apply_patch(
+        &self,
+        id: ThreadId,
+        patch: &ThreadMetadataPatch,
+    ) -> Result<bool, StateDbError> {
+        let existing = self.thread_row(id)?;
+        let Some(existing) = existing else {
+            return Ok(false);
+        };
+        let assignments = self.assignments(patch, &existing);
+        if assignments.is_empty() {
+            return Ok(true);
+        }
+        let sql = format!(
+            "UPDATE threads SET {} WHERE id = ?",
+            assignments
+                .iter()
+                .map(|(column, _)| format!("{column} = ?"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut values: Vec<SqlValue> = assignments.into_iter().map(|(_, v)| v).collect();
+        values.push(SqlValue::Text(id.to_string()));
+        self.write(&sql, values)?;
+        Ok(true)
+    }
+
+    /// Column assignments for a patch, limited to the columns this DB has.
+    fn assignments(
+        &self,
+        patch: &ThreadMetadataPatch,
+        existing: &ThreadRow,
+    ) -> Vec<(&'static str, SqlValue)> {
+        let text = |value: &str| SqlValue::Text(value.to_string());
+        let optional = |value: &Option<String>| match value {
+            Some(value) => SqlValue::Text(value.clone()),
+            None => SqlValue::Null,
+        };
+        let mut set: Vec<(&'static str, SqlValue)> = Vec::new();
+        if let Some(path) = &patch.rollout_path {
+            set.push(("rollout_path", text(&path.to_string_lossy())));
+        }
+        if let Some(preview) = &patch.preview {
+            set.push(("preview", text(preview)));
+        }
+        if let Some(first) = &patch.first_user_message {
+            set.push(("first_user_message", text(first)));
+        }
+        match (&patch.name, &patch.title) {
+            (Some(name), _) => set.push(("title", text(name.as_deref().unwrap_or("")))),
+            // A derived title never overwrites an explicit name.
+            (None, Some(title)) if existing.explicit_name().is_none() => {
+                set.push(("title", text(title)))
+            }
+            _ => {}
+        }
+        if let Some(provider) = &patch.model_provider {
+            set.push(("model_provider", text(provider)));
+        }
+        if let Some(model) = &patch.model {
+            set.push(("model", text(model)));
+        }
+        if let Some(effort) = &patch.reasoning_effort {
+            set.push(("reasoning_effort", text(effort)));
+        }
+        for (at, seconds, millis) in [
+            (patch.created_at, "created_at", "created_at_ms"),
+            (patch.updated_at, "updated_at", "updated_at_ms"),
+        ] {
+            if let Some(at) = at {
+                set.push((seconds, SqlValue::Integer(at.timestamp())));
+                set.push((millis, SqlValue::Integer(at.timestamp_millis())));
+            }
+        }
+        if let Some(source) = &patch.source {
+            set.push(("source", text(&crate::protocol::source_to_text(Some(source)))));
+        }
+        for (column, value) in [
+            ("thread_source", &patch.thread_source),
+            ("agent_nickname", &patch.agent_nickname),
+            ("agent_role", &patch.agent_role),
+            ("agent_path", &patch.agent_path),
+        ] {
+            if let Some(value) = value {
+                set.push((column, optional(value)));
+            }
+        }
+        if let Some(cwd) = &patch.cwd {
+            set.push(("cwd", text(&cwd.to_string_lossy())));
+        }
+        if let Some(version) = &patch.cli_version {
+            set.push(("cli_version", text(version)));
+        }
+        if let Some(approval) = &patch.approval_mode {
+            let approval = approval
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| approval.to_string());
+            set.push(("approval_mode", text(&approval)));
+        }
+        if let Some(usage) = &patch.token_usage {
+            set.push(("tokens_used", SqlValue::Integer(usage.total_tokens.max(0))));
+        }
+        if let Some(git) = &patch.git_info {
+            for (column, value) in [
+                ("git_sha", &git.sha),
+                ("git_branch", &git.branch),
+                ("git_origin_url", &git.origin_url),
+            ] {
+                if let Some(value) = value {
+                    set.push((column, optional(value)));
+                }
+            }
+        }
+        if let Some(mode) = patch.memory_mode {
+            set.push(("memory_mode", text(mode.as_str())));
+        }
+        set.retain(|(column, _)| self.has_column(column));
+        set
+    }
+
+    /// Records a move into `archived_sessions/` (no-op without a row).
+    pub fn mark_archived(
+        &self,
+        id: ThreadId,
+        rollout_path: &Path,
+        at: DateTime<Utc>,
+        file_modified: DateTime<Utc>,
+    ) -> Result<(), StateDbError> {
+        self.set_columns(
+            id,
+            vec![
+                ("archived", SqlValue::Integer(1)),
+                ("archived_at", SqlValue::Integer(at.timestamp())),
+                (
+                    "rollout_path",
+                    SqlValue::Text(rollout_path.to_string_lossy().into_owned()),
+                ),
+                ("updated_at", SqlValue::Integer(file_modified.timestamp())),
+                (
+                    "updated_at_ms",
+                    SqlValue::Integer(file_modified.timestamp_millis()),
+                ),
+            ],
+        )
+    }
+
+    /// Records a move back into `sessions/` (no-op without a row).
+    pub fn mark_unarchived(
+        &self,
+        id: ThreadId,
+        rollout_path: &Path,
+        file_modified: DateTime<Utc>,
+    ) -> Result<(), StateDbError> {
+        self.set_columns(
+            id,
+            vec![
+                ("archived", SqlValue::Integer(0)),
+                ("archived_at", SqlValue::Null),
+                (
+                    "rollout_path",
+                    SqlValue::Text(rollout_path.to_string_lossy().into_owned()),
+                ),
+                ("updated_at", SqlValue::Integer(file_modified.timestamp())),
+                (
+                    "updated_at_ms",
+                    SqlValue::Integer(file_modified.timestamp_millis()),
+                ),
+            ],
+        )
+    }
+
+    fn set_columns(
+        &self,
+        id: ThreadId,
+        mut columns: Vec<(&'static str, SqlValue)>,
+    ) -> Result<(), StateDbError> {
+        columns.retain(|(column, _)| self.has_column(column));
+        if columns.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE threads SET {} WHERE id = ?",
+            columns
+                .iter()
+                .map(|(column, _)| format!("{column} = ?"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut values: Vec<SqlValue> = columns.into_iter().map(|(_, v)| v).collect();
+        values.push(SqlValue::Text(id.to_string()));
+        self.write(&sql, values)
+    }
+
+    /// One statement in a `BEGIN IMMEDIATE` transaction, so a busy DB fails fast and whole.
+    fn write(&self, sql: &str, values: Vec<SqlValue>) -> Result<(), StateDbError> {
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        transaction
+            .execute(sql, params_from_iter(values))
+            .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))
+    }
+}
+
+fn table_columns(connection: &Connection, table: &str) -> rusqlite::Result<HashSet<String>> {
+    let mut statement = connection.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = statement.query_map([], |row| row.get::<_, String>(1))?;
+    names.collect()
+}
+
+fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<ThreadRow> {
+    let has = |name: &str| names.iter().any(|n| n == name);
+    let text = |name: &str| -> rusqlite::Result<Option<String>> {
+        if has(name) {
+            // Some columns hold numbers in older rows; read any type as text.
+            let value: Option<SqlValue> = row.get(name).optional()?.flatten();
+            Ok(match value {
+                Some(SqlValue::Text(text)) => Some(text),
+                Some(SqlValue::Integer(n)) => Some(n.to_string()),
+                Some(SqlValue::Real(n)) => Some(n.to_string()),
+                _ => None,
+            })
+        } else {
+            Ok(None)
+        }
+    };
+    let integer = |name: &str| -> rusqlite::Result<Option<i64>> {
+        if has(name) {
+            Ok(row.get::<_, Option<i64>>(name).unwrap_or(None))
+        } else {
+            Ok(None)
+        }
+    };
+    let instant = |millis: &str, seconds: &str| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(match integer(millis)? {
+            Some(ms) => Some(from_millis(ms)),
+            None => integer(seconds)?.map(|s| from_millis(s * 1000)),
+        })
+    };
+    Ok(ThreadRow {
+        id: text("id")?.unwrap_or_default(),
+        rollout_path: text("rollout_path")?,
+        created_at: instant("created_at_ms", "created_at")?,
+        updated_at: instant("updated_at_ms", "updated_at")?,
+        source: text("source")?,
+        model_provider: text("model_provider")?,
+        model: text("model")?,
+        reasoning_effort: text("reasoning_effort")?,
+        cwd: text("cwd")?,
+        title: text("title")?,
+        preview: text("preview")?,
+        first_user_message: text("first_user_message")?,
+        tokens_used: integer("tokens_used")?,
+        archived: integer("archived")?.unwrap_or(0) != 0,
+        git_sha: text("git_sha")?,
+        git_branch: text("git_branch")?,
+        git_origin_url: text("git_origin_url")?,
+        memory_mode: text("memory_mode")?,
+    })
+}
