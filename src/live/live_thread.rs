@@ -93,9 +93,10 @@ impl LiveThread {
 
     /// The rollout path when the store is the local one.
     pub fn local_rollout_path(&self) -> Option<PathBuf> {
-        // TODO(local store): downcast once LocalThreadStore exists.
-        let _ = self.store.as_any();
-        None
+        self.store
+            .as_any()
+            .downcast_ref::<crate::store::local::LocalThreadStore>()
+            .and_then(|local| local.live_rollout_path(self.thread_id))
     }
 
     /// Appends raw items: the store writes the persisted subset, then the metadata they imply

@@ -40,8 +40,10 @@ fn open_index(home: &CodexHome) -> io::Result<Option<File>> {
     }
 }
 
-/// Every thread's name: the latest non-empty trimmed name per id (a later blank entry does not
-/// hide an earlier name here, as in Codex's bulk lookup). Bad lines are skipped.
+/// Every thread's current name: the newest entry per id wins, and a blank newest entry means
+/// the name was cleared. (Codex's bulk lookup keeps the latest non-empty name instead, which
+/// makes a cleared name come back in lists; we follow its single-thread lookup everywhere, so
+/// a list and `find_thread_name` always agree.) Bad lines are skipped.
 pub fn read_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, String>> {
     let mut names = HashMap::new();
     let Some(file) = open_index(home)? else {
@@ -56,7 +58,9 @@ pub fn read_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, Strin
         }
         if let Some(entry) = parse_entry(&line) {
             let name = entry.thread_name.trim();
-            if !name.is_empty() {
+            if name.is_empty() {
+                names.remove(&entry.id);
+            } else {
                 names.insert(entry.id, name.to_string());
             }
         }
@@ -165,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn forward_read_keeps_the_latest_non_empty_name() {
+    fn forward_read_keeps_the_newest_name_and_blank_clears_it() {
         let dir = TempDir::new().unwrap();
         let home = CodexHome::new(dir.path());
         let a = ThreadId::new();
@@ -183,10 +187,13 @@ mod tests {
         .concat();
         touch(&home.session_index_path(), text.as_bytes());
         let names = read_thread_names(&home).unwrap();
-        assert_eq!(names.len(), 2);
-        assert_eq!(names[&a], "second");
+        assert_eq!(
+            names.len(),
+            1,
+            "the newest entry for `a` is blank: {names:?}"
+        );
         assert_eq!(names[&b], "bee 2");
-        // The backward lookup sees the newest entry, which for `a` is blank.
+        // The backward lookup agrees.
         assert_eq!(find_thread_name(&home, a).unwrap(), None);
         assert_eq!(find_thread_name(&home, b).unwrap(), Some("bee 2".into()));
     }

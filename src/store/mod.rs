@@ -3,6 +3,7 @@
 
 mod error;
 pub mod listing;
+pub mod local;
 pub mod memory;
 mod patch;
 pub mod policy;

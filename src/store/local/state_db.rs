@@ -74,7 +74,9 @@ impl ThreadRow {
     }
 
     pub fn memory_mode(&self) -> Option<ThreadMemoryMode> {
-        self.memory_mode.as_deref().and_then(ThreadMemoryMode::parse)
+        self.memory_mode
+            .as_deref()
+            .and_then(ThreadMemoryMode::parse)
     }
 }
 
@@ -144,11 +146,7 @@ impl StateDb {
             let sql = format!("SELECT * FROM threads WHERE id IN ({placeholders})");
             let connection = self.connection();
             let mut statement = connection.prepare(&sql).map_err(|e| self.error(e))?;
-            let names: Vec<String> = statement
-                .column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+            let names: Vec<String> = statement.column_names().map(|s| s.to_string()).collect();
             let found = statement
                 .query_map(
                     params_from_iter(chunk.iter().map(|id| id.to_string())),
@@ -243,7 +241,10 @@ impl StateDb {
             }
         }
         if let Some(source) = &patch.source {
-            set.push(("source", text(&crate::protocol::source_to_text(Some(source)))));
+            set.push((
+                "source",
+                text(&crate::protocol::source_to_text(Some(source))),
+            ));
         }
         for (column, value) in [
             ("thread_source", &patch.thread_source),

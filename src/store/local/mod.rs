@@ -1,0 +1,193 @@
+//! `LocalThreadStore`: threads in a Codex home. Rollout files are the truth; Codex's state DB
+//! (when present) adds what only it records, and receives our edits the way Codex writes them.
+
+mod live_writer;
+mod read;
+pub mod state_db;
+pub mod summary;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use self::live_writer::LiveWriter;
+use self::read::SummaryCache;
+use self::state_db::{StateDb, locate_state_db};
+use super::*;
+use crate::rollout::CodexHome;
+
+/// Where to find Codex's files.
+#[derive(Clone, Debug, Default)]
+pub struct LocalStoreOptions {
+    /// `$CODEX_SQLITE_HOME`: where the state DB lives when not in the Codex home.
+    pub sqlite_home: Option<PathBuf>,
+}
+
+impl LocalStoreOptions {
+    pub fn from_env() -> Self {
+        LocalStoreOptions {
+            sqlite_home: std::env::var_os("CODEX_SQLITE_HOME").map(PathBuf::from),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct LocalThreadStore {
+    inner: Arc<LocalStore>,
+}
+
+struct LocalStore {
+    home: CodexHome,
+    state_db: Option<StateDb>,
+    writers: Mutex<HashMap<ThreadId, LiveWriter>>,
+    summaries: SummaryCache,
+}
+
+impl LocalThreadStore {
+    /// Opens a Codex home. A missing, locked or unexpected state DB is logged and left out:
+    /// the store then works from the files alone.
+    pub fn open(home: impl Into<PathBuf>, options: LocalStoreOptions) -> Self {
+        let home = CodexHome::new(home);
+        let state_db =
+            locate_state_db(home.root(), options.sqlite_home.as_deref()).and_then(|path| {
+                match StateDb::open(&path) {
+                    Ok(db) => Some(db),
+                    Err(err) => {
+                        tracing::warn!(%err, "state DB unusable; working from rollout files only");
+                        None
+                    }
+                }
+            });
+        LocalThreadStore {
+            inner: Arc::new(LocalStore {
+                home,
+                state_db,
+                writers: Mutex::new(HashMap::new()),
+                summaries: SummaryCache::default(),
+            }),
+        }
+    }
+
+    pub fn home(&self) -> &CodexHome {
+        &self.inner.home
+    }
+
+    /// The state DB in use, if one was found and opened.
+    pub fn state_db_path(&self) -> Option<&Path> {
+        self.inner.state_db.as_ref().map(StateDb::path)
+    }
+
+    /// The rollout path of a thread live in this process.
+    pub fn live_rollout_path(&self, thread_id: ThreadId) -> Option<PathBuf> {
+        self.inner
+            .writers()
+            .get(&thread_id)
+            .map(|writer| writer.path().to_path_buf())
+    }
+
+    /// Runs blocking file and SQLite work off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&LocalStore) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || work(&inner))
+            .await
+            .map_err(|err| ThreadStoreError::internal(format!("store task failed: {err}")))?
+    }
+}
+
+impl LocalStore {
+    fn writers(&self) -> MutexGuard<'_, HashMap<ThreadId, LiveWriter>> {
+        self.writers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl ThreadStore for LocalThreadStore {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    async fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
+        self.blocking(move |store| store.create_thread(params))
+            .await
+    }
+
+    async fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<()> {
+        self.blocking(move |store| store.resume_thread(params))
+            .await
+    }
+
+    async fn append_items(&self, params: AppendThreadItemsParams) -> StoreResult<()> {
+        self.blocking(move |store| store.append_items(params)).await
+    }
+
+    async fn persist_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.blocking(move |store| store.persist_thread(thread_id))
+            .await
+    }
+
+    async fn flush_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        // Every append is written before append_items returns; there is nothing to wait for.
+        self.blocking(move |store| store.require_writer(thread_id))
+            .await
+    }
+
+    async fn shutdown_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.blocking(move |store| store.shutdown_thread(thread_id))
+            .await
+    }
+
+    async fn discard_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.inner.writers().remove(&thread_id);
+        Ok(())
+    }
+
+    async fn load_history(&self, params: LoadThreadHistoryParams) -> StoreResult<Vec<RolloutItem>> {
+        self.blocking(move |store| store.load_history(params)).await
+    }
+
+    async fn read_history_page(
+        &self,
+        params: ReadHistoryPageParams,
+    ) -> StoreResult<ThreadHistoryPage> {
+        self.blocking(move |store| store.history_page(params)).await
+    }
+
+    async fn read_thread(&self, params: ReadThreadParams) -> StoreResult<StoredThread> {
+        self.blocking(move |store| store.read_thread(params)).await
+    }
+
+    async fn list_threads(&self, params: ListThreadsParams) -> StoreResult<ThreadPage> {
+        self.blocking(move |store| store.list_threads(&params))
+            .await
+    }
+
+    async fn update_thread_metadata(
+        &self,
+        params: UpdateThreadMetadataParams,
+    ) -> StoreResult<StoredThread> {
+        self.blocking(move |store| store.update_thread_metadata(params))
+            .await
+    }
+
+    async fn archive_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
+        self.blocking(move |store| store.archive_thread(thread_id))
+            .await
+    }
+
+    async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
+        self.blocking(move |store| store.unarchive_thread(thread_id))
+            .await
+    }
+}

@@ -1,0 +1,368 @@
+//! Reading threads: locating rollouts, summarising them, listing and paging history.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+
+use super::LocalStore;
+use super::state_db::ThreadRow;
+use super::summary::RolloutSummary;
+use crate::protocol::time::{from_millis, parse_timestamp};
+use crate::protocol::{GitInfo, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage};
+use crate::rollout::{
+    LineOffset, RolloutFile, find_thread_name, read_backward, read_forward, read_thread_names,
+    scan_lines,
+};
+use crate::store::listing::{ListKey, matches_filters, take_page};
+use crate::store::*;
+
+/// Summaries of rollouts already read in this process, keyed by the file on disk. A file that
+/// only grew is read from where the last pass stopped.
+#[derive(Default)]
+pub(super) struct SummaryCache {
+    entries: Mutex<HashMap<PathBuf, CachedSummary>>,
+}
+
+struct CachedSummary {
+    size: u64,
+    modified: SystemTime,
+    summary: RolloutSummary,
+}
+
+impl SummaryCache {
+    pub fn summary(&self, file: &RolloutFile) -> std::io::Result<RolloutSummary> {
+        let cached = self.lock().get(&file.path).map(|entry| {
+            let unchanged = entry.size == file.size && entry.modified == file.modified;
+            let grew = !file.compressed && file.size > entry.size;
+            (unchanged, grew, entry.summary.clone())
+        });
+        let summary = match cached {
+            Some((true, _, summary)) => return Ok(summary),
+            Some((false, true, mut summary)) => {
+                summary.update_from(&file.path)?;
+                summary
+            }
+            _ => {
+                let mut summary = RolloutSummary::default();
+                summary.update_from(&file.path)?;
+                summary
+            }
+        };
+        self.lock().insert(
+            file.path.clone(),
+            CachedSummary {
+                size: file.size,
+                modified: file.modified,
+                summary: summary.clone(),
+            },
+        );
+        Ok(summary)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, CachedSummary>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Where a thread's history is: a file on disk, or (a new live thread) not yet anywhere.
+pub(super) enum Located {
+    File(RolloutFile),
+    NotMaterialized(PathBuf),
+}
+
+impl LocalStore {
+    /// Finds a thread's rollout. An archived thread is an error unless `include_archived`.
+    pub(super) fn locate(&self, id: ThreadId, include_archived: bool) -> StoreResult<Located> {
+        if let Some(file) = self.home.find_rollout(id, true)? {
+            if file.archived && !include_archived {
+                return Err(ThreadStoreError::invalid(format!(
+                    "thread {id} is archived"
+                )));
+            }
+            return Ok(Located::File(file));
+        }
+        match self.writers().get(&id) {
+            Some(writer) => Ok(Located::NotMaterialized(writer.path().to_path_buf())),
+            None => Err(ThreadStoreError::not_found(id)),
+        }
+    }
+
+    pub(super) fn locate_file(
+        &self,
+        id: ThreadId,
+        include_archived: bool,
+    ) -> StoreResult<RolloutFile> {
+        match self.locate(id, include_archived)? {
+            Located::File(file) => Ok(file),
+            Located::NotMaterialized(_) => Err(ThreadStoreError::invalid(format!(
+                "thread {id} has no rollout file yet"
+            ))),
+        }
+    }
+
+    fn state_row(&self, id: ThreadId) -> Option<ThreadRow> {
+        let db = self.state_db.as_ref()?;
+        db.thread_row(id)
+            .map_err(|err| tracing::warn!(%err, "reading the state DB failed"))
+            .ok()
+            .flatten()
+    }
+
+    fn state_rows(&self, ids: &[ThreadId]) -> HashMap<ThreadId, ThreadRow> {
+        let Some(db) = &self.state_db else {
+            return HashMap::new();
+        };
+        db.thread_rows(ids)
+            .map_err(|err| tracing::warn!(%err, "reading the state DB failed"))
+            .unwrap_or_default()
+    }
+
+    pub(super) fn read_thread(&self, params: ReadThreadParams) -> StoreResult<StoredThread> {
+        let id = params.thread_id;
+        let file = match self.locate(id, params.include_archived)? {
+            Located::File(file) => file,
+            Located::NotMaterialized(path) => {
+                let mut thread = StoredThread::blank(id, crate::protocol::time::now_millis());
+                thread.rollout_path = Some(path);
+                return Ok(thread);
+            }
+        };
+        let summary = self.summaries.summary(&file)?;
+        let index_name = find_thread_name(&self.home, id).unwrap_or_else(|err| {
+            tracing::warn!(%err, "reading session_index.jsonl failed");
+            None
+        });
+        let mut thread = build_thread(&file, &summary, self.state_row(id).as_ref(), index_name);
+        if params.include_history {
+            thread.history = Some(self.load_history(LoadThreadHistoryParams {
+                thread_id: id,
+                include_archived: params.include_archived,
+            })?);
+        }
+        Ok(thread)
+    }
+
+    /// Lists threads in pages. Candidates are ordered by what the file system says (file-name
+    /// time for created, mtime for updated); only as many rollouts are summarised as the page
+    /// needs.
+    pub(super) fn list_threads(&self, params: &ListThreadsParams) -> StoreResult<ThreadPage> {
+        let cursor = params
+            .cursor
+            .as_deref()
+            .map(ListKey::parse_cursor)
+            .transpose()?;
+        let mut candidates: Vec<(ListKey, RolloutFile)> = self
+            .home
+            .discover_rollouts(params.archived)?
+            .into_iter()
+            .map(|file| (list_key(&file, params.sort_key), file))
+            .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
+            .collect();
+        candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
+        let names = read_thread_names(&self.home).unwrap_or_else(|err| {
+            tracing::warn!(%err, "reading session_index.jsonl failed");
+            HashMap::new()
+        });
+        let wanted = match params.page_size {
+            0 => usize::MAX,
+            size => size + 1, // one more tells whether another page exists
+        };
+        let mut found: Vec<(ListKey, StoredThread)> = Vec::new();
+        for chunk in candidates.chunks(64) {
+            let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
+            let rows = self.state_rows(&ids);
+            for (key, file) in chunk {
+                let summary = match self.summaries.summary(file) {
+                    Ok(summary) => summary,
+                    Err(err) => {
+                        // Moved or deleted since the directory walk: not part of this listing.
+                        tracing::debug!(%err, path = %file.path.display(), "skipping rollout");
+                        continue;
+                    }
+                };
+                let name = names.get(&file.thread_id).cloned();
+                let thread = build_thread(file, &summary, rows.get(&file.thread_id), name);
+                if matches_filters(&thread, params) {
+                    found.push((*key, thread));
+                }
+            }
+            if found.len() >= wanted {
+                break;
+            }
+        }
+        Ok(take_page(found, params.page_size))
+    }
+
+    pub(super) fn history_page(
+        &self,
+        params: ReadHistoryPageParams,
+    ) -> StoreResult<ThreadHistoryPage> {
+        let file = match self.locate(params.thread_id, params.include_archived)? {
+            Located::File(file) => file,
+            Located::NotMaterialized(_) => {
+                return Ok(ThreadHistoryPage {
+                    at_start: true,
+                    at_end: true,
+                    ..Default::default()
+                });
+            }
+        };
+        let limit = params.limit.max(1);
+        let page = match params.direction {
+            HistoryDirection::Forward => read_forward(
+                &file.path,
+                LineOffset(params.anchor.map_or(0, |c| c.0)),
+                limit,
+            )?,
+            HistoryDirection::Backward => {
+                read_backward(&file.path, params.anchor.map(|c| LineOffset(c.0)), limit)?
+            }
+        };
+        Ok(ThreadHistoryPage {
+            lines: page
+                .entries
+                .into_iter()
+                .map(|entry| HistoryLine {
+                    cursor: HistoryCursor(entry.offset.0),
+                    line: entry.line.map_err(|err| err.to_string()),
+                })
+                .collect(),
+            start: HistoryCursor(page.start.0),
+            end: HistoryCursor(page.end.0),
+            at_start: page.at_start,
+            at_end: page.at_end,
+            skipped_lines: page.skipped.blank + page.skipped.partial,
+            bytes_read: page.bytes_read,
+        })
+    }
+
+    /// Every item Codex would load: undecodable lines and legacy ghost snapshots are dropped.
+    pub(super) fn load_history(
+        &self,
+        params: LoadThreadHistoryParams,
+    ) -> StoreResult<Vec<RolloutItem>> {
+        let file = match self.locate(params.thread_id, params.include_archived)? {
+            Located::File(file) => file,
+            Located::NotMaterialized(_) => return Ok(Vec::new()),
+        };
+        let mut items = Vec::new();
+        let mut visit = |_: LineOffset, text: &str| {
+            if let Ok(RolloutLine { item, .. }) = RolloutLine::decode(text)
+                && !matches!(
+                    item,
+                    RolloutItem::ResponseItem(ResponseItem::GhostSnapshot(_))
+                )
+            {
+                items.push(item);
+            }
+            ControlFlow::Continue(())
+        };
+        scan_lines(&file.path, LineOffset(0), &mut |_| true, &mut visit)?;
+        Ok(items)
+    }
+}
+
+fn modified_at(file: &RolloutFile) -> DateTime<Utc> {
+    let utc: DateTime<Utc> = file.modified.into();
+    from_millis(utc.timestamp_millis())
+}
+
+/// Created order follows the file name (Codex's file-system rule), updated order the mtime.
+fn list_key(file: &RolloutFile, sort_key: SortKey) -> ListKey {
+    match sort_key {
+        SortKey::CreatedAt => ListKey::new(file.file_timestamp, file.thread_id),
+        SortKey::UpdatedAt => ListKey::new(modified_at(file), file.thread_id),
+    }
+}
+
+/// Puts a thread together from its rollout summary (the truth), its state-DB row (explicit
+/// name, memory mode, anything the rollout lacks) and its `session_index.jsonl` name.
+pub(super) fn build_thread(
+    file: &RolloutFile,
+    summary: &RolloutSummary,
+    row: Option<&ThreadRow>,
+    index_name: Option<String>,
+) -> StoredThread {
+    let meta = summary.meta.as_ref();
+    let mut thread = StoredThread::blank(file.thread_id, modified_at(file));
+    thread.rollout_path = Some(file.plain_path());
+    thread.archived = file.archived;
+    thread.archived_at = file.archived.then(|| modified_at(file));
+    thread.created_at = meta
+        .and_then(|meta| parse_timestamp(&meta.timestamp))
+        .unwrap_or(file.file_timestamp);
+    thread.preview = summary.preview.clone().unwrap_or_default();
+    thread.first_user_message = summary.first_user_message.clone();
+    thread.name = resolve_name(summary, row, index_name);
+    thread.cwd = summary
+        .cwd()
+        .map(PathBuf::from)
+        .or_else(|| row.and_then(|row| row.cwd.clone()).map(PathBuf::from))
+        .unwrap_or_default();
+    if let Some(meta) = meta {
+        thread.forked_from_id = meta.forked_from_id;
+        thread.cli_version = meta.cli_version.clone();
+        thread.source = meta.source_text();
+        thread.thread_source.clone_from(&meta.thread_source);
+        thread.agent_nickname.clone_from(&meta.agent_nickname);
+        thread.agent_role.clone_from(&meta.agent_role);
+        thread.agent_path.clone_from(&meta.agent_path);
+    }
+    thread.model_provider = meta
+        .and_then(|meta| meta.model_provider.clone())
+        .or_else(|| row.and_then(|row| row.model_provider.clone()))
+        .unwrap_or_else(|| "openai".to_string());
+    thread.model = summary
+        .model
+        .clone()
+        .or_else(|| row.and_then(|row| row.model.clone()));
+    thread.reasoning_effort = summary
+        .reasoning_effort
+        .clone()
+        .or_else(|| row.and_then(|row| row.reasoning_effort.clone()));
+    thread.token_usage = summary.token_usage.or_else(|| {
+        row.and_then(|row| row.tokens_used).map(|total| TokenUsage {
+            total_tokens: total,
+            ..Default::default()
+        })
+    });
+    // The rollout's own metadata lines win: Codex writes them with every explicit change and
+    // repairs its DB from them.
+    thread.memory_mode = summary
+        .memory_mode
+        .or_else(|| row.and_then(ThreadRow::memory_mode))
+        .unwrap_or_default();
+    thread.git_info = summary.git.clone().or_else(|| row.and_then(row_git));
+    thread
+}
+
+/// Name resolution (codex-format §4.2): the DB's explicit title, else the newest
+/// `session_index.jsonl` entry, else a legacy rename event; a name equal to the preview is none.
+fn resolve_name(
+    summary: &RolloutSummary,
+    row: Option<&ThreadRow>,
+    index_name: Option<String>,
+) -> Option<String> {
+    let name = row
+        .and_then(ThreadRow::explicit_name)
+        .or(index_name)
+        .or_else(|| summary.legacy_name.clone())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())?;
+    (Some(name.as_str()) != summary.preview.as_deref()).then_some(name)
+}
+
+fn row_git(row: &ThreadRow) -> Option<GitInfo> {
+    let git = GitInfo {
+        commit_hash: row.git_sha.clone(),
+        branch: row.git_branch.clone(),
+        repository_url: row.git_origin_url.clone(),
+    };
+    (!git.is_empty()).then_some(git)
+}

@@ -1,0 +1,1 @@
+//! Local store tests on real temporary Codex homes live in tests/local_store.rs.

@@ -1,0 +1,280 @@
+//! Writing: live-thread appends, metadata edits where Codex reads them, archive and unarchive.
+
+use std::fs;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+
+use super::LocalStore;
+use super::live_writer::LiveWriter;
+use super::read::Located;
+use crate::protocol::time::now_millis;
+use crate::protocol::{GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadId};
+use crate::rollout::{AppendError, append_line, append_thread_name, read_head, rollout_date_parts};
+use crate::store::*;
+
+impl From<AppendError> for ThreadStoreError {
+    fn from(err: AppendError) -> Self {
+        match err {
+            AppendError::IncompleteLastLine(_) => ThreadStoreError::Conflict {
+                message: err.to_string(),
+            },
+            AppendError::Io(err) => err.into(),
+        }
+    }
+}
+
+impl LocalStore {
+    pub(super) fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
+        let id = params.thread_id;
+        if self.writers().contains_key(&id) || self.home.find_rollout(id, true)?.is_some() {
+            return Err(ThreadStoreError::Conflict {
+                message: format!("thread {id} already exists"),
+            });
+        }
+        let writer = LiveWriter::for_new_thread(&self.home, &params);
+        self.writers().insert(id, writer);
+        Ok(())
+    }
+
+    pub(super) fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<()> {
+        let id = params.thread_id;
+        let path = match params.rollout_path {
+            Some(path) => path,
+            None => self.locate_file(id, params.include_archived)?.plain_path(),
+        };
+        let writer = LiveWriter::for_existing(path, params.event_persistence_mode);
+        self.writers().insert(id, writer);
+        Ok(())
+    }
+
+    pub(super) fn require_writer(&self, id: ThreadId) -> StoreResult<()> {
+        if self.writers().contains_key(&id) {
+            Ok(())
+        } else {
+            Err(ThreadStoreError::invalid(format!(
+                "thread {id} is not open for appends"
+            )))
+        }
+    }
+
+    fn with_writer<T>(
+        &self,
+        id: ThreadId,
+        action: impl FnOnce(&mut LiveWriter) -> Result<T, AppendError>,
+    ) -> StoreResult<T> {
+        let mut writers = self.writers();
+        let writer = writers.get_mut(&id).ok_or_else(|| {
+            ThreadStoreError::invalid(format!("thread {id} is not open for appends"))
+        })?;
+        Ok(action(writer)?)
+    }
+
+    pub(super) fn append_items(&self, params: AppendThreadItemsParams) -> StoreResult<()> {
+        self.with_writer(params.thread_id, |writer| writer.append(params.items))
+    }
+
+    pub(super) fn persist_thread(&self, id: ThreadId) -> StoreResult<()> {
+        self.with_writer(id, LiveWriter::persist)
+    }
+
+    pub(super) fn shutdown_thread(&self, id: ThreadId) -> StoreResult<()> {
+        let writer = self.writers().remove(&id);
+        match writer {
+            // Only a thread that already has its file gets the rest written; a lazy one stays
+            // lazy, as in Codex.
+            Some(mut writer) if writer.is_materialized() => Ok(writer.persist()?),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies a literal patch (codex-format §4.1). Explicit names, memory modes and git facts
+    /// are first written where Codex reads them from files (an appended `session_meta` copy,
+    /// a `session_index.jsonl` entry); then every field goes to the state DB, best effort.
+    /// The files go first so that a failed write leaves nothing half-changed.
+    pub(super) fn update_thread_metadata(
+        &self,
+        params: UpdateThreadMetadataParams,
+    ) -> StoreResult<StoredThread> {
+        let UpdateThreadMetadataParams {
+            thread_id: id,
+            patch,
+            include_archived,
+        } = params;
+        let read_back = ReadThreadParams {
+            thread_id: id,
+            include_archived: true,
+            include_history: false,
+        };
+        if patch.is_empty() {
+            return self.read_thread(ReadThreadParams {
+                include_archived,
+                ..read_back
+            });
+        }
+        let located = self.locate(id, include_archived)?;
+        let explicit = !patch.has_observed_facts();
+        let writes_meta_copy =
+            explicit && (patch.memory_mode.is_some() || patch.git_info.is_some());
+        if writes_meta_copy || patch.name.is_some() {
+            if self.writers().contains_key(&id) {
+                self.persist_thread(id)?;
+            }
+            if writes_meta_copy {
+                let file = match located {
+                    Located::File(file) => file,
+                    Located::NotMaterialized(_) => self.locate_file(id, true)?,
+                };
+                self.append_session_meta_copy(id, &file.plain_path(), &file.path, &patch)?;
+            }
+            if let Some(name) = &patch.name {
+                let name = name.as_deref().map(str::trim).unwrap_or("");
+                append_thread_name(&self.home, id, name)?;
+            }
+        }
+        if let Some(db) = &self.state_db
+            && let Err(err) = db.apply_patch(id, &patch)
+        {
+            tracing::warn!(%err, thread = %id, "state DB not updated; the files hold the change");
+        }
+        self.read_thread(read_back)
+    }
+
+    /// Appends a copy of the thread's first `session_meta` with the patch's memory mode and
+    /// resolved git facts, as Codex does for explicit updates. A memory-only copy drops `git`
+    /// ("git unchanged" to readers).
+    fn append_session_meta_copy(
+        &self,
+        id: ThreadId,
+        plain_path: &std::path::Path,
+        current_path: &std::path::Path,
+        patch: &ThreadMetadataPatch,
+    ) -> StoreResult<()> {
+        let mut meta = first_session_meta(current_path)?;
+        if meta.id != id {
+            return Err(ThreadStoreError::internal(format!(
+                "rollout metadata id mismatch: expected {id}, found {}",
+                meta.id
+            )));
+        }
+        let current = self.read_thread(ReadThreadParams {
+            thread_id: id,
+            include_archived: true,
+            include_history: false,
+        })?;
+        meta.git = match &patch.git_info {
+            Some(git_patch) => Some(resolve_git(current.git_info.clone(), git_patch)),
+            None => None,
+        };
+        let mode = patch.memory_mode.unwrap_or(current.memory_mode);
+        meta.memory_mode = Some(mode.as_str().to_string());
+        let line = RolloutLine::now(RolloutItem::SessionMeta(meta));
+        append_line(plain_path, &line)?;
+        Ok(())
+    }
+
+    pub(super) fn archive_thread(&self, id: ThreadId) -> StoreResult<()> {
+        if self.writers().contains_key(&id) {
+            return Err(ThreadStoreError::Conflict {
+                message: format!("thread {id} is live in this process; shut it down first"),
+            });
+        }
+        let file = self.locate_file(id, true)?;
+        if file.archived {
+            return Err(ThreadStoreError::invalid(format!(
+                "thread {id} is already archived"
+            )));
+        }
+        let sessions = fs::canonicalize(self.home.sessions_dir())?;
+        if !fs::canonicalize(&file.path)?.starts_with(&sessions) {
+            return Err(ThreadStoreError::invalid(format!(
+                "rollout {} is not under sessions/",
+                file.path.display()
+            )));
+        }
+        let target_dir = self.home.archived_dir();
+        fs::create_dir_all(&target_dir)?;
+        let target = target_dir.join(file.file_name());
+        move_without_replacing(&file.path, &target)?;
+        if let Some(db) = &self.state_db {
+            let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
+            let modified: DateTime<Utc> = file.modified.into();
+            if let Err(err) = db.mark_archived(id, &plain, now_millis(), modified) {
+                tracing::warn!(%err, thread = %id, "state DB not marked archived");
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn unarchive_thread(&self, id: ThreadId) -> StoreResult<StoredThread> {
+        let file = self.locate_file(id, true)?;
+        if !file.archived {
+            return Err(ThreadStoreError::invalid(format!(
+                "thread {id} is not archived"
+            )));
+        }
+        let name = file.file_name();
+        let (year, month, day) = rollout_date_parts(&name).ok_or_else(|| {
+            ThreadStoreError::invalid(format!("cannot date rollout file name {name}"))
+        })?;
+        let target_dir = self.home.sessions_dir().join(year).join(month).join(day);
+        fs::create_dir_all(&target_dir)?;
+        let target = target_dir.join(&name);
+        move_without_replacing(&file.path, &target)?;
+        let now = SystemTime::now();
+        fs::File::options()
+            .append(true)
+            .open(&target)?
+            .set_modified(now)?;
+        if let Some(db) = &self.state_db {
+            let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
+            if let Err(err) = db.mark_unarchived(id, &plain, now.into()) {
+                tracing::warn!(%err, thread = %id, "state DB not marked unarchived");
+            }
+        }
+        self.read_thread(ReadThreadParams {
+            thread_id: id,
+            include_archived: false,
+            include_history: false,
+        })
+    }
+}
+
+/// Renames `from` to `to`, refusing to replace a file already there.
+fn move_without_replacing(from: &std::path::Path, to: &std::path::Path) -> StoreResult<()> {
+    if to.exists() {
+        return Err(ThreadStoreError::Conflict {
+            message: format!("{} already exists", to.display()),
+        });
+    }
+    fs::rename(from, to)?;
+    Ok(())
+}
+
+fn first_session_meta(path: &std::path::Path) -> StoreResult<SessionMeta> {
+    let head = read_head(path, 1)?;
+    match head.into_iter().next().map(|entry| entry.line) {
+        Some(Ok(RolloutLine {
+            item: RolloutItem::SessionMeta(meta),
+            ..
+        })) => Ok(meta),
+        _ => Err(ThreadStoreError::internal(format!(
+            "rollout {} does not start with session metadata",
+            path.display()
+        ))),
+    }
+}
+
+/// Applies a git patch to the current facts: absent = keep, `null` = clear, value = set.
+fn resolve_git(current: Option<GitInfo>, patch: &GitInfoPatch) -> GitInfo {
+    let mut git = current.unwrap_or_default();
+    let apply = |field: &mut Option<String>, change: &ClearableField<String>| {
+        if let Some(change) = change {
+            field.clone_from(change);
+        }
+    };
+    apply(&mut git.commit_hash, &patch.sha);
+    apply(&mut git.branch, &patch.branch);
+    apply(&mut git.repository_url, &patch.origin_url);
+    git
+}
