@@ -1,7 +1,10 @@
 //! codex-threads: browse, follow and curate Codex CLI threads.
 
+pub mod cli;
 pub mod live;
+pub mod logging;
 pub mod manager;
 pub mod protocol;
 pub mod rollout;
 pub mod store;
+pub mod text;

@@ -1,0 +1,391 @@
+//! The command line: subcommands over the same `ThreadManager` the TUI uses.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use crate::manager::ThreadManager;
+use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::store::local::{LocalStoreOptions, LocalThreadStore};
+use crate::store::{
+    HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
+    SortKey, StoredThread, ThreadMetadataPatch,
+};
+use crate::text::{escape_controls, one_line};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "codex-threads",
+    version,
+    about = "Browse, follow and curate Codex CLI threads"
+)]
+pub struct Cli {
+    /// The Codex home (default: $CODEX_HOME, else ~/.codex).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub codex_home: Option<PathBuf>,
+    /// Open the TUI on an embedded demo home instead of a real one.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List threads, newest first.
+    List {
+        /// List archived threads instead of active ones.
+        #[arg(long)]
+        archived: bool,
+        #[arg(long, value_enum, default_value_t = SortArg::Updated)]
+        sort: SortArg,
+        /// How many threads; 0 lists every thread.
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+        /// Only threads started in this directory.
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Only threads whose name or preview contains this text (any case).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a thread's metadata and history.
+    Show {
+        /// A full id, a unique id prefix, or an exact thread name.
+        thread: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name a thread (where Codex reads names), or clear its name.
+    Rename {
+        thread: String,
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        name: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Allow or forbid Codex to generate memories from a thread.
+    Memory {
+        thread: String,
+        #[arg(value_enum)]
+        mode: MemoryArg,
+    },
+    /// Move a thread into archived_sessions/.
+    Archive { thread: String },
+    /// Move an archived thread back into sessions/.
+    Unarchive { thread: String },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SortArg {
+    Updated,
+    Created,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MemoryArg {
+    Enabled,
+    Disabled,
+}
+
+impl From<MemoryArg> for ThreadMemoryMode {
+    fn from(mode: MemoryArg) -> Self {
+        match mode {
+            MemoryArg::Enabled => ThreadMemoryMode::Enabled,
+            MemoryArg::Disabled => ThreadMemoryMode::Disabled,
+        }
+    }
+}
+
+/// `--codex-home`, else `$CODEX_HOME`, else `~/.codex`.
+pub fn codex_home(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(home) = explicit {
+        return Ok(home.to_path_buf());
+    }
+    if let Some(home) = std::env::var_os("CODEX_HOME").filter(|home| !home.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    let user_home =
+        dirs::home_dir().context("cannot find the home directory; pass --codex-home")?;
+    Ok(user_home.join(".codex"))
+}
+
+/// A manager over the local store of an existing Codex home.
+pub fn open_manager(home: &Path) -> anyhow::Result<Arc<ThreadManager>> {
+    if !home.is_dir() {
+        bail!("Codex home {} does not exist", home.display());
+    }
+    let store = LocalThreadStore::open(home, LocalStoreOptions::from_env());
+    Ok(Arc::new(ThreadManager::new(Arc::new(store))))
+}
+
+/// Runs one subcommand, writing its output to `out`.
+pub async fn run_command(
+    manager: &ThreadManager,
+    command: Command,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match command {
+        Command::List {
+            archived,
+            sort,
+            limit,
+            cwd,
+            search,
+            json,
+        } => {
+            let params = ListThreadsParams {
+                page_size: limit,
+                sort_key: match sort {
+                    SortArg::Updated => SortKey::UpdatedAt,
+                    SortArg::Created => SortKey::CreatedAt,
+                },
+                archived,
+                cwd_filters: cwd.map(|dir| vec![normalize_dir(&dir)]),
+                search_term: search,
+                ..Default::default()
+            };
+            let page = manager.list_threads(params).await?;
+            let now = Utc::now();
+            if json {
+                let threads: Vec<Value> = page
+                    .items
+                    .iter()
+                    .map(|thread| thread_json(thread, manager.is_live(thread, now)))
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &threads)?;
+                writeln!(out)?;
+            } else {
+                for thread in &page.items {
+                    writeln!(out, "{}", list_line(thread))?;
+                }
+            }
+        }
+        Command::Show { thread, json } => {
+            let id = manager.resolve_thread(&thread).await?;
+            show(manager, id, json, out).await?;
+        }
+        Command::Rename {
+            thread,
+            name,
+            clear,
+        } => {
+            let id = manager.resolve_thread(&thread).await?;
+            let name = if clear {
+                None
+            } else {
+                let name = name.as_deref().map(str::trim).unwrap_or("");
+                if name.is_empty() {
+                    bail!("thread name must not be empty (use --clear to remove a name)");
+                }
+                Some(name.to_string())
+            };
+            let updated = manager
+                .update_thread_metadata(id, ThreadMetadataPatch::rename(name), false)
+                .await?;
+            writeln!(out, "{}", list_line(&updated))?;
+        }
+        Command::Memory { thread, mode } => {
+            let id = manager.resolve_thread(&thread).await?;
+            let patch = ThreadMetadataPatch::memory_mode(mode.into());
+            let updated = manager.update_thread_metadata(id, patch, false).await?;
+            writeln!(out, "{}", list_line(&updated))?;
+        }
+        Command::Archive { thread } => {
+            let id = manager.resolve_thread(&thread).await?;
+            manager.archive_thread(id).await?;
+            writeln!(out, "archived {id}")?;
+        }
+        Command::Unarchive { thread } => {
+            let id = manager.resolve_thread(&thread).await?;
+            let thread = manager.unarchive_thread(id).await?;
+            writeln!(out, "unarchived {}", list_line(&thread))?;
+        }
+    }
+    Ok(())
+}
+
+/// Relative `--cwd` values are taken from the current directory, as Codex records absolute paths.
+fn normalize_dir(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// How many history lines `show` reads at a time; the whole rollout is never held in memory.
+const SHOW_PAGE: usize = 256;
+
+async fn show(
+    manager: &ThreadManager,
+    id: ThreadId,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let thread = manager
+        .read_thread(ReadThreadParams {
+            thread_id: id,
+            include_archived: true,
+            include_history: false,
+        })
+        .await?;
+    let live = manager.is_live(&thread, Utc::now());
+    if json {
+        let head = serde_json::to_string_pretty(&thread_json(&thread, live))?;
+        write!(out, "{{\"thread\":{head},\"items\":[")?;
+    } else {
+        write_thread_header(&thread, out)?;
+    }
+    let mut anchor = None;
+    let mut first = true;
+    loop {
+        let page = manager
+            .read_history_page(ReadHistoryPageParams {
+                thread_id: id,
+                include_archived: true,
+                anchor,
+                direction: HistoryDirection::Forward,
+                limit: SHOW_PAGE,
+            })
+            .await?;
+        for line in &page.lines {
+            if json {
+                let separator = if std::mem::take(&mut first) { "" } else { "," };
+                write!(out, "{separator}\n{}", history_line_json(line))?;
+            } else {
+                writeln!(out, "{}", history_line_text(line))?;
+            }
+        }
+        if page.at_end || page.lines.is_empty() {
+            break;
+        }
+        anchor = Some(page.end);
+    }
+    if json {
+        writeln!(out, "\n]}}")?;
+    }
+    Ok(())
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The JSON form of a thread, for `list --json` and `show --json`.
+pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
+    let git = thread.git_info.as_ref().map(|git| {
+        json!({
+            "sha": git.commit_hash,
+            "branch": git.branch,
+            "origin_url": git.repository_url,
+        })
+    });
+    json!({
+        "id": thread.thread_id,
+        "name": thread.name,
+        "title": thread.title(),
+        "preview": thread.preview,
+        "created_at": rfc3339(thread.created_at),
+        "updated_at": rfc3339(thread.updated_at),
+        "archived": thread.archived,
+        "cwd": thread.cwd,
+        "git": git,
+        "model_provider": thread.model_provider,
+        "model": thread.model,
+        "memory_mode": thread.memory_mode,
+        "tokens_used": thread.tokens_used(),
+        "source": thread.source,
+        "forked_from_id": thread.forked_from_id,
+        "rollout_path": thread.rollout_path,
+        "live": live,
+    })
+}
+
+fn history_line_json(line: &HistoryLine) -> String {
+    match &line.line {
+        Ok(decoded) => decoded.encode(),
+        Err(error) => json!({ "invalid_line": error }).to_string(),
+    }
+}
+
+fn list_line(thread: &StoredThread) -> String {
+    let branch = thread
+        .git_info
+        .as_ref()
+        .and_then(|git| git.branch.as_deref())
+        .unwrap_or("-");
+    format!(
+        "{}  {}  {:<8}  {}  {}",
+        thread.thread_id,
+        thread.updated_at.format("%Y-%m-%d %H:%M"),
+        thread.memory_mode.as_str(),
+        escape_controls(&one_line(branch, 24)),
+        escape_controls(&one_line(thread.title(), 80)),
+    )
+}
+
+fn write_thread_header(thread: &StoredThread, out: &mut dyn Write) -> std::io::Result<()> {
+    let rows = [
+        ("id", thread.thread_id.to_string()),
+        ("name", thread.name.clone().unwrap_or_else(|| "-".into())),
+        ("preview", one_line(&thread.preview, 200)),
+        ("created", rfc3339(thread.created_at)),
+        ("updated", rfc3339(thread.updated_at)),
+        ("cwd", thread.cwd.display().to_string()),
+        (
+            "branch",
+            thread
+                .git_info
+                .as_ref()
+                .and_then(|git| git.branch.clone())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        ("model", thread.model.clone().unwrap_or_else(|| "-".into())),
+        ("memory", thread.memory_mode.to_string()),
+        ("tokens", thread.tokens_used().to_string()),
+        ("archived", thread.archived.to_string()),
+    ];
+    for (label, value) in rows {
+        writeln!(out, "{label:>9}: {}", escape_controls(&value))?;
+    }
+    writeln!(out)
+}
+
+/// One line per history item: its time, kind and a short text.
+fn history_line_text(line: &HistoryLine) -> String {
+    let (time, kind, text) = match &line.line {
+        Ok(decoded) => {
+            let time = decoded.timestamp.get(11..19).unwrap_or("").to_string();
+            (
+                time,
+                crate::text::item_kind(&decoded.item),
+                crate::text::item_text(&decoded.item),
+            )
+        }
+        Err(error) => (String::new(), "invalid".to_string(), error.clone()),
+    };
+    format!(
+        "{time:>8}  {kind:<24}  {}",
+        escape_controls(&one_line(&text, 160))
+    )
+}
+
+/// Runs what the command line asked for: a subcommand, or the TUI.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let home = codex_home(cli.codex_home.as_deref())?;
+    match cli.command {
+        Some(command) => {
+            let manager = open_manager(&home)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            run_command(&manager, command, &mut out).await?;
+            out.flush()?;
+            Ok(())
+        }
+        None => bail!("the TUI is not built yet; use a subcommand (see --help)"),
+    }
+}

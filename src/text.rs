@@ -1,0 +1,149 @@
+//! Text from rollouts, made safe and short for a terminal. Rollout text is untrusted: control
+//! characters and escape sequences in it must never reach the terminal raw.
+
+use crate::protocol::{EventMsg, ResponseItem, RolloutItem, output_value_text};
+
+/// Replaces every control character with a visible escape (`\x1b`, `\u{9b}`, …). Newlines and
+/// tabs are kept only when `keep_layout` is true, for callers that lay text out themselves.
+pub fn escape_controls_with(text: &str, keep_layout: bool) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '\n' | '\t' if keep_layout => safe.push(ch),
+            c if c.is_control() || is_invisible_format(c) => {
+                let code = c as u32;
+                if code <= 0xff {
+                    safe.push_str(&format!("\\x{code:02x}"));
+                } else {
+                    safe.push_str(&format!("\\u{{{code:x}}}"));
+                }
+            }
+            c => safe.push(c),
+        }
+    }
+    safe
+}
+
+/// `escape_controls_with(text, false)`: nothing but printable characters.
+pub fn escape_controls(text: &str) -> String {
+    escape_controls_with(text, false)
+}
+
+/// Bidirectional overrides can reorder what a terminal shows; show them escaped too.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The text on one line (whitespace runs folded), cut to `max_chars` with an ellipsis.
+pub fn one_line(text: &str, max_chars: usize) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= max_chars {
+        return folded;
+    }
+    let mut cut: String = folded.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A short name for an item's kind: `event_msg:user_message`, `response_item:function_call`.
+pub fn item_kind(item: &RolloutItem) -> String {
+    let detail = match item {
+        RolloutItem::EventMsg(event) => Some(event.kind()),
+        RolloutItem::ResponseItem(response) => Some(response_kind(response)),
+        _ => None,
+    };
+    match detail {
+        Some(detail) => format!("{}:{detail}", item.kind()),
+        None => item.kind().to_string(),
+    }
+}
+
+fn response_kind(item: &ResponseItem) -> String {
+    item.encode()
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+/// The human text of an item: a message, a command, a tool's output; empty when it has none.
+pub fn item_text(item: &RolloutItem) -> String {
+    match item {
+        RolloutItem::SessionMeta(meta) => format!("session {} in {}", meta.id, meta.cwd),
+        RolloutItem::TurnContext(context) => format!("model {} in {}", context.model, context.cwd),
+        RolloutItem::Compacted(compacted) => compacted.message.clone(),
+        RolloutItem::EventMsg(event) => event_text(event),
+        RolloutItem::ResponseItem(response) => response_text(response),
+        RolloutItem::Unknown { payload, .. } => payload.to_string(),
+    }
+}
+
+fn event_text(event: &EventMsg) -> String {
+    match event {
+        EventMsg::UserMessage(message) => message.message.clone(),
+        EventMsg::AgentMessage(message) => message.message.clone(),
+        EventMsg::AgentReasoning(reasoning) | EventMsg::AgentReasoningRawContent(reasoning) => {
+            reasoning.text.clone()
+        }
+        EventMsg::ExecCommandEnd(end) => end.aggregated_output.clone(),
+        EventMsg::ThreadNameUpdated(renamed) => renamed.thread_name.clone().unwrap_or_default(),
+        EventMsg::ThreadGoalUpdated(goal) => goal.goal.objective.clone(),
+        EventMsg::Error(error) => error.message.clone(),
+        EventMsg::McpToolCallEnd(end) => format!(
+            "{}/{} {}",
+            end.invocation.server, end.invocation.tool, end.invocation.arguments
+        ),
+        EventMsg::WebSearchEnd(search) => search.query.clone(),
+        EventMsg::TokenCount(count) => count
+            .info
+            .as_ref()
+            .map(|info| format!("{} tokens", info.total_token_usage.total_tokens))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn response_text(item: &ResponseItem) -> String {
+    match item {
+        ResponseItem::Message(message) => message.text(),
+        ResponseItem::Reasoning(reasoning) => reasoning
+            .summary
+            .iter()
+            .map(|part| part.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ResponseItem::LocalShellCall(call) => call.command(),
+        ResponseItem::FunctionCall(call) => format!("{} {}", call.name, call.arguments),
+        ResponseItem::FunctionCallOutput(output) => output.output_text(),
+        ResponseItem::CustomToolCall(call) => format!("{} {}", call.name, call.input),
+        ResponseItem::CustomToolCallOutput(output) => output_value_text(&output.output),
+        ResponseItem::WebSearchCall(call) => call
+            .action
+            .as_ref()
+            .and_then(|action| action.get("query"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        let hostile = "a\x1b]52;c;aGk=\x07b\x1b[2Jc\u{9b}31m\u{202e}";
+        let safe = escape_controls(hostile);
+        assert_eq!(safe, "a\\x1b]52;c;aGk=\\x07b\\x1b[2Jc\\x9b31m\\u{202e}");
+        assert!(safe.chars().all(|c| !c.is_control()));
+        assert_eq!(escape_controls_with("x\ny\tz\r", true), "x\ny\tz\\x0d");
+    }
+
+    #[test]
+    fn one_line_folds_and_cuts() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdefgh", 4), "abc…");
+    }
+}
