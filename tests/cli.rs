@@ -1,0 +1,237 @@
+//! The real binary on temporary Codex homes: output, exit codes, one-line errors, and the
+//! files each edit leaves behind.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use codex_threads::protocol::ThreadMemoryMode;
+use common::*;
+use serde_json::Value;
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .arg("--codex-home")
+        .arg(home)
+        .args(args)
+        .env_remove("CODEX_SQLITE_HOME")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_str(&stdout(output)).expect("valid JSON")
+}
+
+/// A failure prints exactly one line on stderr and exits non-zero.
+fn one_line_error(output: &Output) -> String {
+    assert!(!output.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr:?}");
+    stderr
+}
+
+fn two_threads(home: &TestHome) -> (ThreadSpec, ThreadSpec) {
+    let older = ThreadSpec::new()
+        .created(at("2026-05-10T08:00:00.000Z"))
+        .cwd("/work/api")
+        .git_branch("feature/login")
+        .turn("Fix the flaky login test", "Done.");
+    let newer = ThreadSpec::new()
+        .created(at("2026-05-12T08:00:00.000Z"))
+        .cwd("/work/web")
+        .turn("Add a dark mode toggle", "Added.");
+    home.add_thread(&older);
+    home.add_thread(&newer);
+    (older, newer)
+}
+
+#[test]
+fn list_json_has_every_documented_field() {
+    let home = TestHome::new();
+    let (older, newer) = two_threads(&home);
+    let listed = json(&run(home.path(), &["list", "--json", "--sort", "created"]));
+    let threads = listed.as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0]["id"], newer.id.to_string());
+    assert_eq!(threads[1]["id"], older.id.to_string());
+    let first = &threads[1];
+    for field in [
+        "id",
+        "name",
+        "title",
+        "preview",
+        "created_at",
+        "updated_at",
+        "archived",
+        "cwd",
+        "git",
+        "model_provider",
+        "model",
+        "memory_mode",
+        "tokens_used",
+        "source",
+        "rollout_path",
+        "live",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(first["name"], Value::Null);
+    assert_eq!(first["title"], "Fix the flaky login test");
+    assert_eq!(first["git"]["branch"], "feature/login");
+    assert_eq!(first["memory_mode"], "enabled");
+    assert_eq!(first["tokens_used"], older.expected_tokens());
+    assert_eq!(first["created_at"], "2026-05-10T08:00:00.000Z");
+    assert_eq!(first["archived"], false);
+}
+
+#[test]
+fn list_filters_by_cwd_search_and_limit() {
+    let home = TestHome::new();
+    let (older, _) = two_threads(&home);
+    let by_cwd = json(&run(home.path(), &["list", "--json", "--cwd", "/work/api"]));
+    assert_eq!(by_cwd.as_array().unwrap().len(), 1);
+    assert_eq!(by_cwd[0]["id"], older.id.to_string());
+    let by_search = json(&run(
+        home.path(),
+        &["list", "--json", "--search", "DARK MODE"],
+    ));
+    assert_eq!(by_search.as_array().unwrap().len(), 1);
+    let limited = json(&run(home.path(), &["list", "--json", "--limit", "1"]));
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+    let all = json(&run(home.path(), &["list", "--json", "--limit", "0"]));
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn rename_writes_the_index_and_the_state_db_and_leaves_the_rollout_alone() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new().turn("Fix the flaky login test", "Done.");
+    let written = home.add_indexed_thread(&spec);
+    let before = std::fs::read(&written.path).unwrap();
+    let prefix = &spec.id.to_string()[..13];
+    stdout(&run(home.path(), &["rename", prefix, "Login flake"]));
+    assert_eq!(std::fs::read(&written.path).unwrap(), before);
+    let index = std::fs::read_to_string(home.session_index_path()).unwrap();
+    let entry: Value = serde_json::from_str(index.lines().last().unwrap()).unwrap();
+    assert_eq!(entry["id"], spec.id.to_string());
+    assert_eq!(entry["thread_name"], "Login flake");
+    assert!(entry["updated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(home.state_db_row(spec.id).unwrap()["title"], "Login flake");
+    // The name now resolves the thread.
+    let shown = json(&run(home.path(), &["show", "Login flake", "--json"]));
+    assert_eq!(shown["thread"]["name"], "Login flake");
+    stdout(&run(home.path(), &["rename", "Login flake", "--clear"]));
+    let shown = json(&run(home.path(), &["show", prefix, "--json"]));
+    assert_eq!(shown["thread"]["name"], Value::Null);
+}
+
+#[test]
+fn memory_appends_a_session_meta_copy_and_sets_the_column() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new().turn("Fix the flaky login test", "Done.");
+    let written = home.add_indexed_thread(&spec);
+    let before = std::fs::read(&written.path).unwrap();
+    stdout(&run(
+        home.path(),
+        &["memory", &spec.id.to_string(), "disabled"],
+    ));
+    let after = std::fs::read(&written.path).unwrap();
+    assert!(after.starts_with(&before), "the old bytes are untouched");
+    let added = std::str::from_utf8(&after[before.len()..]).unwrap();
+    assert_eq!(added.matches('\n').count(), 1, "exactly one new line");
+    let line: Value = serde_json::from_str(added.trim_end()).unwrap();
+    let first: Value = serde_json::from_str(written.lines[0].as_str()).unwrap();
+    assert_eq!(line["type"], "session_meta");
+    assert_eq!(line["payload"]["memory_mode"], "disabled");
+    assert!(line["payload"].get("git").is_none());
+    assert_eq!(line["payload"]["id"], first["payload"]["id"]);
+    assert_eq!(line["payload"]["cwd"], first["payload"]["cwd"]);
+    assert_eq!(
+        home.state_db_row(spec.id).unwrap()["memory_mode"],
+        "disabled"
+    );
+    let shown = json(&run(home.path(), &["show", &spec.id.to_string(), "--json"]));
+    assert_eq!(
+        shown["thread"]["memory_mode"],
+        ThreadMemoryMode::Disabled.as_str()
+    );
+}
+
+#[test]
+fn archive_and_unarchive_move_the_file() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new()
+        .created(at("2026-05-14T09:12:33.000Z"))
+        .turn("Archive me", "Ok.");
+    let written = home.add_thread(&spec);
+    let id = spec.id.to_string();
+    stdout(&run(home.path(), &["archive", &id]));
+    let archived = home
+        .archived_sessions_dir()
+        .join(written.path.file_name().unwrap());
+    assert!(archived.is_file() && !written.path.exists());
+    let listed = json(&run(home.path(), &["list", "--archived", "--json"]));
+    assert_eq!(listed[0]["archived"], true);
+    // Renaming an archived thread is refused with one line.
+    let refused = one_line_error(&run(home.path(), &["rename", &id, "x"]));
+    assert!(refused.contains("archived"), "{refused}");
+    one_line_error(&run(home.path(), &["archive", &id]));
+    stdout(&run(home.path(), &["unarchive", &id]));
+    assert!(written.path.is_file(), "back in sessions/2026/05/14");
+}
+
+#[test]
+fn show_streams_metadata_and_every_line_including_bad_ones() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Say \u{1b}[2J hello", "Hi.");
+    let written = home.add_thread(&spec);
+    append_raw(
+        &written.path,
+        "{not json\n{\"timestamp\":\"2026-05-14T09:20:00.000Z\",\"type\":\"world_state\",\"payload\":{}}\n{\"half",
+    );
+    let shown = json(&run(home.path(), &["show", &spec.id.to_string(), "--json"]));
+    let items = shown["items"].as_array().unwrap();
+    assert_eq!(
+        items.len(),
+        written.lines.len() + 2,
+        "the half line is held back"
+    );
+    assert!(items[items.len() - 2].get("invalid_line").is_some());
+    assert_eq!(items[items.len() - 1]["type"], "world_state");
+    let text = stdout(&run(home.path(), &["show", &spec.id.to_string()]));
+    assert!(
+        !text.contains('\u{1b}'),
+        "escape sequences never reach the terminal raw"
+    );
+    assert!(text.contains("\\x1b[2J"));
+}
+
+#[test]
+fn errors_are_one_line_and_non_zero() {
+    let home = TestHome::new();
+    let message = one_line_error(&run(&home.path().join("missing"), &["list"]));
+    assert!(message.contains("does not exist"), "{message}");
+    let message = one_line_error(&run(home.path(), &["show", "no-such-thread"]));
+    assert!(message.contains("no thread matches"), "{message}");
+    let unknown = uuid_like();
+    let message = one_line_error(&run(home.path(), &["memory", &unknown, "disabled"]));
+    assert!(message.contains("not found"), "{message}");
+    one_line_error(&run(home.path(), &["rename"]));
+}
+
+fn uuid_like() -> String {
+    "019e2a4c-0000-7000-8000-000000000000".to_string()
+}
