@@ -16,6 +16,7 @@ fn run(home: &Path, args: &[&str]) -> Output {
         .arg(home)
         .args(args)
         .env_remove("CODEX_SQLITE_HOME")
+        .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
         .output()
         .expect("the binary runs")
 }

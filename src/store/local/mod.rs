@@ -1,6 +1,7 @@
 //! `LocalThreadStore`: threads in a Codex home. Rollout files are the truth; Codex's state DB
 //! (when present) adds what only it records, and receives our edits the way Codex writes them.
 
+mod cache;
 mod live_writer;
 mod read;
 pub mod state_db;
@@ -17,8 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
+use self::cache::SummaryCache;
 use self::live_writer::LiveWriter;
-use self::read::SummaryCache;
 use self::state_db::{StateDb, locate_state_db};
 use super::*;
 use crate::rollout::CodexHome;
@@ -28,14 +29,36 @@ use crate::rollout::CodexHome;
 pub struct LocalStoreOptions {
     /// `$CODEX_SQLITE_HOME`: where the state DB lives when not in the Codex home.
     pub sqlite_home: Option<PathBuf>,
+    /// Where our summary index lives (`None`: summaries are kept in memory only).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl LocalStoreOptions {
+    /// `$CODEX_SQLITE_HOME`, and the cache in `$CODEX_THREADS_CACHE_DIR`, else the XDG cache
+    /// directory (`~/.cache/codex-threads`).
     pub fn from_env() -> Self {
+        let env_path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        };
         LocalStoreOptions {
-            sqlite_home: std::env::var_os("CODEX_SQLITE_HOME").map(PathBuf::from),
+            sqlite_home: env_path("CODEX_SQLITE_HOME"),
+            cache_dir: env_path("CODEX_THREADS_CACHE_DIR")
+                .or_else(|| dirs::cache_dir().map(|dir| dir.join("codex-threads"))),
         }
     }
+}
+
+/// One index file per Codex home, named after a hash of its absolute path.
+fn summary_index_path(cache_dir: &Path, home: &Path) -> PathBuf {
+    let absolute = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
+    // FNV-1a: stable across runs and Rust versions, unlike `DefaultHasher`.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in absolute.to_string_lossy().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    cache_dir.join(format!("index-{hash:016x}.sqlite"))
 }
 
 #[derive(Clone)]
@@ -55,6 +78,11 @@ impl LocalThreadStore {
     /// the store then works from the files alone.
     pub fn open(home: impl Into<PathBuf>, options: LocalStoreOptions) -> Self {
         let home = CodexHome::new(home);
+        let index_path = options
+            .cache_dir
+            .as_deref()
+            .map(|dir| summary_index_path(dir, home.root()));
+        let summaries = SummaryCache::new(index_path);
         let state_db =
             locate_state_db(home.root(), options.sqlite_home.as_deref()).and_then(|path| {
                 match StateDb::open(&path) {
@@ -70,7 +98,7 @@ impl LocalThreadStore {
                 home,
                 state_db,
                 writers: Mutex::new(HashMap::new()),
-                summaries: SummaryCache::default(),
+                summaries,
             }),
         }
     }

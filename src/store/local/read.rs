@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 
 use super::LocalStore;
+use super::cache::Depth;
 use super::state_db::ThreadRow;
 use super::summary::RolloutSummary;
 use crate::protocol::time::{from_millis, parse_timestamp};
@@ -19,56 +18,6 @@ use crate::rollout::{
 };
 use crate::store::listing::{ListKey, matches_filters, take_page};
 use crate::store::*;
-
-/// Summaries of rollouts already read in this process, keyed by the file on disk. A file that
-/// only grew is read from where the last pass stopped.
-#[derive(Default)]
-pub(super) struct SummaryCache {
-    entries: Mutex<HashMap<PathBuf, CachedSummary>>,
-}
-
-struct CachedSummary {
-    size: u64,
-    modified: SystemTime,
-    summary: RolloutSummary,
-}
-
-impl SummaryCache {
-    pub fn summary(&self, file: &RolloutFile) -> std::io::Result<RolloutSummary> {
-        let cached = self.lock().get(&file.path).map(|entry| {
-            let unchanged = entry.size == file.size && entry.modified == file.modified;
-            let grew = !file.compressed && file.size > entry.size;
-            (unchanged, grew, entry.summary.clone())
-        });
-        let summary = match cached {
-            Some((true, _, summary)) => return Ok(summary),
-            Some((false, true, mut summary)) => {
-                summary.update_from(&file.path)?;
-                summary
-            }
-            _ => {
-                let mut summary = RolloutSummary::default();
-                summary.update_from(&file.path)?;
-                summary
-            }
-        };
-        self.lock().insert(
-            file.path.clone(),
-            CachedSummary {
-                size: file.size,
-                modified: file.modified,
-                summary: summary.clone(),
-            },
-        );
-        Ok(summary)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, CachedSummary>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// Where a thread's history is: a file on disk, or (a new live thread) not yet anywhere.
 pub(super) enum Located {
@@ -133,7 +82,8 @@ impl LocalStore {
                 return Ok(thread);
             }
         };
-        let summary = self.summaries.summary(&file)?;
+        let summary = self.summaries.summary(&file, Depth::Complete)?;
+        self.summaries.persist();
         let index_name = find_thread_name(&self.home, id).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             None
@@ -165,6 +115,9 @@ impl LocalStore {
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
             .collect();
         candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
+        if candidates.len() > PRELOAD_AFTER {
+            self.summaries.preload();
+        }
         let names = read_thread_names(&self.home).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             HashMap::new()
@@ -178,7 +131,7 @@ impl LocalStore {
             let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
             let rows = self.state_rows(&ids);
             for (key, file) in chunk {
-                let summary = match self.summaries.summary(file) {
+                let summary = match self.summaries.summary(file, Depth::Quick) {
                     Ok(summary) => summary,
                     Err(err) => {
                         // Moved or deleted since the directory walk: not part of this listing.
@@ -196,6 +149,7 @@ impl LocalStore {
                 break;
             }
         }
+        self.summaries.persist();
         Ok(take_page(found, params.page_size))
     }
 
@@ -267,6 +221,9 @@ impl LocalStore {
         Ok(items)
     }
 }
+
+/// Listings that may look at more rollouts than this load the whole summary index at once.
+const PRELOAD_AFTER: usize = 200;
 
 fn modified_at(file: &RolloutFile) -> DateTime<Utc> {
     let utc: DateTime<Utc> = file.modified.into();

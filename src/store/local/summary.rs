@@ -47,27 +47,67 @@ pub struct RolloutSummary {
     pub legacy_name: Option<String>,
     /// Just past the last complete line read; a later pass continues here.
     pub scanned_to: u64,
+    /// Only the head and the tail of a huge rollout were read (see `quick`): the fields that
+    /// come from the last line of their kind may miss a line in the middle.
+    #[serde(default)]
+    pub partial: bool,
     /// Bytes read from disk by the passes so far.
     #[serde(skip)]
     pub bytes_read: u64,
 }
 
+/// Rollouts larger than this are summarised from their head and tail when a listing needs them
+/// fast; `read_thread` always reads the whole file once (and then only what is appended).
+pub const QUICK_SUMMARY_THRESHOLD: u64 = 32 << 20;
+
+/// How much of a huge rollout's start and end a quick summary reads.
+const QUICK_HEAD_BYTES: u64 = 1 << 20;
+const QUICK_TAIL_BYTES: u64 = 4 << 20;
+
 impl RolloutSummary {
+    /// The head and the tail of a huge plain rollout: the first user message and settings are
+    /// at the start, the latest tokens, model and metadata copies near the end.
+    pub fn quick(path: &Path, file_size: u64) -> std::io::Result<Self> {
+        let mut summary = RolloutSummary::default();
+        summary.scan_range(path, 0, Some(QUICK_HEAD_BYTES))?;
+        // The tail starts mid-line; that first fragment does not decode and is passed over.
+        let tail_start = file_size
+            .saturating_sub(QUICK_TAIL_BYTES)
+            .max(summary.scanned_to);
+        summary.scan_range(path, tail_start, None)?;
+        summary.partial = true;
+        Ok(summary)
+    }
+
     /// Reads what was appended since the last pass (or the whole file the first time).
     pub fn update_from(&mut self, path: &Path) -> std::io::Result<()> {
+        self.scan_range(path, self.scanned_to, None)
+    }
+
+    /// Observes the summary lines from `start`, up to about `limit` bytes when given.
+    fn scan_range(&mut self, path: &Path, start: u64, limit: Option<u64>) -> std::io::Result<()> {
         let finders: Vec<memmem::Finder<'static>> = SUMMARY_KINDS
             .iter()
             .map(|kind| memmem::Finder::new(kind.as_bytes()))
             .collect();
-        let start = LineOffset(self.scanned_to);
+        let start = LineOffset(start);
+        let stop_at = limit.map(|limit| start.0.saturating_add(limit));
         // The first line is read whatever it is: pre-envelope headers carry no `type`.
         let mut first_line = start.0 == 0;
+        let mut position = start.0;
         let mut filter = |line: &[u8]| {
+            // Past the limit every line goes to `visit`, which stops the scan.
+            position += line.len() as u64 + 1;
+            let past_limit = stop_at.is_some_and(|stop| position > stop);
             let window = &line[..line.len().min(KIND_WINDOW)];
-            std::mem::take(&mut first_line)
+            past_limit
+                || std::mem::take(&mut first_line)
                 || finders.iter().any(|finder| finder.find(window).is_some())
         };
-        let mut visit = |_: LineOffset, text: &str| {
+        let mut visit = |offset: LineOffset, text: &str| {
+            if stop_at.is_some_and(|stop| offset.0 >= stop) {
+                return ControlFlow::Break(());
+            }
             if let Ok(line) = RolloutLine::decode(text) {
                 self.observe(&line.item);
             }
@@ -153,5 +193,83 @@ impl RolloutSummary {
             .map(|meta| meta.cwd.as_str())
             .filter(|cwd| !cwd.is_empty())
             .or(self.context_cwd.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const ID: &str = "019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77";
+
+    fn line(kind: &str, payload: &str) -> String {
+        format!(
+            "{{\"timestamp\":\"2026-05-14T09:12:34.010Z\",\"type\":\"{kind}\",\"payload\":{payload}}}\n"
+        )
+    }
+
+    #[test]
+    fn a_quick_summary_reads_head_and_tail_of_a_huge_rollout() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let meta = format!(
+            "{{\"id\":\"{ID}\",\"timestamp\":\"2026-05-14T09:12:33.402Z\",\"cwd\":\"/w\"}}"
+        );
+        write!(file, "{}", line("session_meta", &meta)).unwrap();
+        write!(
+            file,
+            "{}",
+            line(
+                "event_msg",
+                "{\"type\":\"user_message\",\"message\":\"first ask\"}"
+            )
+        )
+        .unwrap();
+        let filler = line(
+            "response_item",
+            &format!(
+                "{{\"type\":\"function_call_output\",\"call_id\":\"c\",\"output\":\"{}\"}}",
+                "x".repeat(4000)
+            ),
+        );
+        let mut written = 0;
+        while written < QUICK_SUMMARY_THRESHOLD + (8 << 20) {
+            file.write_all(filler.as_bytes()).unwrap();
+            written += filler.len() as u64;
+        }
+        let copy = format!(
+            "{{\"id\":\"{ID}\",\"timestamp\":\"2026-05-14T09:12:33.402Z\",\"cwd\":\"/w\",\"memory_mode\":\"disabled\"}}"
+        );
+        write!(file, "{}", line("session_meta", &copy)).unwrap();
+        write!(
+            file,
+            "{}",
+            line(
+                "event_msg",
+                "{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"total_tokens\":9}}}"
+            )
+        )
+        .unwrap();
+        drop(file);
+        let size = std::fs::metadata(&path).unwrap().len();
+
+        let quick = RolloutSummary::quick(&path, size).unwrap();
+        assert!(quick.partial);
+        assert_eq!(quick.preview.as_deref(), Some("first ask"));
+        assert_eq!(quick.memory_mode, Some(ThreadMemoryMode::Disabled));
+        assert_eq!(quick.token_usage.unwrap().total_tokens, 9);
+        assert!(
+            quick.bytes_read < 8 << 20,
+            "read {} of {size}",
+            quick.bytes_read
+        );
+
+        let mut complete = RolloutSummary::default();
+        complete.update_from(&path).unwrap();
+        assert!(!complete.partial);
+        assert_eq!(complete.memory_mode, quick.memory_mode);
+        assert_eq!(complete.scanned_to, size);
     }
 }
