@@ -14,7 +14,7 @@ use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
-    SortKey, StoredThread, ThreadMetadataPatch,
+    SearchParams, SortKey, StoredThread, ThreadMetadataPatch,
 };
 use crate::text::{escape_controls, one_line};
 
@@ -76,6 +76,17 @@ pub enum Command {
         thread: String,
         #[arg(value_enum)]
         mode: MemoryArg,
+    },
+    /// Search message text, command output and tool arguments across threads (smart case:
+    /// any case unless the query has capitals).
+    Search {
+        query: String,
+        /// Search archived threads too.
+        #[arg(long)]
+        archived: bool,
+        /// JSON Lines: one object per hit.
+        #[arg(long)]
+        json: bool,
     },
     /// Move a thread into archived_sessions/.
     Archive { thread: String },
@@ -198,6 +209,11 @@ pub async fn run_command(
             let updated = manager.update_thread_metadata(id, patch, false).await?;
             writeln!(out, "{}", list_line(&updated))?;
         }
+        Command::Search {
+            query,
+            archived,
+            json,
+        } => search(manager, query, archived, json, out).await?,
         Command::Archive { thread } => {
             let id = manager.resolve_thread(&thread).await?;
             manager.archive_thread(id).await?;
@@ -209,6 +225,43 @@ pub async fn run_command(
             writeln!(out, "unarchived {}", list_line(&thread))?;
         }
     }
+    Ok(())
+}
+
+async fn search(
+    manager: &ThreadManager,
+    query: String,
+    include_archived: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut run = manager.search(SearchParams {
+        query,
+        include_archived,
+        thread_id: None,
+        max_hits_per_thread: None,
+    });
+    while let Some(hit) = run.hits.recv().await {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&hit)?)?;
+        } else {
+            let time = hit
+                .timestamp
+                .get(..19)
+                .unwrap_or(&hit.timestamp)
+                .replace('T', " ");
+            writeln!(
+                out,
+                "{}  {time}  {:<36}  {}",
+                hit.thread_id,
+                hit.kind,
+                escape_controls(&hit.snippet)
+            )?;
+        }
+        // Hits stream: a reader piping into `head` sees them at once.
+        out.flush()?;
+    }
+    run.done.await??;
     Ok(())
 }
 

@@ -147,3 +147,72 @@ mod tests {
         assert_eq!(one_line("abcdefgh", 4), "abc…");
     }
 }
+
+/// The text a full-text search looks at, or `None` for items it skips: metadata, settings,
+/// token counts, and events that repeat a response item's text (Codex writes both).
+pub fn searchable_text(item: &RolloutItem) -> Option<String> {
+    let text = match item {
+        RolloutItem::SessionMeta(_) | RolloutItem::TurnContext(_) | RolloutItem::Unknown { .. } => {
+            return None;
+        }
+        RolloutItem::ResponseItem(ResponseItem::Message(message))
+            if message.role != "assistant" =>
+        {
+            // User-role messages carry injected context; the user_message event has the words.
+            return None;
+        }
+        RolloutItem::EventMsg(
+            EventMsg::AgentMessage(_)
+            | EventMsg::AgentReasoning(_)
+            | EventMsg::AgentReasoningRawContent(_)
+            | EventMsg::TokenCount(_)
+            | EventMsg::TaskStarted(_)
+            | EventMsg::TaskComplete(_)
+            | EventMsg::Other(_),
+        ) => return None,
+        other => item_text(other),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// Where `query` occurs in `text` (smart case: any case unless the query has capitals),
+/// as a byte range of `text`.
+pub fn find_query(text: &str, query: &str) -> Option<std::ops::Range<usize>> {
+    if query.is_empty() {
+        return None;
+    }
+    if query.chars().any(char::is_uppercase) {
+        return text.find(query).map(|at| at..at + query.len());
+    }
+    let lowered: String = text.to_lowercase();
+    // Lowercasing can change byte lengths; map back through char positions.
+    let at = lowered.find(query)?;
+    let char_index = lowered[..at].chars().count();
+    let query_chars = query.chars().count();
+    let mut indices = text.char_indices().map(|(i, _)| i).chain([text.len()]);
+    let start = indices.nth(char_index)?;
+    let end = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .nth(char_index + query_chars)?;
+    Some(start..end)
+}
+
+/// A one-line excerpt of `text` around `range`.
+pub fn snippet_around(text: &str, range: std::ops::Range<usize>, width: usize) -> String {
+    let before: String = {
+        let chars: Vec<char> = text[..range.start].chars().rev().take(width / 3).collect();
+        chars.into_iter().rev().collect()
+    };
+    let after: String = text[range.start..]
+        .chars()
+        .take(width - width / 3)
+        .collect();
+    let lead = if before.len() < range.start {
+        "…"
+    } else {
+        ""
+    };
+    one_line(&format!("{lead}{before}{after}"), width)
+}

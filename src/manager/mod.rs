@@ -11,8 +11,9 @@ mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
     CreateThreadParams, HistoryCursor, HistoryLine, ListThreadsParams, ReadHistoryPageParams,
-    ReadThreadParams, ResumeThreadParams, SortKey, StoreResult, StoredThread, ThreadHistoryPage,
-    ThreadMetadataPatch, ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
+    ReadThreadParams, ResumeThreadParams, SearchHit, SearchParams, SearchStats, SortKey,
+    StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage, ThreadStore,
+    ThreadStoreError, UpdateThreadMetadataParams,
 };
 
 /// A thread whose rollout changed this recently counts as being written by another process.
@@ -158,6 +159,15 @@ impl ThreadManager {
         Ok(ThreadFollower { events, task })
     }
 
+    /// Starts a full-text search. Hits stream from `SearchRun::hits` as they are found;
+    /// dropping the receiver stops the search.
+    pub fn search(&self, params: SearchParams) -> SearchRun {
+        let (hits_tx, hits) = tokio::sync::mpsc::channel(256);
+        let store = self.store.clone();
+        let done = tokio::spawn(async move { store.search(params, hits_tx).await });
+        SearchRun { hits, done }
+    }
+
     /// Resolves what a user typed: a full id, a unique id prefix, or an exact thread name (the
     /// most recently updated thread with that name). Archived threads are candidates too.
     pub async fn resolve_thread(&self, reference: &str) -> Result<ThreadId, ResolveError> {
@@ -204,6 +214,12 @@ impl ThreadManager {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// A running search: hits as they come, then the totals.
+pub struct SearchRun {
+    pub hits: tokio::sync::mpsc::Receiver<SearchHit>,
+    pub done: tokio::task::JoinHandle<StoreResult<SearchStats>>,
 }
 
 /// What a follower reports about a thread it follows.

@@ -6,6 +6,7 @@ mod appender;
 mod home;
 mod lines;
 mod reader;
+mod search;
 mod session_index;
 mod source;
 
@@ -18,6 +19,7 @@ pub use reader::{
     HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,
     read_head, scan_lines,
 };
+pub use search::{ByteMatcher, find_matching_lines};
 pub use session_index::{
     SessionIndexEntry, append_thread_name, find_thread_ids_by_name, find_thread_name,
     read_thread_names,

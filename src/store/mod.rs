@@ -68,4 +68,16 @@ pub trait ThreadStore: Any + Send + Sync {
     async fn archive_thread(&self, thread_id: ThreadId) -> StoreResult<()>;
 
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread>;
+
+    /// Full-text search over message text, command output and tool arguments. Hits are sent
+    /// as they are found, newest threads first.
+    async fn search(
+        &self,
+        _params: SearchParams,
+        _hits: tokio::sync::mpsc::Sender<SearchHit>,
+    ) -> StoreResult<SearchStats> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "search",
+        })
+    }
 }

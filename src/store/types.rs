@@ -306,3 +306,37 @@ pub struct ThreadHistoryPage {
     /// Bytes read from disk to build the page.
     pub bytes_read: u64,
 }
+
+#[derive(Clone, Debug)]
+pub struct SearchParams {
+    pub query: String,
+    /// Search archived threads as well as active ones.
+    pub include_archived: bool,
+    /// Search only this thread.
+    pub thread_id: Option<ThreadId>,
+    /// Stop looking in a thread after this many hits (`None`: every hit).
+    pub max_hits_per_thread: Option<usize>,
+}
+
+/// One place where the query occurs in a thread's text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub thread_id: ThreadId,
+    pub archived: bool,
+    /// Where the line is, for jumping to it in the history.
+    #[serde(skip)]
+    pub cursor: HistoryCursor,
+    /// The line's write time, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    pub timestamp: String,
+    /// `event_msg:user_message`, `response_item:function_call_output`, …
+    pub kind: String,
+    /// The text around the first occurrence, on one line.
+    pub snippet: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    pub files: usize,
+    pub hits: usize,
+    pub bytes_read: u64,
+}

@@ -4,6 +4,7 @@
 mod cache;
 mod live_writer;
 mod read;
+mod search;
 pub mod state_db;
 pub mod summary;
 mod write;
@@ -216,6 +217,15 @@ impl ThreadStore for LocalThreadStore {
 
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
         self.blocking(move |store| store.unarchive_thread(thread_id))
+            .await
+    }
+
+    async fn search(
+        &self,
+        params: SearchParams,
+        hits: tokio::sync::mpsc::Sender<SearchHit>,
+    ) -> StoreResult<SearchStats> {
+        self.blocking(move |store| store.search(&params, &hits))
             .await
     }
 }

@@ -1,0 +1,137 @@
+//! Finding the lines of a rollout that contain some bytes, at the speed of a plain byte
+//! search: the file is read in large blocks and only lines around a match are looked at.
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use memchr::{memchr, memmem, memrchr};
+
+use super::reader::LineOffset;
+use super::source::open_rollout;
+
+/// How much is read at a time. Large blocks keep the search in its fast loop.
+const BLOCK: usize = 1 << 20;
+
+/// What to look for in the raw bytes of a line.
+pub struct ByteMatcher {
+    finder: memmem::Finder<'static>,
+    /// Match ASCII letters in any case (the needle is then lowercase).
+    ignore_ascii_case: bool,
+}
+
+impl ByteMatcher {
+    pub fn new(needle: &[u8], ignore_ascii_case: bool) -> Self {
+        let needle = if ignore_ascii_case {
+            needle.to_ascii_lowercase()
+        } else {
+            needle.to_vec()
+        };
+        ByteMatcher {
+            finder: memmem::Finder::new(&needle).into_owned(),
+            ignore_ascii_case,
+        }
+    }
+
+    /// The bytes to search: the block itself, or its lowercase copy.
+    fn haystack<'a>(&self, block: &'a [u8], lowered: &'a mut Vec<u8>) -> &'a [u8] {
+        if self.ignore_ascii_case {
+            lowered.clear();
+            lowered.extend(block.iter().map(u8::to_ascii_lowercase));
+            lowered
+        } else {
+            block
+        }
+    }
+}
+
+/// Calls `visit` with every complete line containing a match, in file order, with its offset.
+/// A final line without `\n` is not a line yet. Returns the bytes read from disk.
+pub fn find_matching_lines(
+    path: &Path,
+    matcher: &ByteMatcher,
+    visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
+) -> io::Result<u64> {
+    let mut source = open_rollout(path)?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    let mut lowered = Vec::new();
+    // Offset in the stream of buffer[0].
+    let mut base: u64 = 0;
+    loop {
+        let filled = buffer.len();
+        buffer.resize(filled + BLOCK, 0);
+        let read = source.read(&mut buffer[filled..])?;
+        buffer.truncate(filled + read);
+        let at_eof = read == 0;
+        // Only complete lines are searched; the rest waits for the next block.
+        let complete = match memrchr(b'\n', &buffer) {
+            Some(last_newline) => last_newline + 1,
+            None if at_eof => 0,
+            None => continue,
+        };
+        let haystack = matcher.haystack(&buffer[..complete], &mut lowered);
+        let mut start = 0;
+        while start < complete {
+            let Some(found) = matcher.finder.find(&haystack[start..]) else {
+                break;
+            };
+            let at = start + found;
+            let line_start = memrchr(b'\n', &buffer[..at]).map_or(0, |i| i + 1);
+            let line_end = at + memchr(b'\n', &buffer[at..complete]).unwrap_or(complete - at);
+            let line = &buffer[line_start..line_end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if visit(LineOffset(base + line_start as u64), line).is_break() {
+                return Ok(source.bytes_read());
+            }
+            start = line_end + 1;
+        }
+        if at_eof {
+            return Ok(source.bytes_read());
+        }
+        buffer.drain(..complete);
+        base += complete as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(text: &str, needle: &str, ignore_case: bool) -> Vec<(u64, String)> {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("r.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let mut found = Vec::new();
+        let matcher = ByteMatcher::new(needle.as_bytes(), ignore_case);
+        find_matching_lines(&path, &matcher, &mut |offset, line| {
+            found.push((offset.0, String::from_utf8_lossy(line).into_owned()));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        found
+    }
+
+    #[test]
+    fn each_matching_line_once_with_its_offset() {
+        let text = "alpha beta\ngamma\nbeta beta\r\nbet\npartial beta";
+        assert_eq!(
+            matches(text, "beta", false),
+            vec![(0, "alpha beta".to_string()), (17, "beta beta".to_string())]
+        );
+        assert_eq!(
+            matches(text, "GAMMA", true),
+            vec![(11, "gamma".to_string())]
+        );
+        assert!(matches(text, "GAMMA", false).is_empty());
+    }
+
+    #[test]
+    fn lines_spanning_blocks_are_found_whole() {
+        let long = "x".repeat(BLOCK + 10);
+        let text = format!("{long}\nneedle in {long}\nend\n");
+        let found = matches(&text, "needle", false);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, long.len() as u64 + 1);
+        assert_eq!(found[0].1.len(), "needle in ".len() + long.len());
+    }
+}

@@ -1,0 +1,112 @@
+//! Full-text search over the rollouts of a Codex home: a byte search finds candidate lines,
+//! only those are decoded, and a hit counts only if the query is in the item's text (not in a
+//! JSON key or an encrypted blob).
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::LocalStore;
+use crate::protocol::RolloutLine;
+use crate::rollout::{ByteMatcher, RolloutFile, find_matching_lines};
+use crate::store::*;
+use crate::text::{find_query, item_kind, searchable_text, snippet_around};
+
+/// Width of a hit's snippet, in characters.
+const SNIPPET_WIDTH: usize = 120;
+
+impl LocalStore {
+    pub(super) fn search(
+        &self,
+        params: &SearchParams,
+        hits: &mpsc::Sender<SearchHit>,
+    ) -> StoreResult<SearchStats> {
+        let query = params.query.trim();
+        if query.is_empty() {
+            return Err(ThreadStoreError::invalid("the search query is empty"));
+        }
+        let files = self.search_files(params)?;
+        // Rollouts are JSON: the query is looked for as JSON would write it.
+        let escaped = serde_json::to_string(query).unwrap_or_default();
+        let needle = &escaped[1..escaped.len() - 1];
+        let ignore_case = !query.chars().any(char::is_uppercase);
+        let matcher = ByteMatcher::new(needle.as_bytes(), ignore_case);
+        let stats = Mutex::new(SearchStats::default());
+        let next_file = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    while let Some(file) = files.get(next_file.fetch_add(1, Ordering::Relaxed)) {
+                        let found = search_file(file, query, &matcher, params, hits);
+                        let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+                        stats.files += 1;
+                        match found {
+                            Ok((count, bytes)) => {
+                                stats.hits += count;
+                                stats.bytes_read += bytes;
+                            }
+                            Err(err) => tracing::debug!(%err, "search skipped a rollout"),
+                        }
+                        if hits.is_closed() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(stats.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The rollouts to search, most recently written first.
+    fn search_files(&self, params: &SearchParams) -> StoreResult<Arc<[RolloutFile]>> {
+        if let Some(id) = params.thread_id {
+            return Ok(Arc::from(vec![self.locate_file(id, true)?]));
+        }
+        let mut files = self.home.discover_rollouts(false)?;
+        if params.include_archived {
+            files.extend(self.home.discover_rollouts(true)?);
+        }
+        files.sort_by(|a, b| b.modified.cmp(&a.modified));
+        Ok(Arc::from(files))
+    }
+}
+
+/// Sends the hits of one rollout; returns how many and the bytes read.
+fn search_file(
+    file: &RolloutFile,
+    query: &str,
+    matcher: &ByteMatcher,
+    params: &SearchParams,
+    hits: &mpsc::Sender<SearchHit>,
+) -> std::io::Result<(usize, u64)> {
+    let limit = params.max_hits_per_thread.unwrap_or(usize::MAX);
+    let mut count = 0;
+    let bytes = find_matching_lines(&file.path, matcher, &mut |offset, raw| {
+        let Some(hit) = hit_in_line(file, offset.0, raw, query) else {
+            return ControlFlow::Continue(());
+        };
+        count += 1;
+        if hits.blocking_send(hit).is_err() || count >= limit {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok((count, bytes))
+}
+
+fn hit_in_line(file: &RolloutFile, offset: u64, raw: &[u8], query: &str) -> Option<SearchHit> {
+    let line = RolloutLine::decode(std::str::from_utf8(raw).ok()?).ok()?;
+    let text = searchable_text(&line.item)?;
+    let range = find_query(&text, query)?;
+    Some(SearchHit {
+        thread_id: file.thread_id,
+        archived: file.archived,
+        cursor: HistoryCursor(offset),
+        timestamp: line.timestamp,
+        kind: item_kind(&line.item),
+        snippet: snippet_around(&text, range, SNIPPET_WIDTH),
+    })
+}
