@@ -19,8 +19,8 @@ pub use reader::{
     read_head, scan_lines,
 };
 pub use session_index::{
-    SessionIndexEntry, append_thread_name, find_thread_ids_by_name, find_thread_name,
-    read_thread_names,
+    SessionIndexEntry, append_thread_name, find_newest_thread_name, find_thread_ids_by_name,
+    find_thread_name, read_newest_thread_names, read_thread_names,
 };
 pub use source::{RolloutSource, open_rollout};
 

@@ -14,8 +14,8 @@ use super::summary::RolloutSummary;
 use crate::protocol::time::{from_millis, parse_timestamp};
 use crate::protocol::{GitInfo, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage};
 use crate::rollout::{
-    LineOffset, RolloutFile, find_thread_name, read_backward, read_forward, read_thread_names,
-    scan_lines,
+    LineOffset, RolloutFile, find_newest_thread_name, read_backward, read_forward,
+    read_newest_thread_names, scan_lines,
 };
 use crate::store::listing::{ListKey, matches_filters, take_page};
 use crate::store::*;
@@ -134,7 +134,7 @@ impl LocalStore {
             }
         };
         let summary = self.summaries.summary(&file)?;
-        let index_name = find_thread_name(&self.home, id).unwrap_or_else(|err| {
+        let index_name = find_newest_thread_name(&self.home, id).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             None
         });
@@ -165,7 +165,7 @@ impl LocalStore {
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
             .collect();
         candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
-        let names = read_thread_names(&self.home).unwrap_or_else(|err| {
+        let names = read_newest_thread_names(&self.home).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             HashMap::new()
         });
@@ -287,6 +287,7 @@ pub(super) fn build_thread(
     file: &RolloutFile,
     summary: &RolloutSummary,
     row: Option<&ThreadRow>,
+    // The newest `session_index.jsonl` name, blank when it cleared the name.
     index_name: Option<String>,
 ) -> StoredThread {
     let meta = summary.meta.as_ref();
@@ -344,6 +345,8 @@ pub(super) fn build_thread(
 
 /// Name resolution (codex-format §4.2): the DB's explicit title, else the newest
 /// `session_index.jsonl` entry, else a legacy rename event; a name equal to the preview is none.
+/// `index_name` is the newest entry's name, blank when it cleared the name: a clear must also
+/// hide a legacy rename, which predates every index entry.
 fn resolve_name(
     summary: &RolloutSummary,
     row: Option<&ThreadRow>,
