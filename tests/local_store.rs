@@ -1126,6 +1126,14 @@ async fn memory_mode_on_a_compressed_rollout_materializes_the_plain_file_first()
         read(&store, spec.id).await.memory_mode,
         ThreadMemoryMode::Enabled
     );
+    // A rename writes no rollout line, so the compressed file stays as it is.
+    let compressed = fs::read(&written.path).unwrap();
+    manager(&store)
+        .update_thread_metadata(spec.id, rename("Packed"), false)
+        .await
+        .unwrap();
+    assert_eq!(fs::read(&written.path).unwrap(), compressed);
+    assert!(!written.plain_path().exists());
 
     let thread = manager(&store)
         .update_thread_metadata(spec.id, disable_memory(), false)
