@@ -128,26 +128,6 @@ fn response_text(item: &ResponseItem) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_sequences_become_visible_text() {
-        let hostile = "a\x1b]52;c;aGk=\x07b\x1b[2Jc\u{9b}31m\u{202e}";
-        let safe = escape_controls(hostile);
-        assert_eq!(safe, "a\\x1b]52;c;aGk=\\x07b\\x1b[2Jc\\x9b31m\\u{202e}");
-        assert!(safe.chars().all(|c| !c.is_control()));
-        assert_eq!(escape_controls_with("x\ny\tz\r", true), "x\ny\tz\\x0d");
-    }
-
-    #[test]
-    fn one_line_folds_and_cuts() {
-        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
-        assert_eq!(one_line("abcdefgh", 4), "abc…");
-    }
-}
-
 /// The text a full-text search looks at, or `None` for items it skips: metadata, settings,
 /// token counts, and events that repeat a response item's text (Codex writes both).
 pub fn searchable_text(item: &RolloutItem) -> Option<String> {
@@ -215,4 +195,24 @@ pub fn snippet_around(text: &str, range: std::ops::Range<usize>, width: usize) -
         ""
     };
     one_line(&format!("{lead}{before}{after}"), width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        let hostile = "a\x1b]52;c;aGk=\x07b\x1b[2Jc\u{9b}31m\u{202e}";
+        let safe = escape_controls(hostile);
+        assert_eq!(safe, "a\\x1b]52;c;aGk=\\x07b\\x1b[2Jc\\x9b31m\\u{202e}");
+        assert!(safe.chars().all(|c| !c.is_control()));
+        assert_eq!(escape_controls_with("x\ny\tz\r", true), "x\ny\tz\\x0d");
+    }
+
+    #[test]
+    fn one_line_folds_and_cuts() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdefgh", 4), "abc…");
+    }
 }

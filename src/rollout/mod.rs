@@ -21,8 +21,8 @@ pub use reader::{
 };
 pub use search::{ByteMatcher, find_matching_lines};
 pub use session_index::{
-    SessionIndexEntry, append_thread_name, find_thread_ids_by_name, find_thread_name,
-    read_thread_names,
+    SessionIndexEntry, append_thread_name, find_newest_thread_name, find_thread_ids_by_name,
+    find_thread_name, read_newest_thread_names, read_thread_names,
 };
 pub use source::{RolloutSource, open_rollout};
 

@@ -45,6 +45,14 @@ fn open_index(home: &CodexHome) -> io::Result<Option<File>> {
 /// makes a cleared name come back in lists; we follow its single-thread lookup everywhere, so
 /// a list and `find_thread_name` always agree.) Bad lines are skipped.
 pub fn read_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, String>> {
+    let mut names = read_newest_thread_names(home)?;
+    names.retain(|_, name| !name.is_empty());
+    Ok(names)
+}
+
+/// The newest entry's trimmed name per id, blank ones included: a blank entry is a cleared
+/// name, which must hide older names from other sources (legacy rename events) too.
+pub fn read_newest_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, String>> {
     let mut names = HashMap::new();
     let Some(file) = open_index(home)? else {
         return Ok(names);
@@ -57,12 +65,7 @@ pub fn read_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId, Strin
             return Ok(names);
         }
         if let Some(entry) = parse_entry(&line) {
-            let name = entry.thread_name.trim();
-            if name.is_empty() {
-                names.remove(&entry.id);
-            } else {
-                names.insert(entry.id, name.to_string());
-            }
+            names.insert(entry.id, entry.thread_name.trim().to_string());
         }
     }
 }
@@ -90,13 +93,17 @@ fn scan_newest_first(
 
 /// The newest entry's name for `id`; `None` if that name is blank or there is no entry.
 pub fn find_thread_name(home: &CodexHome, id: ThreadId) -> io::Result<Option<String>> {
+    Ok(find_newest_thread_name(home, id)?.filter(|name| !name.is_empty()))
+}
+
+/// The newest entry's trimmed name for `id`, `Some("")` when that entry cleared the name.
+pub fn find_newest_thread_name(home: &CodexHome, id: ThreadId) -> io::Result<Option<String>> {
     let mut found = None;
     scan_newest_first(home, &mut |entry| {
         if entry.id != id {
             return false;
         }
-        let name = entry.thread_name.trim();
-        found = (!name.is_empty()).then(|| name.to_string());
+        found = Some(entry.thread_name.trim().to_string());
         true
     })?;
     Ok(found)
@@ -195,6 +202,12 @@ mod tests {
         assert_eq!(names[&b], "bee 2");
         // The backward lookup agrees.
         assert_eq!(find_thread_name(&home, a).unwrap(), None);
+        // The raw newest entries keep the clear visible.
+        assert_eq!(read_newest_thread_names(&home).unwrap()[&a], "");
+        assert_eq!(
+            find_newest_thread_name(&home, a).unwrap(),
+            Some(String::new())
+        );
         assert_eq!(find_thread_name(&home, b).unwrap(), Some("bee 2".into()));
     }
 

@@ -13,8 +13,8 @@ use super::summary::RolloutSummary;
 use crate::protocol::time::{from_millis, parse_timestamp};
 use crate::protocol::{GitInfo, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage};
 use crate::rollout::{
-    LineOffset, RolloutFile, find_thread_name, read_backward, read_forward, read_thread_names,
-    scan_lines,
+    LineOffset, RolloutFile, find_newest_thread_name, read_backward, read_forward,
+    read_newest_thread_names, scan_lines,
 };
 use crate::store::listing::{ListKey, matches_filters, take_page};
 use crate::store::*;
@@ -84,7 +84,7 @@ impl LocalStore {
         };
         let summary = self.summaries.summary(&file, Depth::Complete)?;
         self.summaries.persist();
-        let index_name = find_thread_name(&self.home, id).unwrap_or_else(|err| {
+        let index_name = find_newest_thread_name(&self.home, id).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             None
         });
@@ -118,7 +118,7 @@ impl LocalStore {
         if candidates.len() > PRELOAD_AFTER {
             self.summaries.preload();
         }
-        let names = read_thread_names(&self.home).unwrap_or_else(|err| {
+        let names = read_newest_thread_names(&self.home).unwrap_or_else(|err| {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             HashMap::new()
         });
@@ -244,6 +244,7 @@ pub(super) fn build_thread(
     file: &RolloutFile,
     summary: &RolloutSummary,
     row: Option<&ThreadRow>,
+    // The newest `session_index.jsonl` name, blank when it cleared the name.
     index_name: Option<String>,
 ) -> StoredThread {
     let meta = summary.meta.as_ref();
@@ -301,6 +302,8 @@ pub(super) fn build_thread(
 
 /// Name resolution (codex-format §4.2): the DB's explicit title, else the newest
 /// `session_index.jsonl` entry, else a legacy rename event; a name equal to the preview is none.
+/// `index_name` is the newest entry's name, blank when it cleared the name: a clear must also
+/// hide a legacy rename, which predates every index entry.
 fn resolve_name(
     summary: &RolloutSummary,
     row: Option<&ThreadRow>,

@@ -69,7 +69,7 @@ impl LocalStore {
         if params.include_archived {
             files.extend(self.home.discover_rollouts(true)?);
         }
-        files.sort_by(|a, b| b.modified.cmp(&a.modified));
+        files.sort_by_key(|file| std::cmp::Reverse(file.modified));
         Ok(Arc::from(files))
     }
 }

@@ -215,7 +215,8 @@ impl StateDb {
             set.push(("first_user_message", text(first)));
         }
         match (&patch.name, &patch.title) {
-            (Some(name), _) => set.push(("title", text(name.as_deref().unwrap_or("")))),
+            // Trimmed like the session_index entry, so both places hold the same name.
+            (Some(name), _) => set.push(("title", text(name.as_deref().map_or("", str::trim)))),
             // A derived title never overwrites an explicit name.
             (None, Some(title)) if existing.explicit_name().is_none() => {
                 set.push(("title", text(title)))
