@@ -1,6 +1,7 @@
 //! codex-threads: browse, follow and curate Codex CLI threads.
 
 pub mod cli;
+pub mod demo;
 pub mod live;
 pub mod logging;
 pub mod manager;
