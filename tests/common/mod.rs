@@ -14,6 +14,7 @@
 
 pub mod home;
 pub mod lines;
+pub mod pty;
 pub mod spec;
 pub mod state_db;
 
