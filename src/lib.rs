@@ -4,3 +4,4 @@ pub mod live;
 pub mod manager;
 pub mod protocol;
 pub mod store;
+pub mod tui;
