@@ -11,4 +11,7 @@ pub mod theme;
 pub mod transcript;
 pub mod ui;
 
+#[cfg(test)]
+mod test_support;
+
 pub use runtime::{TuiOptions, run, run_tui};

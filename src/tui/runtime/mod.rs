@@ -137,3 +137,6 @@ pub async fn run<B: Backend>(
     executor.stop_following();
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests;

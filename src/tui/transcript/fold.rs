@@ -122,8 +122,9 @@ impl Transcript {
                 let call_id = call.call_id.clone().unwrap_or_default();
                 self.add_call(
                     cursor,
+                    &call_id,
                     ItemKind::Command {
-                        call_id,
+                        call_id: call_id.clone(),
                         command: call.command(),
                         outcome: None,
                     },
@@ -131,7 +132,7 @@ impl Transcript {
             }
             ResponseItem::FunctionCall(call) => {
                 let kind = function_call_item(&call.name, &call.arguments, &call.call_id);
-                self.add_call(cursor, kind);
+                self.add_call(cursor, &call.call_id, kind);
             }
             ResponseItem::FunctionCallOutput(output) => {
                 self.attach_output(cursor, &output.call_id, output.output_text());
@@ -146,7 +147,7 @@ impl Transcript {
                 } else {
                     function_call_item(&call.name, &call.input, &call.call_id)
                 };
-                self.add_call(cursor, kind);
+                self.add_call(cursor, &call.call_id, kind);
             }
             ResponseItem::CustomToolCallOutput(output) => {
                 self.attach_output(cursor, &output.call_id, output_value_text(&output.output));
@@ -394,8 +395,9 @@ impl Transcript {
         }
     }
 
-    fn add_call(&mut self, cursor: HistoryCursor, kind: ItemKind) {
-        if let Some(call_id) = call_id_of(&kind).filter(|id| !id.is_empty()) {
+    /// Adds a tool call; its output and end event find it by `call_id`.
+    fn add_call(&mut self, cursor: HistoryCursor, call_id: &str, kind: ItemKind) {
+        if !call_id.is_empty() {
             self.calls.insert(call_id.to_string(), self.items.len());
         }
         self.add(cursor, kind);
@@ -457,15 +459,6 @@ fn same_content(shown: &ItemKind, new: &ItemKind) -> bool {
         | (WebSearch { query: a }, WebSearch { query: b })
         | (Image { description: a }, Image { description: b }) => a.trim() == b.trim(),
         _ => false,
-    }
-}
-
-fn call_id_of(kind: &ItemKind) -> Option<&str> {
-    match kind {
-        ItemKind::Command { call_id, .. }
-        | ItemKind::Patch { call_id, .. }
-        | ItemKind::ToolCall { call_id, .. } => Some(call_id),
-        _ => None,
     }
 }
 

@@ -101,9 +101,16 @@ fn render_rows(frame: &mut Frame, state: &State, area: Rect) {
     // The last column holds the "more above / below" markers.
     let row_width = usize::from(area.width.saturating_sub(1)).max(1);
     let per_page = (usize::from(area.height) / row_height(list.density)).max(1);
+    let visible: Vec<(usize, &ListRow)> = list.visible_rows(per_page).collect();
+    let metas: Vec<Vec<MetaPart>> = visible
+        .iter()
+        .map(|(_, row)| meta_parts(state, row))
+        .collect();
+    let columns = dense_columns(&metas, row_width);
     let mut lines: Vec<Line> = Vec::new();
-    for (position, row) in list.visible_rows(per_page) {
-        lines.extend(row_lines(state, row, position == list.selected, row_width));
+    for ((position, row), meta) in visible.into_iter().zip(metas) {
+        let selected = position == list.selected;
+        lines.extend(row_lines(state, row, meta, &columns, selected, row_width));
     }
     frame.render_widget(
         Paragraph::new(lines),
@@ -145,39 +152,46 @@ fn empty_message(state: &State) -> Option<&'static str> {
     })
 }
 
-/// One row: one line (dense) or a title line and a metadata line (comfortable).
-fn row_lines(state: &State, row: &ListRow, selected: bool, width: usize) -> Vec<Line<'static>> {
+/// One row: one line (dense, metadata in aligned columns) or a title line and a metadata line
+/// (comfortable).
+fn row_lines(
+    state: &State,
+    row: &ListRow,
+    meta: Vec<MetaPart>,
+    columns: &[(u8, usize)],
+    selected: bool,
+    width: usize,
+) -> Vec<Line<'static>> {
     let theme = &state.theme;
-    let thread = &row.thread;
     let pointer = if selected { "› " } else { "  " };
     let live = if row.live {
         Span::styled("● ", theme.live)
     } else {
         Span::raw("  ")
     };
-    let title = single_line(thread.title());
-    let meta = meta_parts(state, row);
+    let title = single_line(row.thread.title());
     let lines = match state.list.density {
         Density::Dense => {
-            let mut meta = meta;
-            let budget = width * 3 / 5;
-            while meta_width(&meta) > budget && meta.len() > 1 {
-                drop_least_important(&mut meta);
-            }
-            let meta_text_width = meta_width(&meta);
-            let title_width = width.saturating_sub(4 + meta_text_width + 1);
+            let columns_width: usize = columns.iter().map(|(_, w)| w + 2).sum();
+            let title_width = width.saturating_sub(4 + columns_width);
             let title = truncate(&title, title_width);
-            let gap = width
-                .saturating_sub(4 + title.width() + meta_text_width)
-                .max(1);
+            let pad = title_width.saturating_sub(title.width());
             let mut spans = vec![
                 Span::styled(pointer, theme.accent),
                 live,
                 Span::styled(title, theme.title),
+                Span::raw(" ".repeat(pad)),
             ];
-            spans.push(Span::raw(" ".repeat(gap)));
-            spans.extend(joined(meta, "  ", theme.dim));
-            vec![Line::from(spans)]
+            for (rank, column_width) in columns {
+                let part = meta.iter().find(|part| part.drop_rank == *rank);
+                let (text, style) =
+                    part.map_or((String::new(), theme.dim), |p| (p.text.clone(), p.style));
+                let pad = column_width.saturating_sub(text.width());
+                spans.push(Span::raw("  "));
+                spans.push(Span::styled(text, style));
+                spans.push(Span::raw(" ".repeat(pad)));
+            }
+            vec![truncate_line(Line::from(spans), width)]
         }
         Density::Comfortable => {
             let title = truncate(&title, width.saturating_sub(4));
@@ -203,6 +217,37 @@ fn row_lines(state: &State, row: &ListRow, selected: bool, width: usize) -> Vec<
         })
         .collect()
 }
+
+/// The metadata columns of the dense layout, in display order, with their widths: the widest
+/// value among the visible rows; the least important columns are dropped until they fit in
+/// three fifths of the row.
+fn dense_columns(metas: &[Vec<MetaPart>], width: usize) -> Vec<(u8, usize)> {
+    let mut columns: Vec<(u8, usize)> = Vec::new();
+    for part in metas.iter().flatten() {
+        let part_width = part.text.width();
+        match columns.iter_mut().find(|(rank, _)| *rank == part.drop_rank) {
+            Some((_, column_width)) => *column_width = (*column_width).max(part_width),
+            None => columns.push((part.drop_rank, part_width)),
+        }
+    }
+    columns.sort_by_key(|(rank, _)| COLUMN_ORDER.iter().position(|r| r == rank));
+    let budget = width * 3 / 5;
+    while columns.len() > 1 && columns.iter().map(|(_, w)| w + 2).sum::<usize>() > budget {
+        if let Some(index) = columns
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (rank, _))| *rank)
+            .map(|(i, _)| i)
+        {
+            columns.remove(index);
+        }
+    }
+    columns
+}
+
+/// The dense layout's columns by drop rank, in display order: time, branch, directory, model,
+/// tokens, memory.
+const COLUMN_ORDER: [u8; 6] = [0, 1, 5, 4, 3, 2];
 
 /// A metadata field and how readily it is dropped when the row is narrow (higher first).
 struct MetaPart {
@@ -257,21 +302,6 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
         drop_rank: 2,
     });
     parts
-}
-
-fn meta_width(parts: &[MetaPart]) -> usize {
-    let texts: usize = parts.iter().map(|part| part.text.width()).sum();
-    texts + 2 * parts.len().saturating_sub(1)
-}
-
-fn drop_least_important(parts: &mut Vec<MetaPart>) {
-    if let Some((index, _)) = parts
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, part)| part.drop_rank)
-    {
-        parts.remove(index);
-    }
 }
 
 fn joined(
