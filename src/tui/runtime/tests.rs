@@ -201,3 +201,52 @@ async fn a_failed_edit_shows_in_the_status_line() {
         .expect("no panic")
         .expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_a_live_thread_appends_appear_without_a_key_press() {
+    use crate::protocol::{EventMsg, ThreadId};
+    use crate::store::CreateThreadParams;
+    let agent = |text: &str| {
+        RolloutItem::EventMsg(EventMsg::decode(
+            &serde_json::json!({"type": "agent_message", "message": text}),
+        ))
+    };
+    let store = Arc::new(InMemoryThreadStore::new());
+    let manager = Arc::new(ThreadManager::new(store.clone()));
+    let live = manager
+        .start_thread(CreateThreadParams::new(ThreadId::new(), CWD))
+        .await
+        .expect("live thread");
+    live.append_items(vec![RolloutItem::EventMsg(EventMsg::decode(
+        &serde_json::json!({"type": "user_message", "message": "Watch me work"}),
+    ))])
+    .await
+    .expect("append");
+    live.append_items(vec![agent("first answer")])
+        .await
+        .expect("append");
+    live.flush().await.expect("flush");
+
+    let screen = SharedBackend::new(80, 24);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let loop_manager = manager.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, loop_manager, new_state(80, 24), messages).await
+    });
+    screen.wait_for("Watch me work").await;
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("first answer").await;
+    screen.wait_for("● following").await;
+    live.append_items(vec![agent("second answer, live")])
+        .await
+        .expect("append");
+    screen.wait_for("second answer, live").await;
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error");
+}
