@@ -457,3 +457,54 @@ fn a_wide_screen_asks_for_the_selected_threads_preview_once() {
     update(&mut state, key(KeyCode::Char('k')));
     assert!(update(&mut state, key(KeyCode::Char('j'))).is_empty());
 }
+
+#[test]
+fn the_history_keeps_only_a_bounded_window_of_lines() {
+    use crate::tui::app::history::MAX_WINDOW_LINES;
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = open_first_thread(&mut state);
+    let page = whole_page(history_lines(rich_history()));
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    for batch in 0..6u64 {
+        let lines: Vec<_> = (0..500u64)
+            .map(|i| {
+                let mut line = history_lines(vec![serde_json::json!({
+                    "timestamp": "2026-05-14T11:00:00.000Z", "type": "event_msg",
+                    "payload": {"type": "agent_message", "message": format!("line {batch}-{i}")}
+                })])
+                .remove(0);
+                line.cursor = crate::store::HistoryCursor(1_000 + batch * 500 + i);
+                line
+            })
+            .collect();
+        update(
+            &mut state,
+            Msg::Follow {
+                request_id,
+                event: FollowEvent::Lines(lines),
+            },
+        );
+        let history = state.history.as_ref().unwrap();
+        assert!(
+            history.window_len() <= MAX_WINDOW_LINES + 500,
+            "{}",
+            history.window_len()
+        );
+    }
+    let history = state.history.as_ref().unwrap();
+    assert!(!history.at_start);
+    assert!(history.stick_to_bottom);
+    // Scrolling to the top asks for the lines dropped from the window.
+    let effects = update(&mut state, key(KeyCode::Home));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadHistory { params, .. }]
+        if params.direction == HistoryDirection::Backward && params.anchor.is_some())
+    );
+}
