@@ -9,3 +9,4 @@ pub mod protocol;
 pub mod rollout;
 pub mod store;
 pub mod text;
+pub mod tui;

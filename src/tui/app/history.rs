@@ -1,0 +1,303 @@
+//! The history view of one thread: a bounded window of rollout lines, the transcript folded
+//! from it, each item's lines laid out at the current width (cached), and the scroll state.
+
+use std::collections::VecDeque;
+
+use ratatui::text::Line;
+
+use crate::store::{HistoryCursor, HistoryDirection, HistoryLine, StoredThread, ThreadHistoryPage};
+use crate::tui::theme::Theme;
+use crate::tui::transcript::cells::render_item;
+use crate::tui::transcript::{Transcript, TranscriptItem};
+
+/// Lines read per history page.
+pub const HISTORY_PAGE_LINES: usize = 200;
+/// At most this many rollout lines are kept parsed; older (or newer) ones are dropped and read
+/// again when scrolled to.
+pub const MAX_WINDOW_LINES: usize = 2_000;
+/// The window may grow this far past its limit before it is trimmed (trimming refolds).
+const TRIM_SLACK: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FollowStatus {
+    /// Not following (the first page has not arrived, or the thread is not at its end).
+    Off,
+    Following,
+    /// The rollout was archived or moved; what was read stays.
+    Moved,
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryView {
+    pub thread: StoredThread,
+    /// Loads and follow events for this view carry this id; others are stale.
+    pub request_id: u64,
+    window: VecDeque<HistoryLine>,
+    transcript: Transcript,
+    /// Each item's lines at `cell_width`.
+    cells: Vec<Vec<Line<'static>>>,
+    /// `offsets[i]` is the first line of item `i`; the last entry is the total.
+    offsets: Vec<usize>,
+    cell_width: usize,
+    /// Anchor for reading older lines.
+    pub start: HistoryCursor,
+    pub at_start: bool,
+    /// Anchor for reading newer lines when the newest ones were dropped from the window.
+    pub end: HistoryCursor,
+    pub tail_trimmed: bool,
+    pub loading: Option<HistoryDirection>,
+    pub loaded_once: bool,
+    /// The first line shown.
+    pub scroll_top: usize,
+    /// At the bottom, new lines keep the view at the bottom.
+    pub stick_to_bottom: bool,
+    /// Items that arrived while scrolled up.
+    pub unseen: usize,
+    pub follow: FollowStatus,
+}
+
+impl HistoryView {
+    pub fn new(thread: StoredThread, request_id: u64) -> Self {
+        HistoryView {
+            thread,
+            request_id,
+            window: VecDeque::new(),
+            transcript: Transcript::new(),
+            cells: Vec::new(),
+            offsets: vec![0],
+            cell_width: 0,
+            start: HistoryCursor::default(),
+            at_start: false,
+            end: HistoryCursor::default(),
+            tail_trimmed: false,
+            loading: Some(HistoryDirection::Backward),
+            loaded_once: false,
+            scroll_top: 0,
+            stick_to_bottom: true,
+            unseen: 0,
+            follow: FollowStatus::Off,
+        }
+    }
+
+    pub fn items(&self) -> &[TranscriptItem] {
+        self.transcript.items()
+    }
+
+    pub fn window_len(&self) -> usize {
+        self.window.len()
+    }
+
+    pub fn total_lines(&self) -> usize {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+
+    /// The lines from `top`, at most `count` of them.
+    pub fn lines(&self, top: usize, count: usize) -> impl Iterator<Item = &Line<'static>> {
+        let first_item = self
+            .offsets
+            .partition_point(|&offset| offset <= top)
+            .saturating_sub(1);
+        let skip = top.saturating_sub(self.offsets.get(first_item).copied().unwrap_or(0));
+        self.cells
+            .iter()
+            .skip(first_item)
+            .flatten()
+            .skip(skip)
+            .take(count)
+    }
+
+    pub fn max_top(&self, page_lines: usize) -> usize {
+        self.total_lines().saturating_sub(page_lines)
+    }
+
+    /// The first line shown, with the view pinned to the bottom while it sticks there.
+    pub fn top(&self, page_lines: usize) -> usize {
+        if self.stick_to_bottom {
+            self.max_top(page_lines)
+        } else {
+            self.scroll_top.min(self.max_top(page_lines))
+        }
+    }
+
+    pub fn at_bottom(&self, page_lines: usize) -> bool {
+        self.top(page_lines) >= self.max_top(page_lines)
+    }
+
+    /// Scrolls by `delta` lines; reaching the bottom sticks there (unless newer lines were
+    /// dropped from the window and must be read again first).
+    pub fn scroll_by(&mut self, delta: isize, page_lines: usize) {
+        let top = self.top(page_lines).saturating_add_signed(delta);
+        self.scroll_top = top.min(self.max_top(page_lines));
+        self.stick_to_bottom = false;
+        if self.scroll_top >= self.max_top(page_lines) && !self.tail_trimmed {
+            self.stick_to_bottom = true;
+            self.unseen = 0;
+        }
+    }
+
+    pub fn scroll_to_top(&mut self) {
+        self.scroll_top = 0;
+        self.stick_to_bottom = false;
+    }
+
+    pub fn scroll_to_bottom(&mut self, page_lines: usize) {
+        self.scroll_top = self.max_top(page_lines);
+        if !self.tail_trimmed {
+            self.stick_to_bottom = true;
+            self.unseen = 0;
+        }
+    }
+
+    /// Lays every item out again if the width changed.
+    pub fn relayout(&mut self, width: usize, theme: &Theme) {
+        if width != self.cell_width {
+            self.cell_width = width;
+            self.render_all(theme);
+        }
+    }
+
+    /// Adds a page read backward (older lines, or the first page) or forward (newer lines
+    /// dropped from the window earlier).
+    pub fn apply_page(
+        &mut self,
+        page: ThreadHistoryPage,
+        direction: HistoryDirection,
+        theme: &Theme,
+    ) {
+        self.loading = None;
+        match direction {
+            HistoryDirection::Backward => {
+                let first_load = !self.loaded_once;
+                self.loaded_once = true;
+                self.start = page.start;
+                self.at_start = page.at_start;
+                if first_load {
+                    self.end = page.end;
+                    self.tail_trimmed = !page.at_end;
+                }
+                let anchor = self.anchor();
+                for line in page.lines.into_iter().rev() {
+                    self.window.push_front(line);
+                }
+                if self.window.len() > MAX_WINDOW_LINES + TRIM_SLACK {
+                    let dropped = self.window.split_off(MAX_WINDOW_LINES);
+                    if let Some(first_dropped) = dropped.front() {
+                        self.end = first_dropped.cursor;
+                        self.tail_trimmed = true;
+                        self.stick_to_bottom = false;
+                    }
+                }
+                self.refold(theme);
+                if !first_load {
+                    self.restore_anchor(anchor);
+                }
+            }
+            HistoryDirection::Forward => {
+                self.end = page.end;
+                let caught_up = page.at_end;
+                self.append(page.lines, theme);
+                if caught_up {
+                    self.tail_trimmed = false;
+                }
+            }
+        }
+    }
+
+    /// Adds lines the follower read. Lines already in the window are ignored; while newer lines
+    /// are missing from the window they only count as unseen.
+    pub fn follow_lines(&mut self, lines: Vec<HistoryLine>, theme: &Theme) {
+        if self.tail_trimmed {
+            self.unseen += lines.len();
+            return;
+        }
+        let last = self.window.back().map(|line| line.cursor);
+        let fresh: Vec<HistoryLine> = lines
+            .into_iter()
+            .filter(|line| last.is_none_or(|last| line.cursor > last))
+            .collect();
+        let before = self.items().len();
+        self.append(fresh, theme);
+        if !self.stick_to_bottom {
+            self.unseen += self.items().len().saturating_sub(before);
+        }
+    }
+
+    fn append(&mut self, lines: Vec<HistoryLine>, theme: &Theme) {
+        let mut first_touched = usize::MAX;
+        for line in lines {
+            for index in self.transcript.push(&line) {
+                first_touched = first_touched.min(index);
+                let rendered =
+                    render_item(&self.transcript.items()[index].kind, self.cell_width, theme);
+                if index < self.cells.len() {
+                    self.cells[index] = rendered;
+                } else {
+                    self.cells.push(rendered);
+                }
+            }
+            self.window.push_back(line);
+        }
+        if first_touched != usize::MAX {
+            self.recompute_offsets();
+        }
+        if self.window.len() > MAX_WINDOW_LINES + TRIM_SLACK {
+            let anchor = self.anchor();
+            let excess = self.window.len() - MAX_WINDOW_LINES;
+            self.window.drain(..excess);
+            if let Some(first) = self.window.front() {
+                self.start = first.cursor;
+                self.at_start = false;
+            }
+            self.refold(theme);
+            self.restore_anchor(anchor);
+        }
+    }
+
+    /// Folds the whole window again (after lines were added before it or dropped from it).
+    fn refold(&mut self, theme: &Theme) {
+        self.transcript = Transcript::from_lines(self.window.iter());
+        self.render_all(theme);
+    }
+
+    fn render_all(&mut self, theme: &Theme) {
+        self.cells = self
+            .transcript
+            .items()
+            .iter()
+            .map(|item| render_item(&item.kind, self.cell_width, theme))
+            .collect();
+        self.recompute_offsets();
+    }
+
+    fn recompute_offsets(&mut self) {
+        self.offsets.clear();
+        let mut total = 0;
+        self.offsets.push(0);
+        for cell in &self.cells {
+            total += cell.len();
+            self.offsets.push(total);
+        }
+    }
+
+    /// The item at the top of the view and how far into it the view starts.
+    fn anchor(&self) -> Option<(HistoryCursor, usize)> {
+        let top = self.scroll_top;
+        let index = self
+            .offsets
+            .partition_point(|&offset| offset <= top)
+            .checked_sub(1)?;
+        let item = self.items().get(index)?;
+        Some((item.cursor, top - self.offsets[index]))
+    }
+
+    fn restore_anchor(&mut self, anchor: Option<(HistoryCursor, usize)>) {
+        let Some((cursor, within)) = anchor else {
+            return;
+        };
+        let index = self.items().partition_point(|item| item.cursor < cursor);
+        if let Some(&offset) = self.offsets.get(index) {
+            self.scroll_top = offset + within;
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The thread list: loaded rows, the search filter over them, selection and paging.
+
+use std::path::Path;
+
+use crate::protocol::ThreadId;
+use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
+use crate::tui::config::Density;
+
+/// Threads fetched per page.
+pub const LIST_PAGE_SIZE: usize = 25;
+/// More rows are fetched when the selection comes this close to the last loaded match.
+pub const PREFETCH_MARGIN: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Local,
+    Archived,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    ThisDirectory,
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListRow {
+    pub thread: StoredThread,
+    pub live: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListView {
+    pub tab: Tab,
+    pub sort: SortKey,
+    pub scope: Scope,
+    pub density: Density,
+    pub show_preview: bool,
+    pub rows: Vec<ListRow>,
+    /// Indexes into `rows` of the rows the search matches, in list order.
+    pub matches: Vec<usize>,
+    /// Index into `matches`.
+    pub selected: usize,
+    /// The first match shown (scroll position).
+    pub offset: usize,
+    pub next_cursor: Option<String>,
+    pub loaded_once: bool,
+    /// The request in flight, if any.
+    pub loading: Option<u64>,
+    pub query: String,
+    /// Typing goes to the query.
+    pub searching: bool,
+}
+
+impl ListView {
+    pub fn new(density: Density) -> Self {
+        ListView {
+            tab: Tab::Local,
+            sort: SortKey::UpdatedAt,
+            scope: Scope::All,
+            density,
+            show_preview: true,
+            rows: Vec::new(),
+            matches: Vec::new(),
+            selected: 0,
+            offset: 0,
+            next_cursor: None,
+            loaded_once: false,
+            loading: None,
+            query: String::new(),
+            searching: false,
+        }
+    }
+
+    pub fn params(&self, cwd: &Path) -> ListThreadsParams {
+        ListThreadsParams {
+            page_size: LIST_PAGE_SIZE,
+            cursor: self.next_cursor.clone(),
+            sort_key: self.sort,
+            sort_direction: SortDirection::Desc,
+            cwd_filters: match self.scope {
+                Scope::ThisDirectory => Some(vec![cwd.to_path_buf()]),
+                Scope::All => None,
+            },
+            archived: self.tab == Tab::Archived,
+            search_term: None,
+        }
+    }
+
+    /// Forgets every row (before loading a different listing).
+    pub fn clear_rows(&mut self) {
+        self.rows.clear();
+        self.matches.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.next_cursor = None;
+        self.loaded_once = false;
+    }
+
+    pub fn has_more(&self) -> bool {
+        self.next_cursor.is_some()
+    }
+
+    pub fn shows_search_line(&self) -> bool {
+        self.searching || !self.query.is_empty()
+    }
+
+    pub fn selected_row(&self) -> Option<&ListRow> {
+        self.matches
+            .get(self.selected)
+            .and_then(|&index| self.rows.get(index))
+    }
+
+    pub fn visible_rows(&self, count: usize) -> impl Iterator<Item = (usize, &ListRow)> {
+        self.matches
+            .iter()
+            .enumerate()
+            .skip(self.offset)
+            .take(count)
+            .filter_map(|(position, &index)| self.rows.get(index).map(|row| (position, row)))
+    }
+
+    /// Adds a page of rows (skipping threads already listed).
+    pub fn append(&mut self, rows: Vec<ListRow>) {
+        for row in rows {
+            if !self
+                .rows
+                .iter()
+                .any(|r| r.thread.thread_id == row.thread.thread_id)
+            {
+                self.rows.push(row);
+            }
+        }
+        self.refilter();
+    }
+
+    pub fn replace_thread(&mut self, thread: &StoredThread) -> bool {
+        match self
+            .rows
+            .iter_mut()
+            .find(|r| r.thread.thread_id == thread.thread_id)
+        {
+            Some(row) => {
+                row.thread = thread.clone();
+                self.refilter();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn remove_thread(&mut self, id: ThreadId) {
+        self.rows.retain(|row| row.thread.thread_id != id);
+        self.refilter();
+    }
+
+    /// Recomputes the matches, keeping the selected thread selected when it still matches.
+    pub fn refilter(&mut self) {
+        let selected_id = self.selected_row().map(|row| row.thread.thread_id);
+        let needle = self.query.trim().to_lowercase();
+        self.matches = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| needle.is_empty() || matches_search(&row.thread, &needle))
+            .map(|(index, _)| index)
+            .collect();
+        if let Some(id) = selected_id
+            && let Some(position) = self
+                .matches
+                .iter()
+                .position(|&index| self.rows[index].thread.thread_id == id)
+        {
+            self.selected = position;
+        }
+        self.selected = self.selected.min(self.matches.len().saturating_sub(1));
+    }
+
+    /// Moves the selection by `delta` rows and keeps it on screen.
+    pub fn move_selection(&mut self, delta: isize, rows_per_page: usize) {
+        let last = self.matches.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.keep_selection_visible(rows_per_page);
+    }
+
+    pub fn select(&mut self, position: usize, rows_per_page: usize) {
+        self.selected = position.min(self.matches.len().saturating_sub(1));
+        self.keep_selection_visible(rows_per_page);
+    }
+
+    pub fn keep_selection_visible(&mut self, rows_per_page: usize) {
+        let rows = rows_per_page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        self.offset = self.offset.min(self.matches.len().saturating_sub(rows));
+    }
+
+    /// True when more rows should be fetched: the selection is near the last match (or
+    /// nothing loaded matches the search) and the store has more.
+    pub fn wants_more(&self) -> bool {
+        self.loading.is_none()
+            && self.has_more()
+            && self.selected + PREFETCH_MARGIN >= self.matches.len()
+    }
+}
+
+/// Case-insensitive search over title, preview, id, branch and working directory. `needle`
+/// must be lowercase.
+pub fn matches_search(thread: &StoredThread, needle: &str) -> bool {
+    let branch = thread
+        .git_info
+        .as_ref()
+        .and_then(|git| git.branch.as_deref());
+    let id = thread.thread_id.to_string();
+    let cwd = thread.cwd.to_string_lossy();
+    [
+        Some(thread.title()),
+        Some(thread.preview.as_str()),
+        Some(id.as_str()),
+        branch,
+        Some(cwd.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.to_lowercase().contains(needle))
+}

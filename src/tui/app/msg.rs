@@ -1,0 +1,90 @@
+//! What flows into `update` (`Msg`) and what it asks the runtime to do (`Effect`).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::manager::FollowEvent;
+use crate::protocol::ThreadId;
+use crate::store::{
+    HistoryCursor, HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams,
+    StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage,
+};
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// The first message: loads the first page of threads.
+    Start,
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock moved (relative times in the list).
+    Tick(DateTime<Utc>),
+    ThreadsLoaded {
+        request_id: u64,
+        result: Result<LoadedThreads, String>,
+    },
+    HistoryLoaded {
+        request_id: u64,
+        direction: HistoryDirection,
+        result: Result<ThreadHistoryPage, String>,
+    },
+    PreviewLoaded {
+        thread_id: ThreadId,
+        result: Result<Vec<HistoryLine>, String>,
+    },
+    Follow {
+        request_id: u64,
+        event: FollowEvent,
+    },
+    MetadataUpdated(StoredThread),
+    Archived(ThreadId),
+    Unarchived(StoredThread),
+    EffectFailed(String),
+}
+
+/// A page of threads and which of them are live (`ThreadManager::is_live`).
+#[derive(Clone, Debug, Default)]
+pub struct LoadedThreads {
+    pub page: ThreadPage,
+    pub live: HashSet<ThreadId>,
+}
+
+/// Work for the runtime. `update` never does IO; it returns these instead. Effects live only
+/// until the runtime takes them, so their size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum Effect {
+    LoadThreads {
+        request_id: u64,
+        params: ListThreadsParams,
+    },
+    LoadHistory {
+        request_id: u64,
+        params: ReadHistoryPageParams,
+    },
+    /// The last lines of a thread, for the preview pane.
+    LoadPreview {
+        params: ReadHistoryPageParams,
+    },
+    /// Start following a thread (replacing any follower running).
+    Follow {
+        request_id: u64,
+        thread_id: ThreadId,
+        from: HistoryCursor,
+        include_archived: bool,
+    },
+    StopFollow,
+    UpdateMetadata {
+        id: ThreadId,
+        patch: ThreadMetadataPatch,
+        include_archived: bool,
+    },
+    Archive(ThreadId),
+    Unarchive(ThreadId),
+    Quit,
+}

@@ -1,0 +1,179 @@
+//! Everything the UI shows, in one value that only `update` changes.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+use ratatui::layout::Size;
+use ratatui_textarea::TextArea;
+
+use super::history::HistoryView;
+use super::list::ListView;
+use crate::protocol::ThreadId;
+use crate::tui::config::Config;
+use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::theme::Theme;
+use crate::tui::transcript::MessageRole;
+
+/// How many threads' previews are kept.
+const PREVIEW_CACHE_SIZE: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    List,
+    History,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Rename(Box<RenameDialog>),
+    Confirm(ConfirmDialog),
+}
+
+#[derive(Clone, Debug)]
+pub struct RenameDialog {
+    pub thread_id: ThreadId,
+    pub include_archived: bool,
+    pub textarea: TextArea<'static>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmAction {
+    Archive(ThreadId),
+    Unarchive(ThreadId),
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfirmDialog {
+    pub action: ConfirmAction,
+    /// The thread's title, as the question shows it.
+    pub title: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Preview {
+    Loading,
+    Ready(Vec<(MessageRole, String)>),
+    Failed(String),
+}
+
+/// The last messages of recently selected threads.
+#[derive(Clone, Debug, Default)]
+pub struct PreviewCache {
+    entries: HashMap<ThreadId, Preview>,
+    order: VecDeque<ThreadId>,
+}
+
+impl PreviewCache {
+    pub fn get(&self, id: &ThreadId) -> Option<&Preview> {
+        self.entries.get(id)
+    }
+
+    pub fn insert(&mut self, id: ThreadId, preview: Preview) {
+        if self.entries.insert(id, preview).is_none() {
+            self.order.push_back(id);
+        }
+        while self.order.len() > PREVIEW_CACHE_SIZE {
+            if let Some(oldest) = self.order.pop_front() {
+                self.entries.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: &ThreadId) {
+        self.entries.remove(id);
+        self.order.retain(|kept| kept != id);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    /// The clock relative times are measured against (set by `Msg::Tick`).
+    pub now: DateTime<Utc>,
+    /// The offset absolute times are shown in.
+    pub utc_offset: FixedOffset,
+    pub size: Size,
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub list: ListView,
+    pub history: Option<HistoryView>,
+    pub previews: PreviewCache,
+    pub status: Option<Status>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// A line shown above everything (e.g. "Demo home — …").
+    pub banner: Option<String>,
+    /// The directory of the "this directory" scope.
+    pub cwd: PathBuf,
+    pub quit: bool,
+    next_request_id: u64,
+}
+
+impl State {
+    pub fn new(config: Config, cwd: PathBuf, now: DateTime<Utc>) -> Self {
+        State {
+            now,
+            utc_offset: Utc.fix(),
+            size: Size::new(80, 24),
+            screen: Screen::List,
+            overlay: None,
+            list: ListView::new(config.density),
+            history: None,
+            previews: PreviewCache::default(),
+            status: None,
+            keymap: config.keymap,
+            theme: config.theme,
+            banner: None,
+            cwd,
+            quit: false,
+            next_request_id: 1,
+        }
+    }
+
+    /// Where keys are looked up now.
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Mode::Help,
+            Some(Overlay::Rename(_)) => Mode::Edit,
+            Some(Overlay::Confirm(_)) => Mode::Confirm,
+            None => match self.screen {
+                Screen::List if self.list.searching => Mode::Search,
+                Screen::List => Mode::List,
+                Screen::History => Mode::History,
+            },
+        }
+    }
+
+    pub fn next_request_id(&mut self) -> u64 {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        id
+    }
+
+    pub fn set_error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            kind: StatusKind::Error,
+            text: text.into(),
+        });
+    }
+
+    pub fn set_info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            kind: StatusKind::Info,
+            text: text.into(),
+        });
+    }
+}

@@ -1,0 +1,510 @@
+//! Pure tests of `update`: key sequences in, state and effects out.
+
+use crossterm::event::KeyCode;
+
+use super::*;
+use crate::manager::FollowEvent;
+use crate::protocol::ThreadMemoryMode;
+use crate::store::{HistoryDirection, SortKey, ThreadMetadataPatch};
+use crate::tui::keymap::Mode;
+use crate::tui::test_support::*;
+
+fn titles(state: &State) -> Vec<String> {
+    state
+        .list
+        .matches
+        .iter()
+        .map(|&index| state.list.rows[index].thread.title().to_string())
+        .collect()
+}
+
+#[test]
+fn start_loads_the_first_page_and_shows_loading_until_it_arrives() {
+    let mut state = new_state(80, 24);
+    let effects = update(&mut state, Msg::Start);
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(
+        (params.page_size, params.archived, params.cursor.as_deref()),
+        (25, false, None)
+    );
+    assert_eq!(params.sort_key, SortKey::UpdatedAt);
+    assert!(!state.list.loaded_once && state.list.loading.is_some());
+}
+
+#[test]
+fn typing_a_search_filters_loaded_rows_and_esc_clears_it() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('/')));
+    assert_eq!(state.mode(), Mode::Search);
+    type_text(&mut state, "JSON");
+    assert_eq!(titles(&state), ["JSON output"]);
+    // Branch and directory match too; `j` and `q` are text here, not commands.
+    update(&mut state, key(KeyCode::Backspace));
+    update(&mut state, key(KeyCode::Backspace));
+    update(&mut state, key(KeyCode::Backspace));
+    update(&mut state, key(KeyCode::Backspace));
+    type_text(&mut state, "other-proj");
+    assert_eq!(state.list.matches.len(), 2);
+    assert!(!state.quit);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.mode(), Mode::List);
+    assert!(state.list.query.is_empty());
+    assert_eq!(state.list.matches.len(), 5);
+}
+
+#[test]
+fn enter_keeps_the_filter_and_esc_in_the_list_clears_it() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "main");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(state.mode(), Mode::List);
+    assert_eq!(state.list.matches.len(), 2);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.list.matches.len(), 5);
+}
+
+#[test]
+fn a_search_with_no_loaded_match_keeps_loading_pages() {
+    let threads: Vec<_> = (0..25).map(|n| thread(n, &format!("thread {n}"))).collect();
+    let mut state = state_with_threads(80, 24, threads, true);
+    assert!(state.list.loading.is_none());
+    update(&mut state, key(KeyCode::Char('/')));
+    let effects = type_text(&mut state, "zz");
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(params.cursor.as_deref(), Some("next-page"));
+    assert_eq!(
+        params.search_term, None,
+        "the filter is applied to loaded rows"
+    );
+}
+
+#[test]
+fn moving_near_the_end_of_the_loaded_rows_fetches_the_next_page() {
+    let threads: Vec<_> = (0..25).map(|n| thread(n, &format!("thread {n}"))).collect();
+    let mut state = state_with_threads(80, 24, threads, true);
+    for _ in 0..19 {
+        let effects = update(&mut state, key(KeyCode::Char('j')));
+        assert!(
+            load_threads_request(&effects).is_none(),
+            "too early at {}",
+            state.list.selected
+        );
+    }
+    let effects = update(&mut state, key(KeyCode::Char('j')));
+    assert_eq!(state.list.selected, 20);
+    let Some(Effect::LoadThreads { params, request_id }) = effects.first() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(params.cursor.as_deref(), Some("next-page"));
+    // Only one request at a time.
+    assert!(load_threads_request(&update(&mut state, key(KeyCode::Char('j')))).is_none());
+    let more: Vec<_> = (25..30)
+        .map(|n| thread(n, &format!("thread {n}")))
+        .collect();
+    let request_id = *request_id;
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id,
+            result: Ok(LoadedThreads {
+                page: crate::store::ThreadPage {
+                    items: more,
+                    next_cursor: None,
+                },
+                live: Default::default(),
+            }),
+        },
+    );
+    assert_eq!(state.list.rows.len(), 30);
+    assert_eq!(state.list.selected, 21);
+}
+
+#[test]
+fn sort_scope_and_tab_changes_reload_from_the_first_page() {
+    let mut state = state_with_threads(80, 24, sample_threads(), true);
+    let effects = update(&mut state, key(KeyCode::Char('s')));
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(
+        (params.sort_key, params.cursor.as_deref()),
+        (SortKey::CreatedAt, None)
+    );
+    assert!(state.list.rows.is_empty());
+
+    let effects = update(&mut state, key(KeyCode::Char('c')));
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(
+        params.cwd_filters,
+        Some(vec![std::path::PathBuf::from(CWD)])
+    );
+
+    let effects = update(&mut state, key(KeyCode::Tab));
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert!(params.archived);
+    assert_eq!(state.list.tab, Tab::Archived);
+}
+
+#[test]
+fn a_stale_page_is_ignored() {
+    let mut state = new_state(80, 24);
+    let first = load_threads_request(&update(&mut state, Msg::Start)).unwrap();
+    update(&mut state, key(KeyCode::Tab));
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id: first,
+            result: Ok(LoadedThreads {
+                page: crate::store::ThreadPage {
+                    items: sample_threads(),
+                    next_cursor: None,
+                },
+                live: Default::default(),
+            }),
+        },
+    );
+    assert!(state.list.rows.is_empty());
+}
+
+fn open_first_thread(state: &mut State) -> u64 {
+    let effects = update(state, key(KeyCode::Enter));
+    assert_eq!(state.screen, Screen::History);
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::LoadHistory { request_id, params } => {
+                assert_eq!(params.direction, HistoryDirection::Backward);
+                assert_eq!(params.anchor, None);
+                Some(*request_id)
+            }
+            _ => None,
+        })
+        .expect("a history request")
+}
+
+#[test]
+fn the_history_follows_at_the_bottom_and_counts_new_items_when_scrolled_up() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = open_first_thread(&mut state);
+    let page = whole_page(history_lines(rich_history()));
+    let end = page.end;
+    let effects = update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    assert!(effects.iter().any(|effect| matches!(effect,
+        Effect::Follow { from, .. } if *from == end)));
+    let history = state.history.as_ref().unwrap();
+    assert_eq!(history.follow, FollowStatus::Following);
+    assert!(history.stick_to_bottom);
+
+    let new_line = |index: u64, text: &str| {
+        let mut lines = history_lines(vec![serde_json::json!({
+            "timestamp": "2026-05-14T11:00:00.000Z", "type": "event_msg",
+            "payload": {"type": "agent_message", "message": text}
+        })]);
+        lines[0].cursor = crate::store::HistoryCursor(index);
+        lines
+    };
+    // At the bottom: the view stays at the bottom, nothing counts as unseen.
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: FollowEvent::Lines(new_line(100, "one")),
+        },
+    );
+    let history = state.history.as_ref().unwrap();
+    assert_eq!(history.unseen, 0);
+    assert!(history.at_bottom(crate::tui::ui::layout::history_page_lines(&state)));
+
+    // Scrolled up: new items are counted instead of moving the view.
+    update(&mut state, key(KeyCode::Char('k')));
+    let top = state.history.as_ref().unwrap().scroll_top;
+    assert!(!state.history.as_ref().unwrap().stick_to_bottom);
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: FollowEvent::Lines(new_line(101, "two")),
+        },
+    );
+    // A line already seen is ignored.
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: FollowEvent::Lines(new_line(101, "two")),
+        },
+    );
+    let history = state.history.as_ref().unwrap();
+    assert_eq!((history.unseen, history.scroll_top), (1, top));
+
+    // End goes back to the bottom and follows again.
+    update(&mut state, key(KeyCode::End));
+    let history = state.history.as_ref().unwrap();
+    assert!(history.stick_to_bottom);
+    assert_eq!(history.unseen, 0);
+
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: FollowEvent::Moved,
+        },
+    );
+    assert_eq!(state.history.as_ref().unwrap().follow, FollowStatus::Moved);
+
+    let effects = update(&mut state, key(KeyCode::Esc));
+    assert!(matches!(effects.first(), Some(Effect::StopFollow)));
+    assert_eq!(state.screen, Screen::List);
+}
+
+#[test]
+fn scrolling_to_the_top_of_a_partial_window_reads_the_page_before_it() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = open_first_thread(&mut state);
+    let mut page = whole_page(history_lines(rich_history()));
+    page.at_start = false;
+    page.start = crate::store::HistoryCursor(7);
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    let effects = update(&mut state, key(KeyCode::Char('g')));
+    let [Effect::LoadHistory { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(params.direction, HistoryDirection::Backward);
+    assert_eq!(params.anchor, Some(crate::store::HistoryCursor(7)));
+}
+
+#[test]
+fn rename_opens_a_prefilled_textarea_and_enter_saves_the_exact_patch() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('j')));
+    update(&mut state, key(KeyCode::Char('r')));
+    let Some(Overlay::Rename(dialog)) = &state.overlay else {
+        panic!("no rename dialog")
+    };
+    assert_eq!(dialog.textarea.lines(), ["JSON output"]);
+    type_text(&mut state, " v2");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let [
+        Effect::UpdateMetadata {
+            id,
+            patch,
+            include_archived,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(*id, thread_id(1));
+    assert_eq!(
+        *patch,
+        ThreadMetadataPatch::rename(Some("JSON output v2".to_string()))
+    );
+    assert!(!include_archived);
+    assert!(state.overlay.is_none());
+}
+
+#[test]
+fn an_empty_name_clears_it_and_esc_cancels() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('j')));
+    update(&mut state, key(KeyCode::Char('r')));
+    assert!(update(&mut state, key(KeyCode::Esc)).is_empty());
+    assert!(state.overlay.is_none());
+
+    update(&mut state, key(KeyCode::Char('r')));
+    for _ in 0.."JSON output".len() {
+        update(&mut state, key(KeyCode::Backspace));
+    }
+    type_text(&mut state, "   ");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let [Effect::UpdateMetadata { patch, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(*patch, ThreadMetadataPatch::rename(None));
+    assert_eq!(patch.name, Some(None));
+}
+
+#[test]
+fn m_toggles_memory_mode_through_a_metadata_effect() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Char('m')));
+    let [Effect::UpdateMetadata { patch, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(
+        *patch,
+        ThreadMetadataPatch::memory_mode(ThreadMemoryMode::Disabled)
+    );
+    // The row changes only when the manager returns the updated thread.
+    assert_eq!(
+        state.list.selected_row().unwrap().thread.memory_mode,
+        ThreadMemoryMode::Enabled
+    );
+    let mut updated = state.list.selected_row().unwrap().thread.clone();
+    updated.memory_mode = ThreadMemoryMode::Disabled;
+    update(&mut state, Msg::MetadataUpdated(updated));
+    assert_eq!(
+        state.list.selected_row().unwrap().thread.memory_mode,
+        ThreadMemoryMode::Disabled
+    );
+
+    // Thread 2 is disabled already: m enables it.
+    update(&mut state, key(KeyCode::Char('j')));
+    update(&mut state, key(KeyCode::Char('j')));
+    let effects = update(&mut state, key(KeyCode::Char('m')));
+    assert!(
+        matches!(effects.as_slice(), [Effect::UpdateMetadata { patch, .. }]
+        if *patch == ThreadMetadataPatch::memory_mode(ThreadMemoryMode::Enabled))
+    );
+}
+
+#[test]
+fn archive_needs_a_confirmation() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    assert!(update(&mut state, key(KeyCode::Char('a'))).is_empty());
+    assert_eq!(state.mode(), Mode::Confirm);
+    assert!(update(&mut state, key(KeyCode::Char('n'))).is_empty());
+    assert!(state.overlay.is_none());
+
+    update(&mut state, key(KeyCode::Char('a')));
+    let effects = update(&mut state, key(KeyCode::Char('y')));
+    assert!(matches!(effects.as_slice(), [Effect::Archive(id)] if *id == thread_id(0)));
+    update(&mut state, Msg::Archived(thread_id(0)));
+    assert_eq!(state.list.rows.len(), 4);
+    assert!(state.status.as_ref().unwrap().text.starts_with("Archived"));
+
+    // Unarchive on the local tab says so instead of asking.
+    assert!(update(&mut state, key(KeyCode::Char('u'))).is_empty());
+    assert!(state.overlay.is_none());
+}
+
+#[test]
+fn a_failed_edit_shows_in_the_status_line_and_changes_nothing_else() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let before = state.list.rows.clone();
+    update(&mut state, key(KeyCode::Char('r')));
+    type_text(&mut state, "New name");
+    assert_eq!(update(&mut state, key(KeyCode::Enter)).len(), 1);
+    update(
+        &mut state,
+        Msg::EffectFailed("Could not save: disk full".to_string()),
+    );
+    let status = state.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert_eq!(status.text, "Could not save: disk full");
+    assert_eq!(state.list.rows, before);
+}
+
+#[test]
+fn q_quits_from_the_list_and_ctrl_c_from_anywhere() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('r')));
+    let effects = update(&mut state, ctrl('c'));
+    assert!(effects.iter().any(|effect| matches!(effect, Effect::Quit)));
+    assert!(state.quit);
+
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    assert!(
+        update(&mut state, key(KeyCode::Char('q')))
+            .iter()
+            .any(|e| matches!(e, Effect::Quit))
+    );
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('?')));
+    assert_eq!(state.mode(), Mode::Help);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.mode(), Mode::List);
+}
+
+#[test]
+fn a_wide_screen_asks_for_the_selected_threads_preview_once() {
+    let mut state = state_with_threads(120, 40, sample_threads(), false);
+    assert!(matches!(
+        state.previews.get(&thread_id(0)),
+        Some(Preview::Loading)
+    ));
+    let effects = update(&mut state, key(KeyCode::Char('j')));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadPreview { params }] if params.thread_id == thread_id(1))
+    );
+    update(&mut state, key(KeyCode::Char('k')));
+    assert!(update(&mut state, key(KeyCode::Char('j'))).is_empty());
+}
+
+#[test]
+fn the_history_keeps_only_a_bounded_window_of_lines() {
+    use crate::tui::app::history::MAX_WINDOW_LINES;
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = open_first_thread(&mut state);
+    let page = whole_page(history_lines(rich_history()));
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    for batch in 0..6u64 {
+        let lines: Vec<_> = (0..500u64)
+            .map(|i| {
+                let mut line = history_lines(vec![serde_json::json!({
+                    "timestamp": "2026-05-14T11:00:00.000Z", "type": "event_msg",
+                    "payload": {"type": "agent_message", "message": format!("line {batch}-{i}")}
+                })])
+                .remove(0);
+                line.cursor = crate::store::HistoryCursor(1_000 + batch * 500 + i);
+                line
+            })
+            .collect();
+        update(
+            &mut state,
+            Msg::Follow {
+                request_id,
+                event: FollowEvent::Lines(lines),
+            },
+        );
+        let history = state.history.as_ref().unwrap();
+        assert!(
+            history.window_len() <= MAX_WINDOW_LINES + 500,
+            "{}",
+            history.window_len()
+        );
+    }
+    let history = state.history.as_ref().unwrap();
+    assert!(!history.at_start);
+    assert!(history.stick_to_bottom);
+    // Scrolling to the top asks for the lines dropped from the window.
+    let effects = update(&mut state, key(KeyCode::Home));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadHistory { params, .. }]
+        if params.direction == HistoryDirection::Backward && params.anchor.is_some())
+    );
+}

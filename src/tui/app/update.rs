@@ -1,0 +1,640 @@
+//! `update`: the one place state changes. It does no IO; work for the runtime comes back as
+//! effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::Size;
+use ratatui_textarea::TextArea;
+
+use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
+use super::list::{ListRow, Scope, Tab};
+use super::msg::{Effect, LoadedThreads, Msg};
+use super::state::{ConfirmAction, ConfirmDialog, Overlay, Preview, RenameDialog, Screen, State};
+use crate::manager::FollowEvent;
+use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::store::{
+    HistoryDirection, HistoryLine, ReadHistoryPageParams, SortKey, StoredThread, ThreadHistoryPage,
+    ThreadMetadataPatch,
+};
+use crate::tui::config::Density;
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::sanitize::single_line;
+use crate::tui::transcript::Transcript;
+use crate::tui::ui::layout::{
+    PREVIEW_MIN_WIDTH, history_content_width, history_page_lines, list_rows_per_page,
+};
+
+/// Lines (history) or rows (list) one mouse wheel step moves.
+const WHEEL_STEP: isize = 3;
+/// Lines read for a preview.
+const PREVIEW_LINES: usize = 80;
+/// Messages a preview keeps.
+const PREVIEW_MESSAGES: usize = 6;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Start => reload_list(state),
+        Msg::Key(key) => on_key(state, key),
+        Msg::Mouse(mouse) => on_mouse(state, mouse),
+        Msg::Resize { width, height } => {
+            state.size = Size::new(width, height);
+            relayout_history(state);
+            let rows = list_rows_per_page(state);
+            state.list.keep_selection_visible(rows);
+            preview_effects(state)
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
+        Msg::HistoryLoaded {
+            request_id,
+            direction,
+            result,
+        } => on_history_loaded(state, request_id, direction, result),
+        Msg::PreviewLoaded { thread_id, result } => {
+            let preview = match result {
+                Ok(lines) => Preview::Ready(last_messages(&lines)),
+                Err(error) => Preview::Failed(error),
+            };
+            state.previews.insert(thread_id, preview);
+            Vec::new()
+        }
+        Msg::Follow { request_id, event } => on_follow(state, request_id, event),
+        Msg::MetadataUpdated(thread) => {
+            state.set_info(format!("Saved “{}”", single_line(thread.title())));
+            apply_thread(state, &thread);
+            Vec::new()
+        }
+        Msg::Archived(id) => {
+            let title = title_of(state, id);
+            state.set_info(format!("Archived “{title}”"));
+            if state.list.tab == Tab::Local {
+                state.list.remove_thread(id);
+            }
+            if let Some(history) = state.history.as_mut().filter(|h| h.thread.thread_id == id) {
+                history.thread.archived = true;
+            }
+            after_selection_change(state)
+        }
+        Msg::Unarchived(thread) => {
+            state.set_info(format!("Unarchived “{}”", single_line(thread.title())));
+            if state.list.tab == Tab::Archived {
+                state.list.remove_thread(thread.thread_id);
+            }
+            if let Some(history) = state
+                .history
+                .as_mut()
+                .filter(|h| h.thread.thread_id == thread.thread_id)
+            {
+                history.thread = thread;
+            }
+            after_selection_change(state)
+        }
+        Msg::EffectFailed(error) => {
+            state.set_error(error);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let mode = state.mode();
+    let action = state.keymap.action(mode, &key);
+    if action == Some(Action::Quit) {
+        return quit(state);
+    }
+    match mode {
+        Mode::Edit => on_edit_key(state, action, key),
+        Mode::Search => on_search_key(state, action, key),
+        Mode::Confirm => on_confirm_key(state, action),
+        Mode::Help => on_help_key(state, action),
+        Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
+        Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
+        Mode::Global => Vec::new(),
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::StopFollow, Effect::Quit]
+}
+
+fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let rows = list_rows_per_page(state);
+    let page = rows as isize;
+    match action {
+        Action::MoveDown => state.list.move_selection(1, rows),
+        Action::MoveUp => state.list.move_selection(-1, rows),
+        Action::PageDown => state.list.move_selection(page, rows),
+        Action::PageUp => state.list.move_selection(-page, rows),
+        Action::Top => state.list.select(0, rows),
+        Action::Bottom => state.list.select(usize::MAX, rows),
+        Action::Open => return open_selected(state),
+        Action::StartSearch => state.list.searching = true,
+        Action::Back => {
+            if state.list.query.is_empty() {
+                state.status = None;
+                return Vec::new();
+            }
+            state.list.query.clear();
+            state.list.refilter();
+            state.list.keep_selection_visible(list_rows_per_page(state));
+        }
+        Action::NextTab => {
+            state.list.tab = match state.list.tab {
+                Tab::Local => Tab::Archived,
+                Tab::Archived => Tab::Local,
+            };
+            return reload_list(state);
+        }
+        Action::ToggleSort => {
+            state.list.sort = match state.list.sort {
+                SortKey::UpdatedAt => SortKey::CreatedAt,
+                SortKey::CreatedAt => SortKey::UpdatedAt,
+            };
+            return reload_list(state);
+        }
+        Action::ToggleScope => {
+            state.list.scope = match state.list.scope {
+                Scope::All => Scope::ThisDirectory,
+                Scope::ThisDirectory => Scope::All,
+            };
+            return reload_list(state);
+        }
+        Action::ToggleLayout => {
+            state.list.density = match state.list.density {
+                Density::Dense => Density::Comfortable,
+                Density::Comfortable => Density::Dense,
+            };
+            state.list.keep_selection_visible(list_rows_per_page(state));
+        }
+        Action::TogglePreview => state.list.show_preview = !state.list.show_preview,
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
+            return match state.list.selected_row().map(|row| row.thread.clone()) {
+                Some(thread) => on_thread_action(state, action, &thread),
+                None => Vec::new(),
+            };
+        }
+        Action::Quit | Action::Accept | Action::DeleteChar => {}
+    }
+    after_selection_change(state)
+}
+
+fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let page_lines = history_page_lines(state);
+    let page = page_lines.saturating_sub(1).max(1) as isize;
+    let Some(history) = state.history.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::MoveDown => history.scroll_by(1, page_lines),
+        Action::MoveUp => history.scroll_by(-1, page_lines),
+        Action::PageDown => history.scroll_by(page, page_lines),
+        Action::PageUp => history.scroll_by(-page, page_lines),
+        Action::Top => history.scroll_to_top(),
+        Action::Bottom => history.scroll_to_bottom(page_lines),
+        Action::Back => {
+            state.history = None;
+            state.screen = Screen::List;
+            let mut effects = vec![Effect::StopFollow];
+            effects.extend(after_selection_change(state));
+            return effects;
+        }
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
+            let thread = history.thread.clone();
+            return on_thread_action(state, action, &thread);
+        }
+        _ => {}
+    }
+    history_paging_effects(state)
+}
+
+/// Rename, memory toggle, archive and unarchive, from the list or the history.
+fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) -> Vec<Effect> {
+    let id = thread.thread_id;
+    match action {
+        Action::Rename => {
+            let mut textarea = TextArea::new(vec![thread.name.clone().unwrap_or_default()]);
+            textarea.move_cursor(ratatui_textarea::CursorMove::End);
+            textarea.set_placeholder_text("a name (empty clears it)");
+            state.overlay = Some(Overlay::Rename(Box::new(RenameDialog {
+                thread_id: id,
+                include_archived: thread.archived,
+                textarea,
+            })));
+            Vec::new()
+        }
+        Action::ToggleMemory => {
+            let mode = match thread.memory_mode {
+                ThreadMemoryMode::Enabled => ThreadMemoryMode::Disabled,
+                ThreadMemoryMode::Disabled => ThreadMemoryMode::Enabled,
+            };
+            vec![Effect::UpdateMetadata {
+                id,
+                patch: ThreadMetadataPatch::memory_mode(mode),
+                include_archived: thread.archived,
+            }]
+        }
+        Action::Archive if thread.archived => {
+            state.set_info("Already archived");
+            Vec::new()
+        }
+        Action::Unarchive if !thread.archived => {
+            state.set_info("Not archived");
+            Vec::new()
+        }
+        Action::Archive | Action::Unarchive => {
+            let action = if action == Action::Archive {
+                ConfirmAction::Archive(id)
+            } else {
+                ConfirmAction::Unarchive(id)
+            };
+            state.overlay = Some(Overlay::Confirm(ConfirmDialog {
+                action,
+                title: single_line(thread.title()),
+            }));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_edit_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Rename(dialog)) = state.overlay.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Back) => {
+            state.overlay = None;
+            Vec::new()
+        }
+        Some(Action::Accept) => {
+            let name = dialog.textarea.lines().join(" ").trim().to_string();
+            let effect = Effect::UpdateMetadata {
+                id: dialog.thread_id,
+                patch: ThreadMetadataPatch::rename((!name.is_empty()).then_some(name)),
+                include_archived: dialog.include_archived,
+            };
+            state.overlay = None;
+            vec![effect]
+        }
+        _ => {
+            dialog.textarea.input(key);
+            Vec::new()
+        }
+    }
+}
+
+fn on_search_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    match action {
+        Some(Action::Accept) => {
+            state.list.searching = false;
+            return Vec::new();
+        }
+        Some(Action::Back) => {
+            state.list.searching = false;
+            state.list.query.clear();
+        }
+        Some(Action::DeleteChar) => {
+            state.list.query.pop();
+        }
+        _ => match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                state.list.query.push(c);
+            }
+            _ => return Vec::new(),
+        },
+    }
+    state.list.refilter();
+    state.list.keep_selection_visible(list_rows_per_page(state));
+    after_selection_change(state)
+}
+
+fn on_confirm_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let Some(Overlay::Confirm(dialog)) = state.overlay.as_ref() else {
+        return Vec::new();
+    };
+    let confirmed = dialog.action;
+    match action {
+        Some(Action::Accept) => {
+            state.overlay = None;
+            vec![match confirmed {
+                ConfirmAction::Archive(id) => Effect::Archive(id),
+                ConfirmAction::Unarchive(id) => Effect::Unarchive(id),
+            }]
+        }
+        Some(Action::Back) => {
+            state.overlay = None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let Some(Overlay::Help { scroll }) = state.overlay.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Back | Action::Help) => state.overlay = None,
+        Some(Action::MoveDown) => *scroll += 1,
+        Some(Action::MoveUp) => *scroll = scroll.saturating_sub(1),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
+    let delta = match mouse.kind {
+        MouseEventKind::ScrollDown => WHEEL_STEP,
+        MouseEventKind::ScrollUp => -WHEEL_STEP,
+        _ => return Vec::new(),
+    };
+    match (&mut state.overlay, state.screen) {
+        (Some(Overlay::Help { scroll }), _) => {
+            *scroll = scroll.saturating_add_signed(delta);
+            Vec::new()
+        }
+        (Some(_), _) => Vec::new(),
+        (None, Screen::List) => {
+            let rows = list_rows_per_page(state);
+            state.list.move_selection(delta, rows);
+            after_selection_change(state)
+        }
+        (None, Screen::History) => {
+            let page_lines = history_page_lines(state);
+            if let Some(history) = state.history.as_mut() {
+                history.scroll_by(delta, page_lines);
+            }
+            history_paging_effects(state)
+        }
+    }
+}
+
+fn reload_list(state: &mut State) -> Vec<Effect> {
+    state.list.clear_rows();
+    let request_id = state.next_request_id();
+    state.list.loading = Some(request_id);
+    vec![Effect::LoadThreads {
+        request_id,
+        params: state.list.params(&state.cwd),
+    }]
+}
+
+fn on_threads_loaded(
+    state: &mut State,
+    request_id: u64,
+    result: Result<LoadedThreads, String>,
+) -> Vec<Effect> {
+    if state.list.loading != Some(request_id) {
+        return Vec::new();
+    }
+    state.list.loading = None;
+    state.list.loaded_once = true;
+    match result {
+        Ok(loaded) => {
+            state.list.next_cursor = loaded.page.next_cursor;
+            let rows = loaded
+                .page
+                .items
+                .into_iter()
+                .map(|thread| ListRow {
+                    live: loaded.live.contains(&thread.thread_id),
+                    thread,
+                })
+                .collect();
+            state.list.append(rows);
+            state.list.keep_selection_visible(list_rows_per_page(state));
+            after_selection_change(state)
+        }
+        Err(error) => {
+            state.list.next_cursor = None;
+            state.set_error(format!("Could not list threads: {error}"));
+            Vec::new()
+        }
+    }
+}
+
+/// After the selection or the loaded rows changed: fetch more rows when the selection nears the
+/// end, and the preview of the selected thread.
+fn after_selection_change(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if state.screen == Screen::List && state.list.wants_more() {
+        let request_id = state.next_request_id();
+        state.list.loading = Some(request_id);
+        effects.push(Effect::LoadThreads {
+            request_id,
+            params: state.list.params(&state.cwd),
+        });
+    }
+    effects.extend(preview_effects(state));
+    effects
+}
+
+fn preview_effects(state: &mut State) -> Vec<Effect> {
+    let shown = state.screen == Screen::List
+        && state.list.show_preview
+        && state.size.width >= PREVIEW_MIN_WIDTH;
+    let Some(row) = state.list.selected_row().filter(|_| shown) else {
+        return Vec::new();
+    };
+    let thread_id = row.thread.thread_id;
+    if state.previews.get(&thread_id).is_some() {
+        return Vec::new();
+    }
+    let include_archived = row.thread.archived;
+    state.previews.insert(thread_id, Preview::Loading);
+    vec![Effect::LoadPreview {
+        params: ReadHistoryPageParams {
+            thread_id,
+            include_archived,
+            anchor: None,
+            direction: HistoryDirection::Backward,
+            limit: PREVIEW_LINES,
+        },
+    }]
+}
+
+fn last_messages(lines: &[HistoryLine]) -> Vec<(crate::tui::transcript::MessageRole, String)> {
+    let transcript = Transcript::from_lines(lines);
+    let mut messages: Vec<_> = transcript
+        .items()
+        .iter()
+        .rev()
+        .filter_map(|item| item.kind.message())
+        .take(PREVIEW_MESSAGES)
+        .map(|(role, text)| (role, text.to_string()))
+        .collect();
+    messages.reverse();
+    messages
+}
+
+fn open_selected(state: &mut State) -> Vec<Effect> {
+    let Some(thread) = state.list.selected_row().map(|row| row.thread.clone()) else {
+        return Vec::new();
+    };
+    let request_id = state.next_request_id();
+    let include_archived = thread.archived;
+    let thread_id = thread.thread_id;
+    let mut view = HistoryView::new(thread, request_id);
+    view.relayout(history_content_width(state), &state.theme);
+    state.history = Some(view);
+    state.screen = Screen::History;
+    vec![
+        Effect::StopFollow,
+        Effect::LoadHistory {
+            request_id,
+            params: ReadHistoryPageParams {
+                thread_id,
+                include_archived,
+                anchor: None,
+                direction: HistoryDirection::Backward,
+                limit: HISTORY_PAGE_LINES,
+            },
+        },
+    ]
+}
+
+fn on_history_loaded(
+    state: &mut State,
+    request_id: u64,
+    direction: HistoryDirection,
+    result: Result<ThreadHistoryPage, String>,
+) -> Vec<Effect> {
+    let theme = state.theme.clone();
+    let Some(history) = state
+        .history
+        .as_mut()
+        .filter(|h| h.request_id == request_id)
+    else {
+        return Vec::new();
+    };
+    let page = match result {
+        Ok(page) => page,
+        Err(error) => {
+            history.loading = None;
+            history.loaded_once = true;
+            state.set_error(format!("Could not read the history: {error}"));
+            return Vec::new();
+        }
+    };
+    let first_load = !history.loaded_once;
+    let start_following = first_load && page.at_end;
+    let end = page.end;
+    history.apply_page(page, direction, &theme);
+    let mut effects = Vec::new();
+    if start_following {
+        history.follow = FollowStatus::Following;
+        effects.push(Effect::Follow {
+            request_id,
+            thread_id: history.thread.thread_id,
+            from: end,
+            include_archived: history.thread.archived,
+        });
+    }
+    effects.extend(history_paging_effects(state));
+    effects
+}
+
+/// Reads older lines when the view nears the top of the window (or the window does not fill
+/// the screen yet), and newer ones when it reaches a trimmed bottom.
+fn history_paging_effects(state: &mut State) -> Vec<Effect> {
+    let page_lines = history_page_lines(state);
+    let Some(history) = state.history.as_mut() else {
+        return Vec::new();
+    };
+    if history.loading.is_some() || !history.loaded_once {
+        return Vec::new();
+    }
+    let top = history.top(page_lines);
+    let direction = if !history.at_start && top < page_lines {
+        HistoryDirection::Backward
+    } else if history.tail_trimmed && history.at_bottom(page_lines) {
+        HistoryDirection::Forward
+    } else {
+        return Vec::new();
+    };
+    history.loading = Some(direction);
+    let anchor = match direction {
+        HistoryDirection::Backward => history.start,
+        HistoryDirection::Forward => history.end,
+    };
+    vec![Effect::LoadHistory {
+        request_id: history.request_id,
+        params: ReadHistoryPageParams {
+            thread_id: history.thread.thread_id,
+            include_archived: history.thread.archived,
+            anchor: Some(anchor),
+            direction,
+            limit: HISTORY_PAGE_LINES,
+        },
+    }]
+}
+
+fn on_follow(state: &mut State, request_id: u64, event: FollowEvent) -> Vec<Effect> {
+    let theme = state.theme.clone();
+    let Some(history) = state
+        .history
+        .as_mut()
+        .filter(|h| h.request_id == request_id)
+    else {
+        return Vec::new();
+    };
+    match event {
+        FollowEvent::Lines(lines) => history.follow_lines(lines, &theme),
+        FollowEvent::Moved => history.follow = FollowStatus::Moved,
+        FollowEvent::Failed(error) => history.follow = FollowStatus::Failed(error),
+    }
+    Vec::new()
+}
+
+fn relayout_history(state: &mut State) {
+    let width = history_content_width(state);
+    if let Some(history) = state.history.as_mut() {
+        history.relayout(width, &state.theme);
+    }
+}
+
+/// A thread the manager returned after an edit: the row, the open history and the preview
+/// take its new metadata.
+fn apply_thread(state: &mut State, thread: &StoredThread) {
+    state.list.replace_thread(thread);
+    if let Some(history) = state
+        .history
+        .as_mut()
+        .filter(|h| h.thread.thread_id == thread.thread_id)
+    {
+        history.thread = thread.clone();
+    }
+}
+
+fn title_of(state: &State, id: ThreadId) -> String {
+    let from_history = state
+        .history
+        .as_ref()
+        .filter(|h| h.thread.thread_id == id)
+        .map(|h| h.thread.title().to_string());
+    let from_list = || {
+        state
+            .list
+            .rows
+            .iter()
+            .find(|row| row.thread.thread_id == id)
+            .map(|row| row.thread.title().to_string())
+    };
+    single_line(
+        &from_history
+            .or_else(from_list)
+            .unwrap_or_else(|| id.to_string()),
+    )
+}

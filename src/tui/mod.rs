@@ -1,0 +1,17 @@
+//! The terminal UI: `app` (state and a pure `update`), `ui` (pure render over `&State`),
+//! `runtime` (the event loop, the effect executor, terminal setup), plus the keymap, theme and
+//! config they share, and `transcript` (rollout lines folded into what the history view shows).
+
+pub mod app;
+pub mod config;
+pub mod keymap;
+pub mod runtime;
+pub mod sanitize;
+pub mod theme;
+pub mod transcript;
+pub mod ui;
+
+#[cfg(test)]
+mod test_support;
+
+pub use runtime::{TuiOptions, run, run_tui};

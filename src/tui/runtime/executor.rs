@@ -1,0 +1,152 @@
+//! Runs effects against the `ThreadManager` on tokio tasks; each result comes back as a `Msg`.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::manager::{FollowEvent, ThreadManager};
+use crate::tui::app::{Effect, LoadedThreads, Msg};
+
+pub struct Executor {
+    manager: Arc<ThreadManager>,
+    results: mpsc::UnboundedSender<Msg>,
+    follower: Option<JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn new(manager: Arc<ThreadManager>, results: mpsc::UnboundedSender<Msg>) -> Self {
+        Executor {
+            manager,
+            results,
+            follower: None,
+        }
+    }
+
+    /// Starts the effect's work; `Effect::Quit` is the loop's business and ignored here.
+    pub fn execute(&mut self, effect: Effect) {
+        let manager = self.manager.clone();
+        let results = self.results.clone();
+        match effect {
+            Effect::LoadThreads { request_id, params } => self.spawn(async move {
+                let result = manager
+                    .list_threads(params)
+                    .await
+                    .map(|page| {
+                        let now = Utc::now();
+                        let live = page
+                            .items
+                            .iter()
+                            .filter(|thread| manager.is_live(thread, now))
+                            .map(|thread| thread.thread_id)
+                            .collect();
+                        LoadedThreads { page, live }
+                    })
+                    .map_err(|err| err.to_string());
+                Msg::ThreadsLoaded { request_id, result }
+            }),
+            Effect::LoadHistory { request_id, params } => self.spawn(async move {
+                let result = manager
+                    .read_history_page(params)
+                    .await
+                    .map_err(|err| err.to_string());
+                Msg::HistoryLoaded {
+                    request_id,
+                    direction: params.direction,
+                    result,
+                }
+            }),
+            Effect::LoadPreview { params } => self.spawn(async move {
+                let result = manager
+                    .read_history_page(params)
+                    .await
+                    .map(|page| page.lines)
+                    .map_err(|err| err.to_string());
+                Msg::PreviewLoaded {
+                    thread_id: params.thread_id,
+                    result,
+                }
+            }),
+            Effect::Follow {
+                request_id,
+                thread_id,
+                from,
+                include_archived,
+            } => {
+                self.stop_following();
+                self.follower = Some(tokio::spawn(async move {
+                    let send = |event| results.send(Msg::Follow { request_id, event }).is_ok();
+                    match manager
+                        .follow_thread(thread_id, from, include_archived)
+                        .await
+                    {
+                        Ok(mut follower) => {
+                            while let Some(event) = follower.recv().await {
+                                let last = !matches!(event, FollowEvent::Lines(_));
+                                if !send(event) || last {
+                                    break;
+                                }
+                            }
+                        }
+                        Err(err) => {
+                            send(FollowEvent::Failed(err.to_string()));
+                        }
+                    }
+                }));
+            }
+            Effect::StopFollow => self.stop_following(),
+            Effect::UpdateMetadata {
+                id,
+                patch,
+                include_archived,
+            } => self.spawn(async move {
+                match manager
+                    .update_thread_metadata(id, patch, include_archived)
+                    .await
+                {
+                    Ok(thread) => Msg::MetadataUpdated(thread),
+                    Err(err) => failed("Could not save", err),
+                }
+            }),
+            Effect::Archive(id) => self.spawn(async move {
+                match manager.archive_thread(id).await {
+                    Ok(()) => Msg::Archived(id),
+                    Err(err) => failed("Could not archive", err),
+                }
+            }),
+            Effect::Unarchive(id) => self.spawn(async move {
+                match manager.unarchive_thread(id).await {
+                    Ok(thread) => Msg::Unarchived(thread),
+                    Err(err) => failed("Could not unarchive", err),
+                }
+            }),
+            Effect::Quit => {}
+        }
+    }
+
+    fn spawn(&self, work: impl Future<Output = Msg> + Send + 'static) {
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            // The loop may have ended; then nobody wants the result.
+            let _ = results.send(work.await);
+        });
+    }
+
+    pub fn stop_following(&mut self) {
+        if let Some(task) = self.follower.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.stop_following();
+    }
+}
+
+fn failed(what: &str, err: impl std::fmt::Display) -> Msg {
+    tracing::warn!(%err, "{what}");
+    Msg::EffectFailed(format!("{what}: {err}"))
+}

@@ -1,0 +1,252 @@
+//! The real loop on `TestBackend`, over an in-memory store, driven by a scripted message stream.
+//! Tests wait on screen text or store state with a deadline, never a fixed sleep.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use tokio::sync::mpsc;
+
+use super::run;
+use crate::manager::ThreadManager;
+use crate::protocol::{RolloutItem, RolloutLine};
+use crate::store::memory::InMemoryThreadStore;
+use crate::store::{ReadThreadParams, ThreadStore};
+use crate::tui::app::Msg;
+use crate::tui::test_support::*;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// A `TestBackend` the test can read while the loop draws on it.
+#[derive(Clone)]
+struct SharedBackend(Arc<Mutex<TestBackend>>);
+
+impl SharedBackend {
+    fn new(width: u16, height: u16) -> Self {
+        SharedBackend(Arc::new(Mutex::new(TestBackend::new(width, height))))
+    }
+
+    fn screen(&self) -> String {
+        self.0
+            .lock()
+            .map(|backend| backend.to_string())
+            .unwrap_or_default()
+    }
+
+    async fn wait_for(&self, text: &str) {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while !self.screen().contains(text) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{text:?} did not appear; the screen is:\n{}",
+                self.screen()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    fn with<T>(&self, action: impl FnOnce(&mut TestBackend) -> T) -> T {
+        let mut backend = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        action(&mut backend)
+    }
+}
+
+impl Backend for SharedBackend {
+    type Error = std::convert::Infallible;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.with(|backend| backend.draw(content))
+    }
+
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.with(|backend| backend.hide_cursor())
+    }
+
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.with(|backend| backend.show_cursor())
+    }
+
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.with(|backend| backend.get_cursor_position())
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        let position = position.into();
+        self.with(|backend| backend.set_cursor_position(position))
+    }
+
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.with(|backend| backend.clear())
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.with(|backend| backend.clear_region(clear_type))
+    }
+
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.with(|backend| backend.size())
+    }
+
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.with(|backend| backend.window_size())
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.with(|backend| backend.flush())
+    }
+}
+
+fn rich_items() -> Vec<RolloutItem> {
+    rich_history()
+        .into_iter()
+        .filter_map(|value| RolloutLine::decode(&value.to_string()).ok())
+        .map(|line| line.item)
+        .collect()
+}
+
+async fn send(input: &mpsc::Sender<Msg>, msg: Msg) {
+    input.send(msg).await.expect("the loop is running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
+    let store = Arc::new(InMemoryThreadStore::new());
+    for thread in sample_threads() {
+        store.insert_thread(thread, rich_items());
+    }
+    let manager = Arc::new(ThreadManager::new(store.clone()));
+    let screen = SharedBackend::new(100, 30);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let state = new_state(100, 30);
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, manager, state, messages).await
+    });
+
+    screen.wait_for("Fix the flaky login test").await;
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("• Fixed").await;
+    screen.wait_for("● following").await;
+
+    send(&input, key(KeyCode::Char('r'))).await;
+    screen.wait_for("Rename thread").await;
+    for c in "Login flake".chars() {
+        send(&input, key(KeyCode::Char(c))).await;
+    }
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("‹ Login flake").await;
+
+    let stored = store
+        .read_thread(ReadThreadParams {
+            thread_id: thread_id(0),
+            include_archived: false,
+            include_history: false,
+        })
+        .await
+        .expect("thread");
+    assert_eq!(stored.name.as_deref(), Some("Login flake"));
+
+    // Back in the list, the row shows the name the manager returned.
+    send(&input, key(KeyCode::Esc)).await;
+    screen.wait_for("›   Login flake").await;
+
+    send(&input, ctrl('c')).await;
+    let state = tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error");
+    assert!(state.quit);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_edit_shows_in_the_status_line() {
+    let store = Arc::new(InMemoryThreadStore::new());
+    for thread in sample_threads() {
+        store.insert_thread(thread, rich_items());
+    }
+    let manager = Arc::new(ThreadManager::new(store.clone()));
+    let screen = SharedBackend::new(80, 24);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, manager, new_state(80, 24), messages).await
+    });
+    screen.wait_for("Fix the flaky login test").await;
+    // Archived behind the TUI's back: an edit that does not include archived threads fails.
+    store.archive_thread(thread_id(0)).await.expect("archive");
+    send(&input, key(KeyCode::Char('m'))).await;
+    screen.wait_for("Could not save").await;
+    assert!(
+        screen.screen().contains("1.4k tok  mem on"),
+        "{}",
+        screen.screen()
+    );
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends when input ends")
+        .expect("no panic")
+        .expect("no error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_a_live_thread_appends_appear_without_a_key_press() {
+    use crate::protocol::{EventMsg, ThreadId};
+    use crate::store::CreateThreadParams;
+    let agent = |text: &str| {
+        RolloutItem::EventMsg(EventMsg::decode(
+            &serde_json::json!({"type": "agent_message", "message": text}),
+        ))
+    };
+    let store = Arc::new(InMemoryThreadStore::new());
+    let manager = Arc::new(ThreadManager::new(store.clone()));
+    let live = manager
+        .start_thread(CreateThreadParams::new(ThreadId::new(), CWD))
+        .await
+        .expect("live thread");
+    live.append_items(vec![RolloutItem::EventMsg(EventMsg::decode(
+        &serde_json::json!({"type": "user_message", "message": "Watch me work"}),
+    ))])
+    .await
+    .expect("append");
+    live.append_items(vec![agent("first answer")])
+        .await
+        .expect("append");
+    live.flush().await.expect("flush");
+
+    let screen = SharedBackend::new(80, 24);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let loop_manager = manager.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, loop_manager, new_state(80, 24), messages).await
+    });
+    screen.wait_for("Watch me work").await;
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("first answer").await;
+    screen.wait_for("● following").await;
+    live.append_items(vec![agent("second answer, live")])
+        .await
+        .expect("append");
+    screen.wait_for("second answer, live").await;
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error");
+}

@@ -1,0 +1,857 @@
+//! Folds rollout lines into transcript items.
+//!
+//! Codex writes most things twice: an `event_msg` for the UI and a `response_item` for the
+//! model. Messages and reasoning are shown once (whichever comes first within a turn; the
+//! duplicate from the other source is dropped). Tool calls come from response items, paired with
+//! their outputs by `call_id`; `*_end` events add exit codes and results to the call they end.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::patch::{FileChange, FileDiff, parse_patch};
+use super::{CommandOutcome, ItemKind, PlanStep, StepStatus, TranscriptItem};
+use crate::protocol::{EventMsg, ResponseItem, RolloutItem, output_value_text};
+use crate::store::{HistoryCursor, HistoryLine};
+
+/// User messages that carry context Codex injects rather than what the user typed.
+const INJECTED_CONTEXT_PREFIXES: [&str; 10] = [
+    "<environment_context>",
+    "<user_instructions>",
+    "<INSTRUCTIONS>",
+    "# AGENTS.md instructions",
+    "<permissions instructions>",
+    "<user_shell_command>",
+    "<turn_aborted>",
+    "<collaboration_mode>",
+    "<skill",
+    "<developer",
+];
+
+/// How far back (in items, within the turn) a duplicate message is looked for.
+const DUPLICATE_LOOKBACK: usize = 64;
+
+/// Tool names that run a shell command.
+const COMMAND_TOOLS: [&str; 6] = [
+    "exec_command",
+    "shell",
+    "shell_command",
+    "container.exec",
+    "local_shell",
+    "unified_exec",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    items: Vec<TranscriptItem>,
+    calls: HashMap<String, usize>,
+    last_total_tokens: Option<i64>,
+    turn_start_tokens: Option<i64>,
+    touched: Vec<usize>,
+}
+
+impl Transcript {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a HistoryLine>) -> Self {
+        let mut transcript = Transcript::new();
+        for line in lines {
+            transcript.push(line);
+        }
+        transcript.touched.clear();
+        transcript
+    }
+
+    pub fn items(&self) -> &[TranscriptItem] {
+        &self.items
+    }
+
+    /// Folds one more line in; returns the indexes of the items it added or changed.
+    pub fn push(&mut self, line: &HistoryLine) -> Vec<usize> {
+        let cursor = line.cursor;
+        match &line.line {
+            Err(reason) => self.add(
+                cursor,
+                ItemKind::Skipped {
+                    what: format!("unreadable line ({reason})"),
+                },
+            ),
+            Ok(rollout) => match &rollout.item {
+                RolloutItem::SessionMeta(_) | RolloutItem::TurnContext(_) => {}
+                RolloutItem::Compacted(_) => self.add_compaction(cursor),
+                RolloutItem::ResponseItem(item) => self.response_item(cursor, item),
+                RolloutItem::EventMsg(event) => self.event(cursor, event),
+                RolloutItem::Unknown { kind, .. } => self.add(
+                    cursor,
+                    ItemKind::Skipped {
+                        what: format!("line of unknown kind `{kind}`"),
+                    },
+                ),
+            },
+        }
+        std::mem::take(&mut self.touched)
+    }
+
+    fn response_item(&mut self, cursor: HistoryCursor, item: &ResponseItem) {
+        match item {
+            ResponseItem::Message(message) => {
+                let text = message.text();
+                match message.role.as_str() {
+                    "user" if !is_injected_context(&text) => self.add_once(
+                        cursor,
+                        ItemKind::User {
+                            text,
+                            images: Vec::new(),
+                        },
+                    ),
+                    "assistant" => self.add_once(cursor, ItemKind::Assistant { text }),
+                    _ => {}
+                }
+            }
+            ResponseItem::Reasoning(reasoning) => {
+                for part in &reasoning.summary {
+                    if !part.text.trim().is_empty() {
+                        let text = part.text.clone();
+                        self.add_once(cursor, ItemKind::Reasoning { text });
+                    }
+                }
+            }
+            ResponseItem::LocalShellCall(call) => {
+                let call_id = call.call_id.clone().unwrap_or_default();
+                self.add_call(
+                    cursor,
+                    &call_id,
+                    ItemKind::Command {
+                        call_id: call_id.clone(),
+                        command: call.command(),
+                        outcome: None,
+                    },
+                );
+            }
+            ResponseItem::FunctionCall(call) => {
+                let kind = function_call_item(&call.name, &call.arguments, &call.call_id);
+                self.add_call(cursor, &call.call_id, kind);
+            }
+            ResponseItem::FunctionCallOutput(output) => {
+                self.attach_output(cursor, &output.call_id, output.output_text());
+            }
+            ResponseItem::CustomToolCall(call) => {
+                let kind = if call.name == "apply_patch" {
+                    ItemKind::Patch {
+                        call_id: call.call_id.clone(),
+                        files: parse_patch(&call.input),
+                        success: None,
+                    }
+                } else {
+                    function_call_item(&call.name, &call.input, &call.call_id)
+                };
+                self.add_call(cursor, &call.call_id, kind);
+            }
+            ResponseItem::CustomToolCallOutput(output) => {
+                self.attach_output(cursor, &output.call_id, output_value_text(&output.output));
+            }
+            ResponseItem::WebSearchCall(search) => {
+                let query = search
+                    .action
+                    .as_ref()
+                    .map(web_search_target)
+                    .unwrap_or_default();
+                self.add_once(cursor, ItemKind::WebSearch { query });
+            }
+            ResponseItem::ImageGenerationCall(image) => {
+                let description = match image.revised_prompt.as_deref() {
+                    Some(prompt) if !prompt.is_empty() => format!("generated an image: {prompt}"),
+                    _ => "generated an image".to_string(),
+                };
+                self.add(cursor, ItemKind::Image { description });
+            }
+            ResponseItem::GhostSnapshot(_) => {}
+            ResponseItem::Compaction(_) => self.add_compaction(cursor),
+            ResponseItem::Other(raw) => self.add(
+                cursor,
+                ItemKind::Skipped {
+                    what: format!("response item `{}`", type_tag(raw)),
+                },
+            ),
+        }
+    }
+
+    fn event(&mut self, cursor: HistoryCursor, event: &EventMsg) {
+        match event {
+            EventMsg::UserMessage(message) => {
+                let images = message
+                    .images
+                    .iter()
+                    .map(|url| {
+                        if url.starts_with("data:") {
+                            "pasted image".to_string()
+                        } else {
+                            url.clone()
+                        }
+                    })
+                    .chain(message.local_images.iter().cloned())
+                    .collect();
+                let text = message.message.clone();
+                self.add_once(cursor, ItemKind::User { text, images });
+            }
+            EventMsg::AgentMessage(message) => {
+                let text = message.message.clone();
+                self.add_once(cursor, ItemKind::Assistant { text });
+            }
+            EventMsg::AgentReasoning(reasoning) => {
+                let text = reasoning.text.clone();
+                self.add_once(cursor, ItemKind::Reasoning { text });
+            }
+            EventMsg::AgentReasoningRawContent(_) => {}
+            EventMsg::TokenCount(count) => {
+                if let Some(info) = &count.info {
+                    self.last_total_tokens = Some(info.total_token_usage.total_tokens);
+                }
+            }
+            EventMsg::TaskStarted(_) => self.turn_start_tokens = self.last_total_tokens.or(Some(0)),
+            EventMsg::TaskComplete(done) => {
+                let tokens = self.turn_tokens();
+                self.add(
+                    cursor,
+                    ItemKind::TurnEnded {
+                        duration_ms: done.duration_ms,
+                        tokens,
+                        aborted: None,
+                    },
+                );
+            }
+            EventMsg::TurnAborted(aborted) => {
+                let tokens = self.turn_tokens();
+                self.add(
+                    cursor,
+                    ItemKind::TurnEnded {
+                        duration_ms: aborted.duration_ms,
+                        tokens,
+                        aborted: Some(aborted.reason.clone()),
+                    },
+                );
+            }
+            EventMsg::ContextCompacted => self.add_compaction(cursor),
+            EventMsg::ThreadRolledBack(rollback) => self.add(
+                cursor,
+                ItemKind::RolledBack {
+                    turns: rollback.num_turns,
+                },
+            ),
+            EventMsg::ThreadGoalUpdated(update) => {
+                let status = update.goal.status.as_deref().map(|s| format!(" ({s})"));
+                let text = format!(
+                    "goal: {}{}",
+                    update.goal.objective,
+                    status.unwrap_or_default()
+                );
+                self.add(cursor, ItemKind::Notice { text });
+            }
+            EventMsg::ThreadNameUpdated(update) => {
+                let text = match update.thread_name.as_deref() {
+                    Some(name) if !name.is_empty() => format!("renamed to “{name}”"),
+                    _ => "name cleared".to_string(),
+                };
+                self.add(cursor, ItemKind::Notice { text });
+            }
+            EventMsg::ExecCommandEnd(end) => {
+                let outcome = CommandOutcome {
+                    exit_code: Some(end.exit_code),
+                    output: end.aggregated_output.clone(),
+                };
+                match self.call_mut(&end.call_id) {
+                    Some((index, ItemKind::Command { outcome: slot, .. })) => {
+                        *slot = Some(outcome);
+                        self.touched.push(index);
+                    }
+                    _ => self.add(
+                        cursor,
+                        ItemKind::Command {
+                            call_id: end.call_id.clone(),
+                            command: command_text(&end.command),
+                            outcome: Some(outcome),
+                        },
+                    ),
+                }
+            }
+            EventMsg::PatchApplyEnd(end) => match self.call_mut(&end.call_id) {
+                Some((index, ItemKind::Patch { success, .. })) => {
+                    *success = Some(end.success);
+                    self.touched.push(index);
+                }
+                _ => self.add(
+                    cursor,
+                    ItemKind::Patch {
+                        call_id: end.call_id.clone(),
+                        files: files_from_changes(&end.changes),
+                        success: Some(end.success),
+                    },
+                ),
+            },
+            EventMsg::McpToolCallEnd(end) => {
+                let outcome = mcp_result(&end.result);
+                match self.call_mut(&end.call_id) {
+                    Some((
+                        index,
+                        ItemKind::ToolCall {
+                            server,
+                            tool,
+                            result,
+                            ..
+                        },
+                    )) => {
+                        *server = end.invocation.server.clone();
+                        *tool = end.invocation.tool.clone();
+                        *result = Some(outcome);
+                        self.touched.push(index);
+                    }
+                    _ => self.add(
+                        cursor,
+                        ItemKind::ToolCall {
+                            call_id: end.call_id.clone(),
+                            server: end.invocation.server.clone(),
+                            tool: end.invocation.tool.clone(),
+                            arguments: compact_json(&end.invocation.arguments),
+                            result: Some(outcome),
+                        },
+                    ),
+                }
+            }
+            EventMsg::WebSearchEnd(end) => {
+                let query = end.query.clone();
+                self.add_once(cursor, ItemKind::WebSearch { query });
+            }
+            EventMsg::Error(error) => self.add(
+                cursor,
+                ItemKind::Error {
+                    message: error.message.clone(),
+                },
+            ),
+            EventMsg::Other(raw) => self.other_event(cursor, raw),
+        }
+    }
+
+    /// Events the protocol layer does not model.
+    fn other_event(&mut self, cursor: HistoryCursor, raw: &Value) {
+        let kind = type_tag(raw);
+        match kind.as_str() {
+            "image_generation_end" => {}
+            "entered_review_mode" | "exited_review_mode" => self.add(
+                cursor,
+                ItemKind::Notice {
+                    text: kind.replace('_', " "),
+                },
+            ),
+            "view_image_tool_call" => {
+                let path = raw
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("an image");
+                let description = format!("viewed {path}");
+                self.add_once(cursor, ItemKind::Image { description });
+            }
+            "item_completed" if item_is_plan(raw) => {
+                let text = raw
+                    .pointer("/item/text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                self.add(
+                    cursor,
+                    ItemKind::Plan {
+                        explanation: Some(text),
+                        steps: Vec::new(),
+                    },
+                );
+            }
+            _ => self.add(
+                cursor,
+                ItemKind::Skipped {
+                    what: format!("event `{kind}`"),
+                },
+            ),
+        }
+    }
+
+    fn add(&mut self, cursor: HistoryCursor, kind: ItemKind) {
+        self.touched.push(self.items.len());
+        self.items.push(TranscriptItem { cursor, kind });
+    }
+
+    /// Adds an item unless the same content was already shown in this turn (from the other of
+    /// Codex's two copies).
+    fn add_once(&mut self, cursor: HistoryCursor, kind: ItemKind) {
+        let seen = self
+            .items
+            .iter()
+            .rev()
+            .take(DUPLICATE_LOOKBACK)
+            .take_while(|item| !matches!(item.kind, ItemKind::TurnEnded { .. }))
+            .any(|item| same_content(&item.kind, &kind));
+        if !seen {
+            self.add(cursor, kind);
+        }
+    }
+
+    /// Adds a tool call; its output and end event find it by `call_id`.
+    fn add_call(&mut self, cursor: HistoryCursor, call_id: &str, kind: ItemKind) {
+        if !call_id.is_empty() {
+            self.calls.insert(call_id.to_string(), self.items.len());
+        }
+        self.add(cursor, kind);
+    }
+
+    fn add_compaction(&mut self, cursor: HistoryCursor) {
+        if !matches!(
+            self.items.last(),
+            Some(TranscriptItem {
+                kind: ItemKind::Compacted,
+                ..
+            })
+        ) {
+            self.add(cursor, ItemKind::Compacted);
+        }
+    }
+
+    fn call_mut(&mut self, call_id: &str) -> Option<(usize, &mut ItemKind)> {
+        let index = *self.calls.get(call_id)?;
+        self.items
+            .get_mut(index)
+            .map(|item| (index, &mut item.kind))
+    }
+
+    fn attach_output(&mut self, cursor: HistoryCursor, call_id: &str, text: String) {
+        let Some((index, kind)) = self.call_mut(call_id) else {
+            self.add(
+                cursor,
+                ItemKind::Skipped {
+                    what: "output of a call made before the loaded part of the history".into(),
+                },
+            );
+            return;
+        };
+        match kind {
+            ItemKind::Command { outcome, .. } => *outcome = Some(parse_exec_output(&text)),
+            ItemKind::Patch { success, .. } => *success = success.or(patch_output_ok(&text)),
+            ItemKind::ToolCall { result, .. } => *result = Some(Ok(text)),
+            _ => return,
+        }
+        self.touched.push(index);
+    }
+
+    fn turn_tokens(&mut self) -> Option<i64> {
+        let tokens = match (self.last_total_tokens, self.turn_start_tokens.take()) {
+            (Some(now), Some(start)) => Some(now - start),
+            _ => None,
+        };
+        tokens.filter(|tokens| *tokens > 0)
+    }
+}
+
+fn same_content(shown: &ItemKind, new: &ItemKind) -> bool {
+    use ItemKind::*;
+    match (shown, new) {
+        (User { text: a, .. }, User { text: b, .. })
+        | (Assistant { text: a }, Assistant { text: b })
+        | (Reasoning { text: a }, Reasoning { text: b })
+        | (WebSearch { query: a }, WebSearch { query: b })
+        | (Image { description: a }, Image { description: b }) => a.trim() == b.trim(),
+        _ => false,
+    }
+}
+
+pub fn is_injected_context(text: &str) -> bool {
+    let text = text.trim_start();
+    INJECTED_CONTEXT_PREFIXES
+        .iter()
+        .any(|prefix| text.starts_with(prefix))
+}
+
+/// The item a function (or custom tool) call becomes, by tool name.
+fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
+    let args: Value =
+        serde_json::from_str(arguments).unwrap_or_else(|_| Value::String(arguments.to_string()));
+    let call_id = call_id.to_string();
+    if COMMAND_TOOLS.contains(&name) {
+        return ItemKind::Command {
+            call_id,
+            command: command_from_arguments(&args),
+            outcome: None,
+        };
+    }
+    match name {
+        "apply_patch" => {
+            let input = args
+                .get("input")
+                .and_then(Value::as_str)
+                .unwrap_or(arguments);
+            ItemKind::Patch {
+                call_id,
+                files: parse_patch(input),
+                success: None,
+            }
+        }
+        "update_plan" => plan_from_arguments(&args),
+        "view_image" => {
+            let path = args
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("an image");
+            ItemKind::Image {
+                description: format!("viewed {path}"),
+            }
+        }
+        _ => {
+            let (server, tool) = match name.strip_prefix("mcp__").and_then(|r| r.split_once("__")) {
+                Some((server, tool)) => (server.to_string(), tool.to_string()),
+                None => (String::new(), name.to_string()),
+            };
+            ItemKind::ToolCall {
+                call_id,
+                server,
+                tool,
+                arguments: compact_json(&args),
+                result: None,
+            }
+        }
+    }
+}
+
+/// `{"cmd": "..."}`, `{"command": "..."}` or `{"command": ["bash", "-lc", "..."]}`.
+fn command_from_arguments(args: &Value) -> String {
+    match args {
+        Value::Object(map) => map
+            .get("cmd")
+            .or_else(|| map.get("command"))
+            .map(command_text)
+            .unwrap_or_else(|| compact_json(args)),
+        Value::String(text) => text.clone(),
+        other => compact_json(other),
+    }
+}
+
+/// A command as a string or an argv array; `sh -lc <script>` shows the script.
+fn command_text(command: &Value) -> String {
+    match command {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => {
+            let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+            match parts.as_slice() {
+                [shell, flag, script] if is_shell(shell) && flag.starts_with('-') => {
+                    script.to_string()
+                }
+                _ => parts
+                    .iter()
+                    .map(|part| {
+                        if part.contains(char::is_whitespace) {
+                            format!("'{part}'")
+                        } else {
+                            part.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            }
+        }
+        other => compact_json(other),
+    }
+}
+
+fn is_shell(program: &str) -> bool {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    matches!(name, "bash" | "sh" | "zsh" | "dash" | "fish")
+}
+
+fn plan_from_arguments(args: &Value) -> ItemKind {
+    let explanation = args
+        .get("explanation")
+        .and_then(Value::as_str)
+        .filter(|text| !text.trim().is_empty())
+        .map(str::to_string);
+    let steps = args
+        .get("plan")
+        .and_then(Value::as_array)
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|step| PlanStep {
+                    text: step
+                        .get("step")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    status: match step.get("status").and_then(Value::as_str) {
+                        Some("completed") => StepStatus::Done,
+                        Some("in_progress") => StepStatus::InProgress,
+                        _ => StepStatus::Pending,
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ItemKind::Plan { explanation, steps }
+}
+
+/// The exit code and output of a command, from any of the output shapes Codex has written:
+/// a JSON object `{"output", "metadata": {"exit_code"}}`, or text with header lines
+/// (`Exit code: 0`, `Process exited with code 101`, `Wall time: …`, `Output:`).
+pub fn parse_exec_output(text: &str) -> CommandOutcome {
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text)
+        && let Some(output) = map.get("output").and_then(Value::as_str)
+    {
+        let exit_code = map
+            .get("metadata")
+            .and_then(|meta| meta.get("exit_code"))
+            .and_then(Value::as_i64)
+            .and_then(|code| i32::try_from(code).ok());
+        return CommandOutcome {
+            exit_code,
+            output: output.to_string(),
+        };
+    }
+    let mut exit_code = None;
+    let mut body_start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let header = if let Some(code) = trimmed
+            .strip_prefix("Process exited with code ")
+            .or_else(|| trimmed.strip_prefix("Exit code:"))
+        {
+            exit_code = code.trim().parse::<i32>().ok().or(exit_code);
+            true
+        } else {
+            [
+                "Chunk ID:",
+                "Wall time:",
+                "Original token count:",
+                "Total output lines:",
+                "Process running with session ID",
+            ]
+            .iter()
+            .any(|prefix| trimmed.starts_with(prefix))
+        };
+        offset += line.len();
+        if trimmed == "Output:" {
+            body_start = offset;
+            break;
+        }
+        if !header {
+            break;
+        }
+        body_start = offset;
+    }
+    CommandOutcome {
+        exit_code,
+        output: text.get(body_start..).unwrap_or_default().to_string(),
+    }
+}
+
+fn patch_output_ok(text: &str) -> Option<bool> {
+    if let Ok(value) = serde_json::from_str::<Value>(text)
+        && let Some(code) = value.pointer("/metadata/exit_code").and_then(Value::as_i64)
+    {
+        return Some(code == 0);
+    }
+    let lower = text.trim_start().to_lowercase();
+    if lower.starts_with("success") || lower.starts_with("done") {
+        Some(true)
+    } else if lower.contains("error") || lower.contains("failed") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn files_from_changes(changes: &Value) -> Vec<FileDiff> {
+    let Some(map) = changes.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .map(|(path, change)| {
+            let kind = change
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("update");
+            FileDiff {
+                path: path.clone(),
+                change: match kind {
+                    "add" => FileChange::Added,
+                    "delete" => FileChange::Deleted,
+                    _ => FileChange::Updated,
+                },
+                moved_to: None,
+                lines: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// `{"Ok": result}` or `{"Err": message}`; a result with `isError: true` is an error too.
+fn mcp_result(result: &Value) -> Result<String, String> {
+    if let Some(error) = result.get("Err") {
+        return Err(value_text(error));
+    }
+    let ok = result.get("Ok").unwrap_or(result);
+    let text = match ok.get("content") {
+        Some(content) => output_value_text(content),
+        None => value_text(ok),
+    };
+    if ok.get("isError").and_then(Value::as_bool) == Some(true) {
+        Err(text)
+    } else {
+        Ok(text)
+    }
+}
+
+fn web_search_target(action: &Value) -> String {
+    ["query", "url", "pattern"]
+        .iter()
+        .find_map(|key| action.get(*key).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn item_is_plan(raw: &Value) -> bool {
+    raw.pointer("/item/type")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("plan"))
+}
+
+fn type_tag(raw: &Value) -> String {
+    raw.get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => compact_json(other),
+    }
+}
+
+fn compact_json(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RolloutLine;
+    use serde_json::json;
+
+    fn line(index: u64, json: Value) -> HistoryLine {
+        HistoryLine {
+            cursor: HistoryCursor(index),
+            line: RolloutLine::decode(&json.to_string()).map_err(|err| err.to_string()),
+        }
+    }
+
+    fn fold(values: Vec<Value>) -> Vec<ItemKind> {
+        let lines: Vec<HistoryLine> = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| line(i as u64, v))
+            .collect();
+        Transcript::from_lines(&lines)
+            .items()
+            .iter()
+            .map(|item| item.kind.clone())
+            .collect()
+    }
+
+    fn response(payload: Value) -> Value {
+        json!({"timestamp": "2026-05-14T09:12:34.010Z", "type": "response_item", "payload": payload})
+    }
+
+    fn event(payload: Value) -> Value {
+        json!({"timestamp": "2026-05-14T09:12:34.010Z", "type": "event_msg", "payload": payload})
+    }
+
+    #[test]
+    fn messages_written_twice_are_shown_once_and_injected_context_is_hidden() {
+        let items = fold(vec![
+            response(
+                json!({"type":"message","role":"user","content":[{"type":"input_text","text":"<environment_context>x</environment_context>"}]}),
+            ),
+            response(
+                json!({"type":"message","role":"user","content":[{"type":"input_text","text":"Fix it"}]}),
+            ),
+            event(
+                json!({"type":"user_message","message":"Fix it","local_images":[],"text_elements":[]}),
+            ),
+            event(json!({"type":"agent_message","message":"Done."})),
+            response(
+                json!({"type":"message","role":"assistant","content":[{"type":"output_text","text":"Done."}]}),
+            ),
+        ]);
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(&items[0], ItemKind::User { text, .. } if text == "Fix it"));
+        assert!(matches!(&items[1], ItemKind::Assistant { text } if text == "Done."));
+    }
+
+    #[test]
+    fn calls_pair_with_outputs_by_call_id() {
+        let items = fold(vec![
+            response(
+                json!({"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"cargo test\"}","call_id":"c1"}),
+            ),
+            response(
+                json!({"type":"function_call_output","call_id":"c1","output":"Chunk ID: 1\nWall time: 0.2 seconds\nProcess exited with code 101\nOutput:\nFAILED\n"}),
+            ),
+        ]);
+        assert_eq!(
+            items,
+            vec![ItemKind::Command {
+                call_id: "c1".into(),
+                command: "cargo test".into(),
+                outcome: Some(CommandOutcome {
+                    exit_code: Some(101),
+                    output: "FAILED\n".into()
+                }),
+            }]
+        );
+    }
+
+    #[test]
+    fn exec_output_shapes_parse_leniently() {
+        assert_eq!(
+            parse_exec_output("Exit code: 0\nWall time: 1s\nOutput:\nok").exit_code,
+            Some(0)
+        );
+        let json = parse_exec_output(r#"{"output":"hi","metadata":{"exit_code":2}}"#);
+        assert_eq!((json.exit_code, json.output.as_str()), (Some(2), "hi"));
+        let plain = parse_exec_output("just text\nmore");
+        assert_eq!(
+            (plain.exit_code, plain.output.as_str()),
+            (None, "just text\nmore")
+        );
+    }
+
+    #[test]
+    fn unknown_and_bad_lines_become_skipped_items() {
+        let bad = HistoryLine {
+            cursor: HistoryCursor(9),
+            line: Err("invalid JSON".into()),
+        };
+        let mut transcript = Transcript::new();
+        transcript.push(&line(0, json!({"type":"brand_new","payload":{}})));
+        transcript.push(&line(1, event(json!({"type":"mystery_event"}))));
+        let touched = transcript.push(&bad);
+        assert_eq!(touched, vec![2]);
+        assert!(
+            transcript
+                .items()
+                .iter()
+                .all(|item| matches!(item.kind, ItemKind::Skipped { .. }))
+        );
+    }
+}

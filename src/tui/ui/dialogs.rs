@@ -1,0 +1,78 @@
+//! The rename dialog (a textarea) and the yes/no confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::centered;
+use crate::tui::app::{ConfirmAction, ConfirmDialog, RenameDialog, State};
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::transcript::wrap::truncate;
+
+pub fn render_rename(frame: &mut Frame, state: &State, dialog: &RenameDialog) {
+    let theme = &state.theme;
+    let popup = centered(frame.area(), 60, 5);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Span::styled(" Rename thread ", theme.title));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    if inner.height == 0 {
+        return;
+    }
+    let input = Rect { height: 1, ..inner };
+    frame.render_widget(&dialog.textarea, input);
+    if inner.height > 2 {
+        let save = state
+            .keymap
+            .key_hint(Mode::Edit, Action::Accept)
+            .unwrap_or("Enter");
+        let cancel = state
+            .keymap
+            .key_hint(Mode::Edit, Action::Back)
+            .unwrap_or("Esc");
+        let hint = format!("{save} save · {cancel} cancel · an empty name clears it");
+        let hint_area = Rect {
+            y: inner.y + 2,
+            height: 1,
+            ..inner
+        };
+        let text = truncate(&hint, usize::from(inner.width));
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), hint_area);
+    }
+}
+
+pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) {
+    let theme = &state.theme;
+    let verb = match dialog.action {
+        ConfirmAction::Archive(_) => "Archive",
+        ConfirmAction::Unarchive(_) => "Unarchive",
+    };
+    let popup = centered(frame.area(), 60, 4);
+    let width = usize::from(popup.width.saturating_sub(2));
+    let question = truncate(&format!("{verb} “{}”?", dialog.title), width);
+    let yes = state
+        .keymap
+        .key_hint(Mode::Confirm, Action::Accept)
+        .unwrap_or("y");
+    let no = state
+        .keymap
+        .key_hint(Mode::Confirm, Action::Back)
+        .unwrap_or("n");
+    let lines = vec![
+        Line::from(Span::raw(question)),
+        Line::from(Span::styled(
+            truncate(&format!("{yes} yes · {no} no"), width),
+            theme.dim,
+        )),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.warning)
+        .title(Span::styled(format!(" {verb} "), theme.title));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

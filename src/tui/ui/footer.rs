@@ -1,0 +1,103 @@
+//! The footer: the status line (or key hints) on the left, the position on the right.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::history::position;
+use super::layout::history_page_lines;
+use crate::tui::app::{Screen, State, StatusKind};
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::sanitize::single_line;
+use crate::tui::transcript::wrap::truncate;
+
+pub fn render(frame: &mut Frame, state: &State, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = &state.theme;
+    let width = usize::from(area.width);
+    let mut right: Vec<Span> = Vec::new();
+    match state.screen {
+        Screen::List => {
+            let list = &state.list;
+            if !list.matches.is_empty() {
+                let more = if list.has_more() { "+" } else { "" };
+                right.push(Span::styled(
+                    format!("{} / {}{more}", list.selected + 1, list.matches.len()),
+                    theme.dim,
+                ));
+            }
+        }
+        Screen::History => {
+            if let Some(history) = &state.history {
+                if history.unseen > 0 {
+                    right.push(Span::styled(
+                        format!(" {} new ↓ ", history.unseen),
+                        theme
+                            .accent
+                            .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                    ));
+                    right.push(Span::raw(" "));
+                }
+                right.push(Span::styled(
+                    position(history, history_page_lines(state)),
+                    theme.dim,
+                ));
+            }
+        }
+    }
+    let right_width: usize = right.iter().map(Span::width).sum();
+    let left_room = width.saturating_sub(right_width + 1);
+    let left = match &state.status {
+        Some(status) => {
+            let style = match status.kind {
+                StatusKind::Error => theme.error_status,
+                StatusKind::Info => theme.info_status,
+            };
+            Span::styled(truncate(&single_line(&status.text), left_room), style)
+        }
+        None => Span::styled(truncate(&hints(state), left_room), theme.dim),
+    };
+    let gap = width.saturating_sub(left.content.width() + right_width);
+    let mut spans = vec![left, Span::raw(" ".repeat(gap))];
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A few key hints for the current screen, from the keymap.
+fn hints(state: &State) -> String {
+    let mode = match state.screen {
+        Screen::List => Mode::List,
+        Screen::History => Mode::History,
+    };
+    let wanted: &[(Action, &str)] = match state.screen {
+        Screen::List => &[
+            (Action::Help, "help"),
+            (Action::StartSearch, "search"),
+            (Action::Open, "open"),
+            (Action::Rename, "rename"),
+            (Action::NextTab, "archived"),
+            (Action::Quit, "quit"),
+        ],
+        Screen::History => &[
+            (Action::Help, "help"),
+            (Action::Back, "back"),
+            (Action::Bottom, "follow"),
+            (Action::Rename, "rename"),
+        ],
+    };
+    wanted
+        .iter()
+        .filter_map(|(action, label)| {
+            state
+                .keymap
+                .key_hint(mode, *action)
+                .map(|key| format!("{key} {label}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}

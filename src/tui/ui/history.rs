@@ -1,0 +1,110 @@
+//! The history screen: a header with the thread and follow state, and the visible slice of the
+//! pre-laid-out transcript.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::format::branch;
+use super::layout::ScreenLayout;
+use crate::store::HistoryDirection;
+use crate::tui::app::{FollowStatus, HistoryView, State};
+use crate::tui::sanitize::single_line;
+use crate::tui::transcript::wrap::truncate;
+
+pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
+    let Some(history) = state.history.as_ref() else {
+        return;
+    };
+    render_header(frame, state, history, layout.header);
+    render_body(frame, state, history, layout.body);
+}
+
+fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: Rect) {
+    let theme = &state.theme;
+    let (status, status_style) = match (&history.follow, history.loading) {
+        (FollowStatus::Moved, _) => (
+            "archived or moved — no longer following".to_string(),
+            theme.warning,
+        ),
+        (FollowStatus::Failed(error), _) => (
+            format!("follow failed: {}", single_line(error)),
+            theme.failure,
+        ),
+        (_, Some(HistoryDirection::Backward)) if history.loaded_once => {
+            ("loading older…".to_string(), theme.dim)
+        }
+        (_, Some(_)) => ("loading…".to_string(), theme.dim),
+        (FollowStatus::Following, None) => ("● following".to_string(), theme.live),
+        (FollowStatus::Off, None) if history.thread.archived => ("archived".to_string(), theme.dim),
+        (FollowStatus::Off, None) => (String::new(), theme.dim),
+    };
+    let width = usize::from(area.width);
+    let status = truncate(&status, width / 2);
+    let mut title = single_line(history.thread.title());
+    if let Some(branch) = branch(&history.thread) {
+        title.push_str(&format!(" · {}", single_line(branch)));
+    }
+    let title = truncate(
+        &format!("‹ {title}"),
+        width.saturating_sub(status.width() + 1),
+    );
+    let gap = width.saturating_sub(title.width() + status.width());
+    let line = Line::from(vec![
+        Span::styled(title, theme.title),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(status, status_style),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn render_body(frame: &mut Frame, state: &State, history: &HistoryView, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let page_lines = usize::from(area.height);
+    if history.total_lines() == 0 {
+        let message = if history.loaded_once {
+            "(nothing to show yet)"
+        } else {
+            "Loading history…"
+        };
+        let text =
+            Paragraph::new(Span::styled(message, state.theme.dim)).alignment(Alignment::Center);
+        frame.render_widget(
+            text,
+            Rect {
+                y: area.y + area.height / 2,
+                height: 1,
+                ..area
+            },
+        );
+        return;
+    }
+    let top = history.top(page_lines);
+    let lines: Vec<Line> = history.lines(top, page_lines).cloned().collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// "lines 12–35 of 800 · 45%", with `+` when older lines are not loaded yet.
+pub fn position(history: &HistoryView, page_lines: usize) -> String {
+    let total = history.total_lines();
+    if total == 0 {
+        return String::new();
+    }
+    let top = history.top(page_lines);
+    let bottom = (top + page_lines).min(total);
+    let where_ = if total <= page_lines {
+        "all".to_string()
+    } else if top == 0 {
+        "top".to_string()
+    } else if bottom == total {
+        "end".to_string()
+    } else {
+        format!("{}%", bottom * 100 / total)
+    };
+    let more = if history.at_start { "" } else { "+" };
+    format!("{}–{}/{}{} {}", top + 1, bottom, total, more, where_)
+}

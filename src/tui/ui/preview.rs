@@ -1,0 +1,108 @@
+//! The preview pane beside the list: the selected thread's metadata and its last messages.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::format::{absolute_time, branch};
+use crate::tui::app::{Preview, State};
+use crate::tui::sanitize::{sanitize, single_line};
+use crate::tui::transcript::MessageRole;
+use crate::tui::transcript::cells::format_count;
+use crate::tui::transcript::wrap::{truncate, wrap_text};
+
+/// Lines each previewed message may take.
+const LINES_PER_MESSAGE: usize = 3;
+
+pub fn render(frame: &mut Frame, state: &State, area: Rect) {
+    let theme = &state.theme;
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(theme.border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(row) = state.list.selected_row() else {
+        return;
+    };
+    let thread = &row.thread;
+    let width = usize::from(inner.width.saturating_sub(1)).max(1);
+    let heading = match thread
+        .name
+        .as_deref()
+        .filter(|name| !name.trim().is_empty())
+    {
+        Some(name) => single_line(name),
+        None => thread.thread_id.to_string(),
+    };
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!(" {label:<8} "), theme.dim),
+            Span::raw(truncate(&value, width.saturating_sub(10))),
+        ])
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" {}", truncate(&heading, width)),
+        theme.title,
+    ))];
+    if thread.name.is_some() {
+        lines.push(field("id", thread.thread_id.to_string()));
+    }
+    lines.push(field(
+        "created",
+        absolute_time(thread.created_at, state.utc_offset),
+    ));
+    lines.push(field(
+        "updated",
+        absolute_time(thread.updated_at, state.utc_offset),
+    ));
+    lines.push(field("dir", single_line(&thread.cwd.to_string_lossy())));
+    if let Some(branch) = branch(thread) {
+        lines.push(field("branch", single_line(branch)));
+    }
+    if let Some(model) = thread.model.as_deref() {
+        let mut text = single_line(model);
+        if thread.tokens_used() > 0 {
+            text.push_str(&format!(" · {} tokens", format_count(thread.tokens_used())));
+        }
+        lines.push(field("model", text));
+    }
+    lines.push(field("memory", thread.memory_mode.as_str().to_string()));
+    lines.push(Line::default());
+    match state.previews.get(&thread.thread_id) {
+        None | Some(Preview::Loading) => {
+            lines.push(Line::from(Span::styled(" Loading…", theme.dim)))
+        }
+        Some(Preview::Failed(error)) => lines.push(Line::from(Span::styled(
+            format!(" {}", single_line(error)),
+            theme.failure,
+        ))),
+        Some(Preview::Ready(messages)) if messages.is_empty() => {
+            lines.push(Line::from(Span::styled(" (no messages)", theme.dim)))
+        }
+        Some(Preview::Ready(messages)) => {
+            for (role, text) in messages {
+                let (prefix, style) = match role {
+                    MessageRole::User => (" › ", theme.user_message),
+                    MessageRole::Assistant => (" • ", theme.text),
+                };
+                let clean = sanitize(text).replace("\n\n", "\n");
+                let mut wrapped = wrap_text(
+                    clean.trim(),
+                    style,
+                    width,
+                    &[Span::styled(prefix, style)],
+                    &[Span::styled("   ", style)],
+                );
+                if wrapped.len() > LINES_PER_MESSAGE {
+                    wrapped.truncate(LINES_PER_MESSAGE);
+                    if let Some(last) = wrapped.last_mut() {
+                        last.spans.push(Span::styled("…", theme.dim));
+                    }
+                }
+                lines.extend(wrapped);
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

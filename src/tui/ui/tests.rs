@@ -1,0 +1,307 @@
+//! Render snapshots of the main screens with `TestBackend` and a fixed clock, and checks that
+//! every screen survives tiny terminals.
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::render;
+use crate::store::HistoryDirection;
+use crate::tui::app::{Msg, State, update};
+use crate::tui::test_support::*;
+
+fn draw(state: &State) -> String {
+    let size = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).expect("terminal");
+    terminal.draw(|frame| render(frame, state)).expect("draw");
+    terminal.backend().to_string()
+}
+
+fn assert_screen(name: &str, state: &State) {
+    let screen = draw(state);
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, screen);
+    });
+}
+
+fn resized(mut state: State, width: u16, height: u16) -> State {
+    update(&mut state, Msg::Resize { width, height });
+    state
+}
+
+fn list_state(width: u16, height: u16) -> State {
+    let mut state = state_with_threads(width, height, sample_threads(), true);
+    // The preview of the selected thread, as the runtime would deliver it.
+    let lines = history_lines(rich_history());
+    update(
+        &mut state,
+        Msg::PreviewLoaded {
+            thread_id: thread_id(0),
+            result: Ok(lines),
+        },
+    );
+    state
+}
+
+fn history_state(width: u16, height: u16) -> State {
+    let mut state = state_with_threads(width, height, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let request_id = effects
+        .iter()
+        .find_map(|effect| match effect {
+            crate::tui::app::Effect::LoadHistory { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("history request");
+    let page = whole_page(history_lines(rich_history()));
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    state
+}
+
+#[test]
+fn list_80x24() {
+    assert_screen("list_80x24", &list_state(80, 24));
+}
+
+#[test]
+fn list_120x40_with_preview() {
+    assert_screen("list_120x40", &list_state(120, 40));
+}
+
+#[test]
+fn list_comfortable_80x24() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('v')));
+    assert_screen("list_comfortable_80x24", &state);
+}
+
+#[test]
+fn list_with_search_80x24() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "login");
+    assert_screen("list_search_80x24", &state);
+}
+
+#[test]
+fn list_with_a_search_matching_nothing() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "zzz");
+    assert!(draw(&state).contains("No results for your search"));
+}
+
+#[test]
+fn empty_and_loading_states_are_spelled_out() {
+    let mut state = new_state(80, 24);
+    update(&mut state, Msg::Start);
+    assert!(draw(&state).contains("Loading threads…"));
+    let state = state_with_threads(80, 24, Vec::new(), false);
+    assert!(draw(&state).contains("No threads yet"));
+}
+
+#[test]
+fn archived_tab_80x24() {
+    let mut state = new_state(80, 24);
+    update(&mut state, Msg::Start);
+    let effects = update(&mut state, key(KeyCode::Tab));
+    let request_id = load_threads_request(&effects).expect("request");
+    let mut archived = vec![
+        thread(7, "Old spike: try sqlite FTS"),
+        thread(9, "Benchmark zstd levels"),
+    ];
+    for thread in &mut archived {
+        thread.archived = true;
+        thread.archived_at = Some(thread.updated_at);
+    }
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id,
+            result: Ok(crate::tui::app::LoadedThreads {
+                page: crate::store::ThreadPage {
+                    items: archived,
+                    next_cursor: None,
+                },
+                live: Default::default(),
+            }),
+        },
+    );
+    assert_screen("archived_80x24", &state);
+}
+
+#[test]
+fn history_80x24_top_and_bottom() {
+    let mut state = history_state(80, 24);
+    assert_screen("history_80x24_bottom", &state);
+    update(&mut state, key(KeyCode::Char('g')));
+    assert_screen("history_80x24_top", &state);
+}
+
+#[test]
+fn history_120x40() {
+    let mut state = history_state(120, 40);
+    update(&mut state, key(KeyCode::Home));
+    assert_screen("history_120x40_top", &state);
+    update(&mut state, key(KeyCode::End));
+    assert_screen("history_120x40_bottom", &state);
+}
+
+#[test]
+fn edit_dialog_80x24() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('j')));
+    update(&mut state, key(KeyCode::Char('r')));
+    type_text(&mut state, " (v2)");
+    assert_screen("edit_dialog_80x24", &state);
+}
+
+#[test]
+fn confirm_dialog_80x24() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('a')));
+    assert_screen("confirm_archive_80x24", &state);
+}
+
+#[test]
+fn help_overlay_80x24_and_120x40() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('?')));
+    assert_screen("help_80x24", &state);
+    assert_screen("help_120x40", &resized(state, 120, 40));
+}
+
+#[test]
+fn error_status_line_80x24() {
+    let mut state = list_state(80, 24);
+    update(
+        &mut state,
+        Msg::EffectFailed("Could not save: thread 019e2a4c not found".to_string()),
+    );
+    assert_screen("error_status_80x24", &state);
+}
+
+#[test]
+fn follow_indicators_show_new_lines_and_a_moved_rollout() {
+    let mut state = history_state(80, 24);
+    let request_id = state.history.as_ref().unwrap().request_id;
+    update(&mut state, key(KeyCode::PageUp));
+    let mut lines = history_lines(vec![serde_json::json!({
+        "timestamp": "2026-05-14T11:00:00.000Z", "type": "event_msg",
+        "payload": {"type": "agent_message", "message": "still here"}
+    })]);
+    lines[0].cursor = crate::store::HistoryCursor(500);
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: crate::manager::FollowEvent::Lines(lines),
+        },
+    );
+    assert!(draw(&state).contains("1 new ↓"));
+    update(
+        &mut state,
+        Msg::Follow {
+            request_id,
+            event: crate::manager::FollowEvent::Moved,
+        },
+    );
+    assert!(draw(&state).contains("archived or moved — no longer following"));
+}
+
+#[test]
+fn no_color_keeps_the_selection_visible() {
+    let config = crate::tui::config::Config::builtin(true).expect("config");
+    let mut state = list_state(80, 24);
+    state.theme = config.theme;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|frame| render(frame, &state)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let selected_row_y = 1;
+    let cell = &buffer[(4, selected_row_y)];
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|cell| cell.fg == ratatui::style::Color::Reset
+                && cell.bg == ratatui::style::Color::Reset)
+    );
+}
+
+#[test]
+fn escape_sequences_from_rollouts_never_reach_the_terminal() {
+    let mut threads = sample_threads();
+    threads[0].preview = "evil \u{1b}]52;c;SGVsbG8=\u{7} \u{1b}[2J title".to_string();
+    let mut state = state_with_threads(120, 40, threads, false);
+    let screen = draw(&state);
+    assert!(screen.contains("evil ␛]52;c;SGVsbG8=^G"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+    update(&mut state, key(KeyCode::Enter));
+    let history = history_state(120, 40);
+    let screen = draw(&history);
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+}
+
+#[test]
+fn every_screen_survives_tiny_terminals() {
+    for (width, height) in [(40, 12), (10, 3), (1, 1), (0, 0)] {
+        let screens = [
+            list_state(80, 24),
+            {
+                let mut state = list_state(80, 24);
+                update(&mut state, key(KeyCode::Char('v')));
+                update(&mut state, key(KeyCode::Char('/')));
+                type_text(&mut state, "x");
+                state
+            },
+            history_state(80, 24),
+            {
+                let mut state = list_state(80, 24);
+                update(&mut state, key(KeyCode::Char('r')));
+                state
+            },
+            {
+                let mut state = list_state(80, 24);
+                update(&mut state, key(KeyCode::Char('a')));
+                state
+            },
+            {
+                let mut state = history_state(80, 24);
+                update(&mut state, key(KeyCode::Char('?')));
+                state
+            },
+        ];
+        for state in screens {
+            let mut state = resized(state, width, height);
+            for step in [
+                KeyCode::Char('k'),
+                KeyCode::PageUp,
+                KeyCode::End,
+                KeyCode::Char('j'),
+            ] {
+                update(&mut state, key(step));
+            }
+            if width > 0 && height > 0 {
+                draw(&state);
+            }
+        }
+    }
+}
+
+#[test]
+fn list_40x12() {
+    assert_screen("list_40x12", &list_state(40, 12));
+}
+
+#[test]
+fn history_40x12() {
+    assert_screen("history_40x12", &history_state(40, 12));
+}
