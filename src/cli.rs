@@ -9,14 +9,17 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use crate::demo::{DemoHome, play_live_session};
 use crate::manager::ThreadManager;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
     SearchParams, SortKey, StoredThread, ThreadMetadataPatch,
 };
-use crate::text::{escape_controls, one_line};
+use crate::text::{one_line, single_line};
+use crate::tui::{TuiOptions, run_tui};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -255,7 +258,7 @@ async fn search(
                 "{}  {time}  {:<36}  {}",
                 hit.thread_id,
                 hit.kind,
-                escape_controls(&hit.snippet)
+                single_line(&hit.snippet)
             )?;
         }
         // Hits stream: a reader piping into `head` sees them at once.
@@ -376,8 +379,8 @@ fn list_line(thread: &StoredThread) -> String {
         thread.thread_id,
         thread.updated_at.format("%Y-%m-%d %H:%M"),
         thread.memory_mode.as_str(),
-        escape_controls(&one_line(branch, 24)),
-        escape_controls(&one_line(thread.title(), 80)),
+        single_line(&one_line(branch, 24)),
+        single_line(&one_line(thread.title(), 80)),
     )
 }
 
@@ -403,7 +406,7 @@ fn write_thread_header(thread: &StoredThread, out: &mut dyn Write) -> std::io::R
         ("archived", thread.archived.to_string()),
     ];
     for (label, value) in rows {
-        writeln!(out, "{label:>9}: {}", escape_controls(&value))?;
+        writeln!(out, "{label:>9}: {}", single_line(&value))?;
     }
     writeln!(out)
 }
@@ -423,7 +426,7 @@ fn history_line_text(line: &HistoryLine) -> String {
     };
     format!(
         "{time:>8}  {kind:<24}  {}",
-        escape_controls(&one_line(&text, 160))
+        single_line(&one_line(&text, 160))
     )
 }
 
@@ -439,6 +442,53 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
             Ok(())
         }
-        None => bail!("the TUI is not built yet; use a subcommand (see --help)"),
+        None => open_tui(&home, cli.demo).await,
     }
+}
+
+/// The demo thread that plays live is started here, like the demo's other threads.
+const DEMO_LIVE_CWD: &str = "/home/demo/src/widget";
+
+/// How long the demo's live session pauses between steps: a human pace.
+const DEMO_PACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when the
+/// Codex home has no threads.
+async fn open_tui(home: &Path, demo: bool) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut options = TuiOptions::new(cwd);
+    if !demo && has_threads(home) {
+        return run_tui(open_manager(home)?, options).await;
+    }
+    let demo_home = DemoHome::create()?;
+    let store = LocalThreadStore::open(
+        demo_home.path(),
+        LocalStoreOptions {
+            cache_dir: None,
+            ..LocalStoreOptions::default()
+        },
+    );
+    let manager = Arc::new(ThreadManager::new(Arc::new(store)));
+    let live = tokio::spawn(play_live_session(
+        manager.clone(),
+        PathBuf::from(DEMO_LIVE_CWD),
+        DEMO_PACE,
+    ));
+    options.banner = Some(if demo {
+        demo_home.banner()
+    } else {
+        format!("No threads in {} — {}", home.display(), demo_home.banner())
+    });
+    let result = run_tui(manager, options).await;
+    live.abort();
+    result
+}
+
+/// True when the Codex home holds at least one rollout, active or archived.
+fn has_threads(home: &Path) -> bool {
+    let home = CodexHome::new(home);
+    [false, true].into_iter().any(|archived| {
+        home.discover_rollouts(archived)
+            .is_ok_and(|files| !files.is_empty())
+    })
 }

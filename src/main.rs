@@ -49,7 +49,7 @@ fn fail(err: &anyhow::Error) -> ExitCode {
     let message = format!("{err:#}").replace('\n', " ");
     eprintln!(
         "codex-threads: {}",
-        codex_threads::text::escape_controls(&message)
+        codex_threads::text::single_line(&message)
     );
     ExitCode::FAILURE
 }

@@ -217,7 +217,7 @@ fn show_streams_metadata_and_every_line_including_bad_ones() {
         !text.contains('\u{1b}'),
         "escape sequences never reach the terminal raw"
     );
-    assert!(text.contains("\\x1b[2J"));
+    assert!(text.contains("␛[2J"));
 }
 
 #[test]

@@ -6,7 +6,6 @@ pub mod app;
 pub mod config;
 pub mod keymap;
 pub mod runtime;
-pub mod sanitize;
 pub mod theme;
 pub mod transcript;
 pub mod ui;

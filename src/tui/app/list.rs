@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use crate::protocol::ThreadId;
 use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
 use crate::tui::config::Density;
@@ -47,6 +49,10 @@ pub struct ListView {
     pub loaded_once: bool,
     /// The request in flight, if any.
     pub loading: Option<u64>,
+    /// A background reload of the loaded rows in flight, if any.
+    pub refreshing: Option<u64>,
+    /// When the rows were last loaded from the first page.
+    pub refreshed_at: Option<DateTime<Utc>>,
     pub query: String,
     /// Typing goes to the query.
     pub searching: bool,
@@ -67,6 +73,8 @@ impl ListView {
             next_cursor: None,
             loaded_once: false,
             loading: None,
+            refreshing: None,
+            refreshed_at: None,
             query: String::new(),
             searching: false,
         }
@@ -88,6 +96,31 @@ impl ListView {
     }
 
     /// Forgets every row (before loading a different listing).
+    /// Params that reload every row loaded so far from the start, for a background refresh.
+    pub fn refresh_params(&self, cwd: &Path) -> ListThreadsParams {
+        ListThreadsParams {
+            page_size: self.rows.len().max(LIST_PAGE_SIZE),
+            cursor: None,
+            ..self.params(cwd)
+        }
+    }
+
+    /// Replaces the rows with a fresh load, keeping the selected thread selected.
+    pub fn replace_rows(&mut self, rows: Vec<ListRow>, next_cursor: Option<String>) {
+        let selected_id = self.selected_row().map(|row| row.thread.thread_id);
+        self.rows = rows;
+        self.next_cursor = next_cursor;
+        self.refilter();
+        if let Some(position) = selected_id.and_then(|id| {
+            self.matches
+                .iter()
+                .position(|&index| self.rows[index].thread.thread_id == id)
+        }) {
+            self.selected = position;
+        }
+        self.selected = self.selected.min(self.matches.len().saturating_sub(1));
+    }
+
     pub fn clear_rows(&mut self) {
         self.rows.clear();
         self.matches.clear();

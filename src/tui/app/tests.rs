@@ -5,7 +5,7 @@ use crossterm::event::KeyCode;
 use super::*;
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadMemoryMode;
-use crate::store::{HistoryDirection, SortKey, ThreadMetadataPatch};
+use crate::store::{HistoryDirection, SortKey, ThreadMetadataPatch, ThreadPage};
 use crate::tui::keymap::Mode;
 use crate::tui::test_support::*;
 
@@ -506,5 +506,57 @@ fn the_history_keeps_only_a_bounded_window_of_lines() {
     assert!(
         matches!(effects.as_slice(), [Effect::LoadHistory { params, .. }]
         if params.direction == HistoryDirection::Backward && params.anchor.is_some())
+    );
+}
+
+#[test]
+fn the_list_refreshes_itself_and_keeps_the_selection() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Down));
+    let selected = state.list.selected_row().unwrap().thread.thread_id;
+    assert!(
+        update(
+            &mut state,
+            Msg::Tick(fixed_now() + chrono::Duration::seconds(1))
+        )
+        .is_empty()
+    );
+    let effects = update(
+        &mut state,
+        Msg::Tick(fixed_now() + chrono::Duration::seconds(4)),
+    );
+    let [Effect::LoadThreads { request_id, params }] = effects.as_slice() else {
+        panic!("expected a refresh, got {effects:?}")
+    };
+    assert_eq!(params.cursor, None);
+    assert!(params.page_size >= state.list.rows.len());
+    // A thread that started meanwhile comes first; the selection stays on the same thread.
+    let mut fresh = vec![thread(99, "a new thread")];
+    fresh.extend(sample_threads());
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id: *request_id,
+            result: Ok(LoadedThreads {
+                page: ThreadPage {
+                    items: fresh,
+                    next_cursor: None,
+                },
+                live: Default::default(),
+            }),
+        },
+    );
+    assert_eq!(titles(&state)[0], "a new thread");
+    assert_eq!(
+        state.list.selected_row().unwrap().thread.thread_id,
+        selected
+    );
+    // No second refresh while one is recent.
+    assert!(
+        update(
+            &mut state,
+            Msg::Tick(fixed_now() + chrono::Duration::seconds(5))
+        )
+        .is_empty()
     );
 }

@@ -15,9 +15,9 @@ use crate::store::{
     HistoryDirection, HistoryLine, ReadHistoryPageParams, SortKey, StoredThread, ThreadHistoryPage,
     ThreadMetadataPatch,
 };
+use crate::text::sanitize::single_line;
 use crate::tui::config::Density;
 use crate::tui::keymap::{Action, Mode};
-use crate::tui::sanitize::single_line;
 use crate::tui::transcript::Transcript;
 use crate::tui::ui::layout::{
     PREVIEW_MIN_WIDTH, history_content_width, history_page_lines, list_rows_per_page,
@@ -44,7 +44,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
-            Vec::new()
+            refresh_list_if_due(state)
         }
         Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
         Msg::HistoryLoaded {
@@ -381,8 +381,35 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     }
 }
 
+/// How often the list reloads by itself, so threads that start or change while it is open
+/// show up without a key press.
+const LIST_REFRESH_INTERVAL: chrono::Duration = chrono::Duration::seconds(3);
+
+fn refresh_list_if_due(state: &mut State) -> Vec<Effect> {
+    let list = &state.list;
+    let idle = state.screen == Screen::List
+        && state.overlay.is_none()
+        && list.loaded_once
+        && list.loading.is_none()
+        && list.refreshing.is_none();
+    let due = list
+        .refreshed_at
+        .is_none_or(|at| state.now - at >= LIST_REFRESH_INTERVAL);
+    if !idle || !due {
+        return Vec::new();
+    }
+    let request_id = state.next_request_id();
+    state.list.refreshing = Some(request_id);
+    vec![Effect::LoadThreads {
+        request_id,
+        params: state.list.refresh_params(&state.cwd),
+    }]
+}
+
 fn reload_list(state: &mut State) -> Vec<Effect> {
     state.list.clear_rows();
+    state.list.refreshing = None;
+    state.list.refreshed_at = Some(state.now);
     let request_id = state.next_request_id();
     state.list.loading = Some(request_id);
     vec![Effect::LoadThreads {
@@ -396,6 +423,9 @@ fn on_threads_loaded(
     request_id: u64,
     result: Result<LoadedThreads, String>,
 ) -> Vec<Effect> {
+    if state.list.refreshing == Some(request_id) {
+        return on_list_refreshed(state, result);
+    }
     if state.list.loading != Some(request_id) {
         return Vec::new();
     }
@@ -403,16 +433,8 @@ fn on_threads_loaded(
     state.list.loaded_once = true;
     match result {
         Ok(loaded) => {
-            state.list.next_cursor = loaded.page.next_cursor;
-            let rows = loaded
-                .page
-                .items
-                .into_iter()
-                .map(|thread| ListRow {
-                    live: loaded.live.contains(&thread.thread_id),
-                    thread,
-                })
-                .collect();
+            let (rows, next_cursor) = list_rows(loaded);
+            state.list.next_cursor = next_cursor;
             state.list.append(rows);
             state.list.keep_selection_visible(list_rows_per_page(state));
             after_selection_change(state)
@@ -423,6 +445,32 @@ fn on_threads_loaded(
             Vec::new()
         }
     }
+}
+
+fn on_list_refreshed(state: &mut State, result: Result<LoadedThreads, String>) -> Vec<Effect> {
+    state.list.refreshing = None;
+    state.list.refreshed_at = Some(state.now);
+    // A failed background refresh keeps what is shown; the next one may succeed.
+    let Ok(loaded) = result else {
+        return Vec::new();
+    };
+    let rows = list_rows(loaded);
+    state.list.replace_rows(rows.0, rows.1);
+    state.list.keep_selection_visible(list_rows_per_page(state));
+    preview_effects(state)
+}
+
+fn list_rows(loaded: LoadedThreads) -> (Vec<ListRow>, Option<String>) {
+    let rows = loaded
+        .page
+        .items
+        .into_iter()
+        .map(|thread| ListRow {
+            live: loaded.live.contains(&thread.thread_id),
+            thread,
+        })
+        .collect();
+    (rows, loaded.page.next_cursor)
 }
 
 /// After the selection or the loaded rows changed: fetch more rows when the selection nears the

@@ -9,7 +9,7 @@ use super::markdown::render_markdown;
 use super::patch::{DiffLineKind, FileChange, FileDiff};
 use super::wrap::{pad_line, truncate, wrap_chars, wrap_text};
 use super::{CommandOutcome, ItemKind, PlanStep, StepStatus};
-use crate::tui::sanitize::{sanitize, single_line};
+use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::theme::Theme;
 
 /// Lines of command or tool output shown at each end; the middle is counted.

@@ -9,9 +9,9 @@ use unicode_width::UnicodeWidthStr;
 
 use super::history::position;
 use super::layout::history_page_lines;
+use crate::text::sanitize::single_line;
 use crate::tui::app::{Screen, State, StatusKind};
 use crate::tui::keymap::{Action, Mode};
-use crate::tui::sanitize::single_line;
 use crate::tui::transcript::wrap::truncate;
 
 pub fn render(frame: &mut Frame, state: &State, area: Rect) {

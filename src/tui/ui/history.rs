@@ -10,8 +10,8 @@ use unicode_width::UnicodeWidthStr;
 use super::format::branch;
 use super::layout::ScreenLayout;
 use crate::store::HistoryDirection;
+use crate::text::sanitize::single_line;
 use crate::tui::app::{FollowStatus, HistoryView, State};
-use crate::tui::sanitize::single_line;
 use crate::tui::transcript::wrap::truncate;
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {

@@ -13,9 +13,9 @@ use super::layout::{ScreenLayout, row_height};
 use super::preview;
 use crate::protocol::ThreadMemoryMode;
 use crate::store::SortKey;
+use crate::text::sanitize::single_line;
 use crate::tui::app::{ListRow, Scope, State, Tab};
 use crate::tui::config::Density;
-use crate::tui::sanitize::single_line;
 use crate::tui::transcript::cells::format_count;
 use crate::tui::transcript::wrap::{pad_line, truncate};
 

@@ -14,8 +14,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::text::sanitize::single_line;
 use crate::tui::app::{Overlay, Screen, State};
-use crate::tui::sanitize::single_line;
 use crate::tui::transcript::wrap::truncate;
 use layout::screen_layout;
 

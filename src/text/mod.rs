@@ -1,38 +1,10 @@
 //! Text from rollouts, made safe and short for a terminal. Rollout text is untrusted: control
-//! characters and escape sequences in it must never reach the terminal raw.
+//! characters and escape sequences in it must never reach the terminal raw (see `sanitize`).
+
+pub mod sanitize;
 
 use crate::protocol::{EventMsg, ResponseItem, RolloutItem, output_value_text};
-
-/// Replaces every control character with a visible escape (`\x1b`, `\u{9b}`, …). Newlines and
-/// tabs are kept only when `keep_layout` is true, for callers that lay text out themselves.
-pub fn escape_controls_with(text: &str, keep_layout: bool) -> String {
-    let mut safe = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '\n' | '\t' if keep_layout => safe.push(ch),
-            c if c.is_control() || is_invisible_format(c) => {
-                let code = c as u32;
-                if code <= 0xff {
-                    safe.push_str(&format!("\\x{code:02x}"));
-                } else {
-                    safe.push_str(&format!("\\u{{{code:x}}}"));
-                }
-            }
-            c => safe.push(c),
-        }
-    }
-    safe
-}
-
-/// `escape_controls_with(text, false)`: nothing but printable characters.
-pub fn escape_controls(text: &str) -> String {
-    escape_controls_with(text, false)
-}
-
-/// Bidirectional overrides can reorder what a terminal shows; show them escaped too.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+pub use sanitize::{sanitize, single_line};
 
 /// The text on one line (whitespace runs folded), cut to `max_chars` with an ellipsis.
 pub fn one_line(text: &str, max_chars: usize) -> String {
@@ -200,15 +172,6 @@ pub fn snippet_around(text: &str, range: std::ops::Range<usize>, width: usize) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_sequences_become_visible_text() {
-        let hostile = "a\x1b]52;c;aGk=\x07b\x1b[2Jc\u{9b}31m\u{202e}";
-        let safe = escape_controls(hostile);
-        assert_eq!(safe, "a\\x1b]52;c;aGk=\\x07b\\x1b[2Jc\\x9b31m\\u{202e}");
-        assert!(safe.chars().all(|c| !c.is_control()));
-        assert_eq!(escape_controls_with("x\ny\tz\r", true), "x\ny\tz\\x0d");
-    }
 
     #[test]
     fn one_line_folds_and_cuts() {
