@@ -7,4 +7,5 @@ pub mod manager;
 pub mod protocol;
 pub mod rollout;
 pub mod store;
+pub mod testing;
 pub mod text;
