@@ -8,5 +8,6 @@ pub mod manager;
 pub mod protocol;
 pub mod rollout;
 pub mod store;
+pub mod testing;
 pub mod text;
 pub mod tui;

@@ -14,7 +14,7 @@ use super::spec::ThreadSpec;
 pub const STATE_DB_FILE_NAME: &str = "state_5.sqlite";
 
 /// The schema as of about May/June 2026.
-pub const STATE_SCHEMA_SQL: &str = include_str!("codex_state_schema.sql");
+pub const STATE_SCHEMA_SQL: &str = codex_threads::testing::CODEX_STATE_SCHEMA_SQL;
 
 /// Every `threads` column of the current schema, in table order (codex-format §1.4).
 pub const THREAD_COLUMNS: &[&str] = &[

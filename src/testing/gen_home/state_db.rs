@@ -1,0 +1,137 @@
+//! `state_5.sqlite` for a generated home: Codex's schema and one `threads` row per rollout,
+//! filled as Codex's extractor would (codex-format §1.4, §4.5).
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, params_from_iter};
+
+use super::GeneratedThread;
+use crate::testing::CODEX_STATE_SCHEMA_SQL;
+
+pub const STATE_DB_FILE: &str = "state_5.sqlite";
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "rollout_path",
+    "created_at",
+    "updated_at",
+    "created_at_ms",
+    "updated_at_ms",
+    "source",
+    "model_provider",
+    "model",
+    "reasoning_effort",
+    "cwd",
+    "cli_version",
+    "title",
+    "preview",
+    "first_user_message",
+    "sandbox_policy",
+    "approval_mode",
+    "tokens_used",
+    "has_user_event",
+    "archived",
+    "archived_at",
+    "git_sha",
+    "git_branch",
+    "git_origin_url",
+    "memory_mode",
+    "recency_at",
+    "recency_at_ms",
+    "history_mode",
+];
+
+fn sql_error(err: rusqlite::Error) -> io::Error {
+    io::Error::other(err)
+}
+
+/// Creates the DB (WAL, incremental auto-vacuum, complete backfill) and inserts every thread.
+pub fn write(root: &Path, threads: &[GeneratedThread], end: DateTime<Utc>) -> io::Result<PathBuf> {
+    let path = root.join(STATE_DB_FILE);
+    let mut connection = Connection::open(&path).map_err(sql_error)?;
+    connection
+        .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;")
+        .map_err(sql_error)?;
+    connection
+        .execute_batch(CODEX_STATE_SCHEMA_SQL)
+        .map_err(sql_error)?;
+    let transaction = connection.transaction().map_err(sql_error)?;
+    transaction
+        .execute(
+            "INSERT INTO backfill_state (id, status, last_watermark, last_success_at, updated_at)
+             VALUES (1, 'complete', NULL, ?1, ?1)",
+            [end.timestamp()],
+        )
+        .map_err(sql_error)?;
+    {
+        let sql = format!(
+            "INSERT INTO threads ({}) VALUES ({})",
+            COLUMNS.join(", "),
+            vec!["?"; COLUMNS.len()].join(", ")
+        );
+        let mut insert = transaction.prepare(&sql).map_err(sql_error)?;
+        for thread in threads {
+            insert
+                .execute(params_from_iter(row(thread)))
+                .map_err(sql_error)?;
+        }
+    }
+    transaction.commit().map_err(sql_error)?;
+    connection.close().map_err(|(_, err)| sql_error(err))?;
+    // A fixed mtime keeps the whole home reproducible.
+    File::options().write(true).open(&path)?.set_modified(
+        SystemTime::UNIX_EPOCH + Duration::from_secs(end.timestamp().max(0) as u64),
+    )?;
+    Ok(path)
+}
+
+/// The values of `COLUMNS` for one thread.
+fn row(thread: &GeneratedThread) -> Vec<SqlValue> {
+    let facts = &thread.facts;
+    let text = |value: &str| SqlValue::Text(value.to_string());
+    let optional = |value: &Option<String>| value.clone().map_or(SqlValue::Null, SqlValue::Text);
+    let git = facts.git.clone().unwrap_or_default();
+    let created = thread.created_at;
+    let updated = thread.updated_at();
+    // An explicit name replaces the derived title (the first user message).
+    let title = thread.name.as_deref().unwrap_or(&facts.first_user_message);
+    vec![
+        SqlValue::Text(thread.id.to_string()),
+        SqlValue::Text(thread.plain_path.display().to_string()),
+        SqlValue::Integer(created.timestamp()),
+        SqlValue::Integer(updated.timestamp()),
+        SqlValue::Integer(created.timestamp_millis()),
+        SqlValue::Integer(updated.timestamp_millis()),
+        text(&facts.source),
+        text("openai"),
+        text(&facts.model),
+        text(&facts.reasoning_effort),
+        text(&facts.cwd),
+        text(&facts.cli_version),
+        text(title),
+        text(&facts.first_user_message),
+        text(&facts.first_user_message),
+        text(&facts.sandbox_policy),
+        text(&facts.approval_mode),
+        SqlValue::Integer(facts.tokens_used),
+        SqlValue::Integer(1),
+        SqlValue::Integer(thread.archived.into()),
+        if thread.archived {
+            SqlValue::Integer(updated.timestamp())
+        } else {
+            SqlValue::Null
+        },
+        optional(&git.commit_hash),
+        optional(&git.branch),
+        optional(&git.repository_url),
+        text(facts.memory_mode.as_str()),
+        SqlValue::Integer(updated.timestamp()),
+        SqlValue::Integer(updated.timestamp_millis()),
+        text("legacy"),
+    ]
+}
