@@ -381,17 +381,26 @@ impl Transcript {
     }
 
     /// Adds an item unless the same content was already shown in this turn (from the other of
-    /// Codex's two copies).
+    /// Codex's two copies). Codex's copies are not always equal: the response item of a user
+    /// message wraps images in markers, a reasoning event may be only the summary's title. The
+    /// better copy stays: the user's own words, the fuller reasoning or answer.
     fn add_once(&mut self, cursor: HistoryCursor, kind: ItemKind) {
-        let seen = self
+        let shown = self
             .items
             .iter()
+            .enumerate()
             .rev()
             .take(DUPLICATE_LOOKBACK)
-            .take_while(|item| !matches!(item.kind, ItemKind::TurnEnded { .. }))
-            .any(|item| same_content(&item.kind, &kind));
-        if !seen {
-            self.add(cursor, kind);
+            .take_while(|(_, item)| !matches!(item.kind, ItemKind::TurnEnded { .. }))
+            .find(|(_, item)| same_content(&item.kind, &kind))
+            .map(|(index, _)| index);
+        match shown {
+            None => self.add(cursor, kind),
+            Some(index) if is_better_copy(&kind, &self.items[index].kind) => {
+                self.items[index].kind = kind;
+                self.touched.push(index);
+            }
+            Some(_) => {}
         }
     }
 
@@ -450,15 +459,45 @@ impl Transcript {
     }
 }
 
+/// The text of the items Codex writes twice (once as an event, once as a response item).
+fn copied_text(kind: &ItemKind) -> Option<&str> {
+    use ItemKind::*;
+    match kind {
+        User { text, .. } | Assistant { text } | Reasoning { text } => Some(text.trim()),
+        _ => None,
+    }
+}
+
+/// Two items of the same kind where one text holds the other.
 fn same_content(shown: &ItemKind, new: &ItemKind) -> bool {
     use ItemKind::*;
     match (shown, new) {
-        (User { text: a, .. }, User { text: b, .. })
-        | (Assistant { text: a }, Assistant { text: b })
-        | (Reasoning { text: a }, Reasoning { text: b })
-        | (WebSearch { query: a }, WebSearch { query: b })
+        (WebSearch { query: a }, WebSearch { query: b })
         | (Image { description: a }, Image { description: b }) => a.trim() == b.trim(),
+        _ if std::mem::discriminant(shown) == std::mem::discriminant(new) => {
+            match (copied_text(shown), copied_text(new)) {
+                (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
+                    a.contains(b) || b.contains(a)
+                }
+                _ => false,
+            }
+        }
         _ => false,
+    }
+}
+
+/// For a user message the shorter copy is what was typed (the other adds image markers); for
+/// answers and reasoning the longer copy is the whole text.
+fn is_better_copy(new: &ItemKind, shown: &ItemKind) -> bool {
+    let (Some(new_text), Some(shown_text)) = (copied_text(new), copied_text(shown)) else {
+        return false;
+    };
+    match new {
+        ItemKind::User { images, .. } => {
+            new_text.len() < shown_text.len()
+                || (new_text.len() == shown_text.len() && !images.is_empty())
+        }
+        _ => new_text.len() > shown_text.len(),
     }
 }
 
@@ -853,5 +892,31 @@ mod tests {
                 .iter()
                 .all(|item| matches!(item.kind, ItemKind::Skipped { .. }))
         );
+    }
+
+    #[test]
+    fn unequal_copies_fold_into_the_better_one() {
+        let items = fold(vec![
+            response(json!({"type":"message","role":"user","content":[
+                {"type":"input_text","text":"Fix the resize panic"},
+                {"type":"input_image","image_url":"data:image/png;base64,AAAA"}]})),
+            event(
+                json!({"type":"user_message","message":"Fix the resize panic",
+                "images":["data:image/png;base64,AAAA"],"local_images":[],"text_elements":[]}),
+            ),
+            response(json!({"type":"reasoning","summary":[{"type":"summary_text",
+                "text":"**Planning**\n\nReproduce first, then patch."}],"content":null,"encrypted_content":"x"})),
+            event(json!({"type":"agent_reasoning","text":"**Planning**"})),
+        ]);
+        assert_eq!(items.len(), 2, "{items:?}");
+        let ItemKind::User { text, images } = &items[0] else {
+            panic!("{items:?}")
+        };
+        assert_eq!(text, "Fix the resize panic");
+        assert_eq!(images.len(), 1);
+        let ItemKind::Reasoning { text } = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert!(text.contains("Reproduce first"));
     }
 }
