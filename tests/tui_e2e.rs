@@ -1,0 +1,176 @@
+//! The TUI as a person uses it: the real binary in a pseudo-terminal on a temporary Codex
+//! home. Every wait is for text on the screen or a fact on disk, with a deadline.
+
+mod common;
+
+use std::path::Path;
+
+use common::pty::*;
+use common::*;
+use serde_json::Value;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+
+fn open_tui(home: &TestHome, scratch: &Path) -> PtySession {
+    let home_arg = home.path().to_string_lossy().into_owned();
+    PtySession::spawn(&["--codex-home", &home_arg], scratch, WIDTH, HEIGHT)
+}
+
+fn last_rollout_line(path: &Path) -> Value {
+    let text = read_rollout(path);
+    serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
+#[test]
+fn search_open_rename_toggle_memory_and_archive() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let login = ThreadSpec::new()
+        .created(at("2026-05-10T08:00:00.000Z"))
+        .turn(
+            "Fix the flaky login test",
+            "The login test waits for readiness now.",
+        );
+    let dark = ThreadSpec::new()
+        .created(at("2026-05-12T08:00:00.000Z"))
+        .turn(
+            "Add a dark mode toggle",
+            "Added a toggle in the settings page.",
+        );
+    home.add_indexed_thread(&login);
+    let written = home.add_indexed_thread(&dark);
+    let scratch = tempfile::TempDir::new().unwrap();
+    let mut tui = open_tui(&home, scratch.path());
+    tui.wait_for("Fix the flaky login test");
+    tui.wait_for("Add a dark mode toggle");
+
+    // Incremental search narrows the list.
+    tui.send("/login");
+    tui.wait_until("only the login thread listed", |screen| {
+        screen.contains("Fix the flaky login test") && !screen.contains("Add a dark mode toggle")
+    });
+    tui.send(ESC);
+    tui.wait_for("Add a dark mode toggle");
+
+    // Open the dark-mode thread (the newest, so first) and read its history.
+    tui.send("g");
+    tui.send(ENTER);
+    tui.wait_for("Added a toggle in the settings page.");
+
+    // Rename: the name lands in session_index.jsonl and the state DB.
+    tui.send("r");
+    tui.wait_for("Rename");
+    tui.send("Dark mode work");
+    tui.send(ENTER);
+    wait_for_condition("the session index entry", || {
+        std::fs::read_to_string(home.session_index_path())
+            .is_ok_and(|index| index.contains("\"thread_name\":\"Dark mode work\""))
+    });
+    wait_for_condition("the state DB title", || {
+        home.state_db_row(dark.id)
+            .is_some_and(|row| row["title"] == "Dark mode work")
+    });
+
+    // Memory off: the rollout's last line is a session_meta copy saying so.
+    tui.send("m");
+    wait_for_condition("the session_meta copy", || {
+        let line = last_rollout_line(&written.path);
+        line["type"] == "session_meta" && line["payload"]["memory_mode"] == "disabled"
+    });
+    wait_for_condition("the state DB memory mode", || {
+        home.state_db_row(dark.id)
+            .is_some_and(|row| row["memory_mode"] == "disabled")
+    });
+
+    // Archive after a confirmation: the file moves to archived_sessions/.
+    tui.send("a");
+    tui.wait_for("Archive");
+    tui.send("y");
+    let archived = home
+        .archived_sessions_dir()
+        .join(written.path.file_name().unwrap());
+    wait_for_condition("the rollout in archived_sessions/", || {
+        archived.is_file() && !written.path.exists()
+    });
+
+    // (Esc then `q` at once would read as Alt-q: wait for the list first.)
+    tui.send(ESC);
+    tui.wait_for("Archived");
+    tui.send("q");
+    assert!(tui.wait_exit(), "quits cleanly");
+    let raw = tui.raw_output();
+    assert!(
+        raw.windows(8).any(|w| w == b"\x1b[?1049l"),
+        "the alternate screen is left on exit"
+    );
+}
+
+#[test]
+fn a_line_appended_by_another_process_appears_without_a_key_press() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Watch the build", "Watching.");
+    let written = home.add_thread(&spec);
+    let scratch = tempfile::TempDir::new().unwrap();
+    let mut tui = open_tui(&home, scratch.path());
+    tui.wait_for("Watch the build");
+    tui.send(ENTER);
+    tui.wait_for("Watching.");
+    append_raw(
+        &written.path,
+        "{\"timestamp\":\"2026-05-14T09:30:00.000Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"agent_message\",\"message\":\"Build finished: all green\",\"phase\":null}}\n",
+    );
+    tui.wait_for("Build finished: all green");
+    // A half-written line stays hidden until it is complete.
+    append_raw(
+        &written.path,
+        "{\"timestamp\":\"2026-05-14T09:31:00.000Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"agent_message\",\"message\":\"Second ",
+    );
+    append_raw(&written.path, "update arrived\",\"phase\":null}}\n");
+    tui.wait_for("Second update arrived");
+    tui.send(CTRL_C);
+    assert!(tui.wait_exit());
+}
+
+#[test]
+fn escape_sequences_in_a_rollout_are_shown_not_obeyed() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn(
+        "Print this: \u{1b}]52;c;aGVsbG8=\u{7} and \u{1b}[2J done",
+        "Printed.",
+    );
+    home.add_thread(&spec);
+    let scratch = tempfile::TempDir::new().unwrap();
+    let mut tui = open_tui(&home, scratch.path());
+    tui.wait_for("Print this");
+    tui.send(ENTER);
+    tui.wait_for("Printed.");
+    tui.wait_for("␛]52;c;aGVsbG8=");
+    tui.wait_for("␛[2J done");
+    let raw = tui.raw_output();
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !contains(b"\x1b]52"),
+        "no clipboard write reached the terminal"
+    );
+    assert!(!contains(b"\x07"), "no bell reached the terminal");
+    // The screen was not cleared behind the TUI's back: the header is still there.
+    assert!(tui.contents().contains("Printed."));
+    tui.send("q");
+    tui.send("q");
+    assert!(tui.wait_exit());
+}
+
+#[test]
+fn with_no_codex_home_the_demo_opens_with_its_live_thread() {
+    let scratch = tempfile::TempDir::new().unwrap();
+    let missing = scratch.path().join("no-codex-home");
+    let missing = missing.to_string_lossy().into_owned();
+    let mut tui = PtySession::spawn(&["--codex-home", &missing], scratch.path(), WIDTH, HEIGHT);
+    tui.wait_for("Demo home");
+    tui.wait_for("Rate limiter design");
+    // The scripted session starts a thread that is live in this process.
+    tui.wait_for("Keep an eye on the test");
+    tui.send("q");
+    assert!(tui.wait_exit());
+}
