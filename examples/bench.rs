@@ -121,9 +121,11 @@ impl Bench {
             self.list_first_run()?,
             self.list_warm()?,
             self.list_everything_warm()?,
+            self.tui_first_frame()?,
             self.last_page(&largest)?,
             self.scroll(&largest)?,
             self.follow()?,
+            self.history_frame()?,
             self.search(query)?,
         ];
         print_table(&rows);
@@ -248,6 +250,52 @@ impl Bench {
             baseline: "—".into(),
             ratio: "—".into(),
             target: "p99 ≤ 20 ms",
+        })
+    }
+
+    /// From starting the binary in a pseudo-terminal to the newest thread's title on screen.
+    fn tui_first_frame(&self) -> anyhow::Result<Row> {
+        let cache = tempfile::TempDir::new()?;
+        timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0"]))?;
+        let newest = Command::new(&self.binary)
+            .arg("--codex-home")
+            .arg(&self.home)
+            .args(["list", "--limit", "1", "--json"])
+            .env("CODEX_THREADS_CACHE_DIR", cache.path())
+            .output()?;
+        let listed: serde_json::Value = serde_json::from_slice(&newest.stdout)?;
+        let title: String = listed[0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(16)
+            .collect();
+        let ours =
+            self.median(|| tui_time_to_text(&self.binary, &self.home, cache.path(), &title))?;
+        Ok(Row {
+            what: "TUI start to the first frame with the list painted (cache warm)",
+            ours: format_duration(ours),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "≤ 200 ms",
+        })
+    }
+
+    /// Frames of the history view of a 100,000-item thread at 200x60.
+    fn history_frame(&self) -> anyhow::Result<Row> {
+        let frames = history_frame_times(100_000)?;
+        Ok(Row {
+            what: "a frame of the history view, 100,000-item thread, 200x60",
+            ours: format!(
+                "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} frames)",
+                ms(percentile(&frames, 0.5)),
+                ms(percentile(&frames, 0.99)),
+                ms(frames.last().copied().unwrap_or_default()),
+                frames.len()
+            ),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "≤ 5 ms",
         })
     }
 
@@ -533,4 +581,171 @@ fn follow_latencies(count: usize) -> anyhow::Result<Vec<Duration>> {
         latencies.sort();
         Ok(latencies)
     })
+}
+
+/// Starts the TUI in a 120x40 pseudo-terminal and waits for `text` on its screen.
+fn tui_time_to_text(
+    binary: &Path,
+    home: &Path,
+    cache: &Path,
+    text: &str,
+) -> anyhow::Result<Duration> {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+    let pair = native_pty_system().openpty(PtySize {
+        rows: 40,
+        cols: 120,
+        pixel_width: 0,
+        pixel_height: 0,
+    })?;
+    let mut command = CommandBuilder::new(binary);
+    command.arg("--codex-home");
+    command.arg(home);
+    command.env("CODEX_THREADS_CACHE_DIR", cache);
+    command.env("TERM", "xterm-256color");
+    let start = Instant::now();
+    let mut child = pair.slave.spawn_command(command)?;
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader()?;
+    let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
+    let mut screen = vt100::Parser::new(size(40), size(120), 0);
+    let mut buffer = [0u8; 16384];
+    let elapsed = loop {
+        let read = reader.read(&mut buffer)?;
+        anyhow::ensure!(read > 0, "the TUI exited before painting {text:?}");
+        screen.process(&buffer[..read]);
+        if screen.screen().contents().contains(text) {
+            break start.elapsed();
+        }
+        anyhow::ensure!(
+            start.elapsed() < Duration::from_secs(20),
+            "no {text:?} on screen"
+        );
+    };
+    child.kill()?;
+    Ok(elapsed)
+}
+
+/// Writes a rollout of `items` lines, opens it in the TUI state machine (effects run by the
+/// real executor), and times `ui::render` at 200x60 while scrolling up through it.
+fn history_frame_times(items: usize) -> anyhow::Result<Vec<Duration>> {
+    use codex_threads::tui::app::{Effect, Msg, Screen, State, update};
+    use codex_threads::tui::config::Config;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::{Terminal, backend::TestBackend};
+
+    let dir = tempfile::TempDir::new()?;
+    let id = ThreadId::new();
+    write_long_rollout(&CodexHome::new(dir.path()), id, items)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = LocalThreadStore::open(dir.path(), LocalStoreOptions::default());
+        let manager = Arc::new(ThreadManager::new(Arc::new(store)));
+        let (results, mut messages) = tokio::sync::mpsc::unbounded_channel();
+        let mut executor = codex_threads::tui::runtime::Executor::new(manager, results);
+        let mut state = State::new(
+            Config::builtin(false)?,
+            PathBuf::from("/bench"),
+            chrono::Utc::now(),
+        );
+        let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        // Runs effects until every answer is in; following is left out (it never answers).
+        let mut settle =
+            async |state: &mut State, mut effects: Vec<Effect>| -> anyhow::Result<()> {
+                let mut waiting = 0;
+                loop {
+                    for effect in effects.drain(..) {
+                        match effect {
+                            Effect::LoadThreads { .. }
+                            | Effect::LoadHistory { .. }
+                            | Effect::LoadPreview { .. } => {
+                                waiting += 1;
+                                executor.execute(effect);
+                            }
+                            _ => {}
+                        }
+                    }
+                    if waiting == 0 {
+                        return Ok(());
+                    }
+                    let msg = tokio::time::timeout(Duration::from_secs(30), messages.recv())
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("executor stopped"))?;
+                    waiting -= 1;
+                    effects = update(state, msg);
+                }
+            };
+        let mut effects = update(
+            &mut state,
+            Msg::Resize {
+                width: 200,
+                height: 60,
+            },
+        );
+        effects.extend(update(&mut state, Msg::Start));
+        settle(&mut state, effects).await?;
+        let effects = update(&mut state, key(KeyCode::Enter));
+        settle(&mut state, effects).await?;
+        let loaded = state
+            .history
+            .as_ref()
+            .map_or(0, |history| history.total_lines());
+        anyhow::ensure!(
+            state.screen == Screen::History && loaded > 0,
+            "the history view did not open"
+        );
+        let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
+        let mut frames = Vec::new();
+        for step in 0..600 {
+            let start = Instant::now();
+            terminal.draw(|frame| codex_threads::tui::ui::render(frame, &state))?;
+            frames.push(start.elapsed());
+            let scroll = if step % 10 == 9 {
+                KeyCode::PageUp
+            } else {
+                KeyCode::Up
+            };
+            let effects = update(&mut state, key(scroll));
+            settle(&mut state, effects).await?;
+        }
+        frames.sort();
+        Ok(frames)
+    })
+}
+
+/// A long thread: turns of a user message, reasoning, a command with output, and an answer
+/// with markdown, until `items` lines are written.
+fn write_long_rollout(home: &CodexHome, id: ThreadId, items: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let path = home.new_rollout_path(id, chrono::Local::now().naive_local());
+    std::fs::create_dir_all(path.parent().unwrap_or(home.root()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+    let meta = codex_threads::protocol::SessionMeta::new(
+        id,
+        "2026-05-14T09:00:00.000Z".into(),
+        "/bench".into(),
+    );
+    writeln!(
+        out,
+        "{}",
+        RolloutLine::now(RolloutItem::SessionMeta(meta)).encode()
+    )?;
+    let output: String = (0..20)
+        .map(|n| format!("line {n} of the test output\\n"))
+        .collect();
+    let turn = [
+        r###"{"timestamp":"2026-05-14T09:00:01.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t","model_context_window":272000}}"###.to_string(),
+        r###"{"timestamp":"2026-05-14T09:00:01.000Z","type":"event_msg","payload":{"type":"user_message","message":"Run the tests and explain the failures","local_images":[],"text_elements":[]}}"###.to_string(),
+        r###"{"timestamp":"2026-05-14T09:00:02.000Z","type":"response_item","payload":{"type":"reasoning","summary":[{"type":"summary_text","text":"**Running the suite**"}],"content":null,"encrypted_content":"gAAAA"}}"###.to_string(),
+        r###"{"timestamp":"2026-05-14T09:00:03.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"cargo test\"}","call_id":"c"}}"###.to_string(),
+        format!(r###"{{"timestamp":"2026-05-14T09:00:04.000Z","type":"response_item","payload":{{"type":"function_call_output","call_id":"c","output":"Process exited with code 0\n{output}"}}}}"###),
+        r###"{"timestamp":"2026-05-14T09:00:05.000Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"## Result\n\nAll tests pass. The `retry` helper:\n\n- waits for readiness\n- gives up after **3** tries\n\n```rust\nfn retry() {}\n```"}]}}"###.to_string(),
+        r###"{"timestamp":"2026-05-14T09:00:06.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"total_tokens":1000}},"rate_limits":null}}"###.to_string(),
+        r###"{"timestamp":"2026-05-14T09:00:06.000Z","type":"event_msg","payload":{"type":"task_complete","turn_id":"t","last_agent_message":null,"duration_ms":5000}}"###.to_string(),
+    ];
+    for line in turn.iter().cycle().take(items.saturating_sub(1)) {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -17,7 +17,7 @@ use crate::manager::ThreadManager;
 use crate::tui::app::{Effect, Msg, Scope, State, update};
 use crate::tui::config::{Config, user_config_path};
 use crate::tui::ui;
-use executor::Executor;
+pub use executor::Executor;
 
 /// Messages handled before the next frame is drawn, at most.
 const MAX_BATCH: usize = 256;
