@@ -261,8 +261,10 @@ async fn search(
                 single_line(&hit.snippet)
             )?;
         }
-        // Hits stream: a reader piping into `head` sees them at once.
-        out.flush()?;
+        // Hits stream: whatever has been found is shown before waiting for more.
+        if run.hits.is_empty() {
+            out.flush()?;
+        }
     }
     run.done.await??;
     Ok(())

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ids::ThreadId;
-use super::tagged::{decode_tagged, encode_tagged};
+use super::tagged::{Payload, encode_tagged};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserMessageEvent {
@@ -216,65 +216,81 @@ pub enum EventMsg {
 
 impl EventMsg {
     pub fn decode(payload: &Value) -> EventMsg {
-        let kind = payload.get("type").and_then(Value::as_str).unwrap_or("");
-        let decoded = match kind {
-            "user_message" => decode_tagged(payload).map(EventMsg::UserMessage),
-            "agent_message" => decode_tagged(payload).map(EventMsg::AgentMessage),
-            "agent_reasoning" => decode_tagged(payload).map(EventMsg::AgentReasoning),
+        Self::decode_payload(payload)
+    }
+
+    pub(crate) fn decode_payload(payload: &(impl Payload + ?Sized)) -> EventMsg {
+        let kind = payload.tag().unwrap_or_default();
+        let decoded = match kind.as_str() {
+            "user_message" => payload.fields().map(EventMsg::UserMessage),
+            "agent_message" => payload.fields().map(EventMsg::AgentMessage),
+            "agent_reasoning" => payload.fields().map(EventMsg::AgentReasoning),
             "agent_reasoning_raw_content" => {
-                decode_tagged(payload).map(EventMsg::AgentReasoningRawContent)
+                payload.fields().map(EventMsg::AgentReasoningRawContent)
             }
-            "token_count" => decode_tagged(payload).map(EventMsg::TokenCount),
-            "task_started" | "turn_started" => decode_tagged(payload).map(EventMsg::TaskStarted),
-            "task_complete" | "turn_complete" => decode_tagged(payload).map(EventMsg::TaskComplete),
-            "turn_aborted" => decode_tagged(payload).map(EventMsg::TurnAborted),
+            "token_count" => payload.fields().map(EventMsg::TokenCount),
+            "task_started" | "turn_started" => payload.fields().map(EventMsg::TaskStarted),
+            "task_complete" | "turn_complete" => payload.fields().map(EventMsg::TaskComplete),
+            "turn_aborted" => payload.fields().map(EventMsg::TurnAborted),
             "context_compacted" => Some(EventMsg::ContextCompacted),
-            "thread_rolled_back" => decode_tagged(payload).map(EventMsg::ThreadRolledBack),
-            "thread_goal_updated" => decode_tagged(payload).map(EventMsg::ThreadGoalUpdated),
-            "thread_name_updated" => decode_tagged(payload).map(EventMsg::ThreadNameUpdated),
-            "exec_command_end" => decode_tagged(payload).map(EventMsg::ExecCommandEnd),
-            "patch_apply_end" => decode_tagged(payload).map(EventMsg::PatchApplyEnd),
-            "mcp_tool_call_end" => decode_tagged(payload).map(EventMsg::McpToolCallEnd),
-            "web_search_end" => decode_tagged(payload).map(EventMsg::WebSearchEnd),
-            "error" => decode_tagged(payload).map(EventMsg::Error),
+            "thread_rolled_back" => payload.fields().map(EventMsg::ThreadRolledBack),
+            "thread_goal_updated" => payload.fields().map(EventMsg::ThreadGoalUpdated),
+            "thread_name_updated" => payload.fields().map(EventMsg::ThreadNameUpdated),
+            "exec_command_end" => payload.fields().map(EventMsg::ExecCommandEnd),
+            "patch_apply_end" => payload.fields().map(EventMsg::PatchApplyEnd),
+            "mcp_tool_call_end" => payload.fields().map(EventMsg::McpToolCallEnd),
+            "web_search_end" => payload.fields().map(EventMsg::WebSearchEnd),
+            "error" => payload.fields().map(EventMsg::Error),
             _ => None,
         };
-        decoded.unwrap_or_else(|| EventMsg::Other(payload.clone()))
+        decoded.unwrap_or_else(|| EventMsg::Other(payload.to_value()))
     }
 
     pub fn encode(&self) -> Value {
+        let kind = self.kind();
         match self {
-            EventMsg::UserMessage(event) => encode_tagged("user_message", event),
-            EventMsg::AgentMessage(event) => encode_tagged("agent_message", event),
-            EventMsg::AgentReasoning(event) => encode_tagged("agent_reasoning", event),
-            EventMsg::AgentReasoningRawContent(event) => {
-                encode_tagged("agent_reasoning_raw_content", event)
-            }
-            EventMsg::TokenCount(event) => encode_tagged("token_count", event),
-            EventMsg::TaskStarted(event) => encode_tagged("task_started", event),
-            EventMsg::TaskComplete(event) => encode_tagged("task_complete", event),
-            EventMsg::TurnAborted(event) => encode_tagged("turn_aborted", event),
-            EventMsg::ContextCompacted => {
-                encode_tagged("context_compacted", &serde_json::json!({}))
-            }
-            EventMsg::ThreadRolledBack(event) => encode_tagged("thread_rolled_back", event),
-            EventMsg::ThreadGoalUpdated(event) => encode_tagged("thread_goal_updated", event),
-            EventMsg::ThreadNameUpdated(event) => encode_tagged("thread_name_updated", event),
-            EventMsg::ExecCommandEnd(event) => encode_tagged("exec_command_end", event),
-            EventMsg::PatchApplyEnd(event) => encode_tagged("patch_apply_end", event),
-            EventMsg::McpToolCallEnd(event) => encode_tagged("mcp_tool_call_end", event),
-            EventMsg::WebSearchEnd(event) => encode_tagged("web_search_end", event),
-            EventMsg::Error(event) => encode_tagged("error", event),
+            EventMsg::UserMessage(event) => encode_tagged(kind, event),
+            EventMsg::AgentMessage(event) => encode_tagged(kind, event),
+            EventMsg::AgentReasoning(event) => encode_tagged(kind, event),
+            EventMsg::AgentReasoningRawContent(event) => encode_tagged(kind, event),
+            EventMsg::TokenCount(event) => encode_tagged(kind, event),
+            EventMsg::TaskStarted(event) => encode_tagged(kind, event),
+            EventMsg::TaskComplete(event) => encode_tagged(kind, event),
+            EventMsg::TurnAborted(event) => encode_tagged(kind, event),
+            EventMsg::ContextCompacted => encode_tagged(kind, &serde_json::json!({})),
+            EventMsg::ThreadRolledBack(event) => encode_tagged(kind, event),
+            EventMsg::ThreadGoalUpdated(event) => encode_tagged(kind, event),
+            EventMsg::ThreadNameUpdated(event) => encode_tagged(kind, event),
+            EventMsg::ExecCommandEnd(event) => encode_tagged(kind, event),
+            EventMsg::PatchApplyEnd(event) => encode_tagged(kind, event),
+            EventMsg::McpToolCallEnd(event) => encode_tagged(kind, event),
+            EventMsg::WebSearchEnd(event) => encode_tagged(kind, event),
+            EventMsg::Error(event) => encode_tagged(kind, event),
             EventMsg::Other(raw) => raw.clone(),
         }
     }
 
-    /// The snake_case type tag, for display of events shown generically.
-    pub fn kind(&self) -> String {
-        self.encode()
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string()
+    /// The snake_case type tag, as written in rollouts.
+    pub fn kind(&self) -> &str {
+        match self {
+            EventMsg::UserMessage(_) => "user_message",
+            EventMsg::AgentMessage(_) => "agent_message",
+            EventMsg::AgentReasoning(_) => "agent_reasoning",
+            EventMsg::AgentReasoningRawContent(_) => "agent_reasoning_raw_content",
+            EventMsg::TokenCount(_) => "token_count",
+            EventMsg::TaskStarted(_) => "task_started",
+            EventMsg::TaskComplete(_) => "task_complete",
+            EventMsg::TurnAborted(_) => "turn_aborted",
+            EventMsg::ContextCompacted => "context_compacted",
+            EventMsg::ThreadRolledBack(_) => "thread_rolled_back",
+            EventMsg::ThreadGoalUpdated(_) => "thread_goal_updated",
+            EventMsg::ThreadNameUpdated(_) => "thread_name_updated",
+            EventMsg::ExecCommandEnd(_) => "exec_command_end",
+            EventMsg::PatchApplyEnd(_) => "patch_apply_end",
+            EventMsg::McpToolCallEnd(_) => "mcp_tool_call_end",
+            EventMsg::WebSearchEnd(_) => "web_search_end",
+            EventMsg::Error(_) => "error",
+            EventMsg::Other(raw) => raw.get("type").and_then(Value::as_str).unwrap_or("unknown"),
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! The rollout line envelope `{"timestamp", "type", "payload"}` and its decoder.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::event_msg::EventMsg;
 use super::response_item::ResponseItem;
 use super::session_meta::SessionMeta;
+use super::tagged::Payload;
 use super::time::{format_rollout_timestamp, now_millis};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,21 +60,20 @@ impl RolloutItem {
         }
     }
 
-    fn decode(kind: &str, payload: Value) -> RolloutItem {
-        fn typed<T: serde::de::DeserializeOwned>(payload: &Value) -> Option<T> {
-            T::deserialize(payload).ok()
-        }
+    fn decode(kind: &str, payload: &(impl Payload + ?Sized)) -> RolloutItem {
         let known = match kind {
-            "session_meta" => typed(&payload).map(RolloutItem::SessionMeta),
-            "response_item" => Some(RolloutItem::ResponseItem(ResponseItem::decode(&payload))),
-            "compacted" => typed(&payload).map(RolloutItem::Compacted),
-            "turn_context" => typed(&payload).map(RolloutItem::TurnContext),
-            "event_msg" => Some(RolloutItem::EventMsg(EventMsg::decode(&payload))),
+            "session_meta" => payload.fields().map(RolloutItem::SessionMeta),
+            "response_item" => Some(RolloutItem::ResponseItem(ResponseItem::decode_payload(
+                payload,
+            ))),
+            "compacted" => payload.fields().map(RolloutItem::Compacted),
+            "turn_context" => payload.fields().map(RolloutItem::TurnContext),
+            "event_msg" => Some(RolloutItem::EventMsg(EventMsg::decode_payload(payload))),
             _ => None,
         };
         known.unwrap_or_else(|| RolloutItem::Unknown {
             kind: kind.to_string(),
-            payload,
+            payload: payload.to_value(),
         })
     }
 
@@ -86,6 +87,17 @@ impl RolloutItem {
             RolloutItem::Unknown { payload, .. } => payload.clone(),
         }
     }
+}
+
+/// The envelope of a current rollout line, with the payload left as text.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
 }
 
 /// One line of a rollout file.
@@ -124,6 +136,18 @@ impl RolloutLine {
         if text.trim().is_empty() {
             return Err(DecodeError::Blank);
         }
+        // The current envelope decodes straight from the text, without a `Value` tree.
+        if let Ok(Envelope {
+            timestamp,
+            kind: Some(kind),
+            payload: Some(payload),
+        }) = serde_json::from_str::<Envelope>(text)
+        {
+            return Ok(RolloutLine {
+                timestamp: timestamp.unwrap_or_default(),
+                item: RolloutItem::decode(&kind, payload),
+            });
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|err| DecodeError::InvalidJson(err.to_string()))?;
         let Value::Object(mut object) = value else {
@@ -140,7 +164,7 @@ impl RolloutLine {
         match (kind, object.remove("payload")) {
             (Some(kind), Some(payload)) => Ok(RolloutLine {
                 timestamp,
-                item: RolloutItem::decode(&kind, payload),
+                item: RolloutItem::decode(&kind, &payload),
             }),
             (kind, None) => decode_legacy(object, kind, timestamp),
             (None, Some(_)) => Err(DecodeError::NotARolloutLine("payload without a type")),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::tagged::{decode_tagged, encode_tagged};
+use super::tagged::{Payload, encode_tagged};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageItem {
@@ -201,46 +201,67 @@ pub enum ResponseItem {
 
 impl ResponseItem {
     pub fn decode(payload: &Value) -> ResponseItem {
-        let kind = payload.get("type").and_then(Value::as_str).unwrap_or("");
-        let decoded = match kind {
-            "message" => decode_tagged(payload).map(ResponseItem::Message),
-            "reasoning" => decode_tagged(payload).map(ResponseItem::Reasoning),
-            "local_shell_call" => decode_tagged(payload).map(ResponseItem::LocalShellCall),
-            "function_call" => decode_tagged(payload).map(ResponseItem::FunctionCall),
-            "function_call_output" => decode_tagged(payload).map(ResponseItem::FunctionCallOutput),
-            "custom_tool_call" => decode_tagged(payload).map(ResponseItem::CustomToolCall),
-            "custom_tool_call_output" => {
-                decode_tagged(payload).map(ResponseItem::CustomToolCallOutput)
+        Self::decode_payload(payload)
+    }
+
+    pub(crate) fn decode_payload(payload: &(impl Payload + ?Sized)) -> ResponseItem {
+        let kind = payload.tag().unwrap_or_default();
+        let decoded = match kind.as_str() {
+            "message" => payload.fields().map(ResponseItem::Message),
+            "reasoning" => payload.fields().map(ResponseItem::Reasoning),
+            "local_shell_call" => payload.fields().map(ResponseItem::LocalShellCall),
+            "function_call" => payload.fields().map(ResponseItem::FunctionCall),
+            "function_call_output" => payload.fields().map(ResponseItem::FunctionCallOutput),
+            "custom_tool_call" => payload.fields().map(ResponseItem::CustomToolCall),
+            "custom_tool_call_output" => payload.fields().map(ResponseItem::CustomToolCallOutput),
+            "web_search_call" => payload.fields().map(ResponseItem::WebSearchCall),
+            "image_generation_call" => payload.fields().map(ResponseItem::ImageGenerationCall),
+            "ghost_snapshot" | "ghost_commit" => {
+                Some(ResponseItem::GhostSnapshot(payload.to_value()))
             }
-            "web_search_call" => decode_tagged(payload).map(ResponseItem::WebSearchCall),
-            "image_generation_call" => {
-                decode_tagged(payload).map(ResponseItem::ImageGenerationCall)
-            }
-            "ghost_snapshot" | "ghost_commit" => Some(ResponseItem::GhostSnapshot(payload.clone())),
             "compaction" | "compaction_summary" | "context_compaction" => {
-                Some(ResponseItem::Compaction(payload.clone()))
+                Some(ResponseItem::Compaction(payload.to_value()))
             }
             _ => None,
         };
-        decoded.unwrap_or_else(|| ResponseItem::Other(payload.clone()))
+        decoded.unwrap_or_else(|| ResponseItem::Other(payload.to_value()))
     }
 
     pub fn encode(&self) -> Value {
+        let kind = self.kind();
         match self {
-            ResponseItem::Message(item) => encode_tagged("message", item),
-            ResponseItem::Reasoning(item) => encode_tagged("reasoning", item),
-            ResponseItem::LocalShellCall(item) => encode_tagged("local_shell_call", item),
-            ResponseItem::FunctionCall(item) => encode_tagged("function_call", item),
-            ResponseItem::FunctionCallOutput(item) => encode_tagged("function_call_output", item),
-            ResponseItem::CustomToolCall(item) => encode_tagged("custom_tool_call", item),
-            ResponseItem::CustomToolCallOutput(item) => {
-                encode_tagged("custom_tool_call_output", item)
-            }
-            ResponseItem::WebSearchCall(item) => encode_tagged("web_search_call", item),
-            ResponseItem::ImageGenerationCall(item) => encode_tagged("image_generation_call", item),
+            ResponseItem::Message(item) => encode_tagged(kind, item),
+            ResponseItem::Reasoning(item) => encode_tagged(kind, item),
+            ResponseItem::LocalShellCall(item) => encode_tagged(kind, item),
+            ResponseItem::FunctionCall(item) => encode_tagged(kind, item),
+            ResponseItem::FunctionCallOutput(item) => encode_tagged(kind, item),
+            ResponseItem::CustomToolCall(item) => encode_tagged(kind, item),
+            ResponseItem::CustomToolCallOutput(item) => encode_tagged(kind, item),
+            ResponseItem::WebSearchCall(item) => encode_tagged(kind, item),
+            ResponseItem::ImageGenerationCall(item) => encode_tagged(kind, item),
             ResponseItem::GhostSnapshot(raw)
             | ResponseItem::Compaction(raw)
             | ResponseItem::Other(raw) => raw.clone(),
+        }
+    }
+
+    /// The snake_case type tag, as written in rollouts.
+    pub fn kind(&self) -> &str {
+        match self {
+            ResponseItem::Message(_) => "message",
+            ResponseItem::Reasoning(_) => "reasoning",
+            ResponseItem::LocalShellCall(_) => "local_shell_call",
+            ResponseItem::FunctionCall(_) => "function_call",
+            ResponseItem::FunctionCallOutput(_) => "function_call_output",
+            ResponseItem::CustomToolCall(_) => "custom_tool_call",
+            ResponseItem::CustomToolCallOutput(_) => "custom_tool_call_output",
+            ResponseItem::WebSearchCall(_) => "web_search_call",
+            ResponseItem::ImageGenerationCall(_) => "image_generation_call",
+            ResponseItem::GhostSnapshot(raw)
+            | ResponseItem::Compaction(raw)
+            | ResponseItem::Other(raw) => {
+                raw.get("type").and_then(Value::as_str).unwrap_or("unknown")
+            }
         }
     }
 }

@@ -53,18 +53,22 @@ pub fn find_matching_lines(
     visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
 ) -> io::Result<u64> {
     let mut source = open_rollout(path)?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    // Allocated (and zeroed) once; `len` bytes of it hold data. It grows only for a line
+    // longer than a block.
+    let mut buffer = vec![0u8; BLOCK * 2];
+    let mut len = 0;
     let mut lowered = Vec::new();
     // Offset in the stream of buffer[0].
     let mut base: u64 = 0;
     loop {
-        let filled = buffer.len();
-        buffer.resize(filled + BLOCK, 0);
-        let read = source.read(&mut buffer[filled..])?;
-        buffer.truncate(filled + read);
+        if len == buffer.len() {
+            buffer.resize(buffer.len() * 2, 0);
+        }
+        let read = source.read(&mut buffer[len..])?;
+        len += read;
         let at_eof = read == 0;
         // Only complete lines are searched; the rest waits for the next block.
-        let complete = match memrchr(b'\n', &buffer) {
+        let complete = match memrchr(b'\n', &buffer[..len]) {
             Some(last_newline) => last_newline + 1,
             None if at_eof => 0,
             None => continue,
@@ -88,7 +92,8 @@ pub fn find_matching_lines(
         if at_eof {
             return Ok(source.bytes_read());
         }
-        buffer.drain(..complete);
+        buffer.copy_within(complete..len, 0);
+        len -= complete;
         base += complete as u64;
     }
 }

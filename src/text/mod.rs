@@ -21,21 +21,13 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
 pub fn item_kind(item: &RolloutItem) -> String {
     let detail = match item {
         RolloutItem::EventMsg(event) => Some(event.kind()),
-        RolloutItem::ResponseItem(response) => Some(response_kind(response)),
+        RolloutItem::ResponseItem(response) => Some(response.kind()),
         _ => None,
     };
     match detail {
         Some(detail) => format!("{}:{detail}", item.kind()),
         None => item.kind().to_string(),
     }
-}
-
-fn response_kind(item: &ResponseItem) -> String {
-    item.encode()
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("unknown")
-        .to_string()
 }
 
 /// The human text of an item: a message, a command, a tool's output; empty when it has none.
