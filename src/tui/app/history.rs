@@ -221,6 +221,13 @@ impl HistoryView {
         self.loading = Some(HistoryDirection::Forward);
     }
 
+    /// Forgets a pending jump: its page (read with the old `load_id`) will be ignored.
+    pub fn cancel_jump(&mut self, load_id: u64) {
+        self.load_id = load_id;
+        self.jump_to = None;
+        self.loading = None;
+    }
+
     /// Replaces the window with a page read forward from a jump's target line.
     pub fn show_jump_page(&mut self, page: ThreadHistoryPage, theme: &Theme) {
         self.loading = None;

@@ -21,4 +21,6 @@ pub use state::{
 pub use update::update;
 
 #[cfg(test)]
+mod search_tests;
+#[cfg(test)]
 mod tests;

@@ -218,6 +218,9 @@ pub(super) fn jump_to_match(state: &mut State, forward: bool) -> Vec<Effect> {
     matches.current = Some(target);
     let query = matches.query.clone();
     if history.contains(target) {
+        if history.jump_to.is_some() {
+            history.cancel_jump(load_id);
+        }
         history.scroll_to_cursor(target, &query, page_lines);
     } else {
         history.start_jump(target, load_id);

@@ -98,6 +98,9 @@ mod tests {
             ]
         );
         // A capital in the query makes it case-sensitive.
-        assert_eq!(occurrences("Foo foo", "Foo"), vec![Range { start: 0, end: 3 }]);
+        assert_eq!(
+            occurrences("Foo foo", "Foo"),
+            vec![Range { start: 0, end: 3 }]
+        );
     }
 }

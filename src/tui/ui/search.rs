@@ -12,6 +12,7 @@ use super::format::relative_time;
 use super::highlight::highlight;
 use super::layout::RESULT_ROW_HEIGHT;
 use crate::text::sanitize::single_line;
+use crate::tui::app::full_text::HITS_PER_THREAD;
 use crate::tui::app::{ResultRow, SearchProgress, SearchResults, State};
 use crate::tui::transcript::wrap::{pad_line, truncate};
 
@@ -100,18 +101,17 @@ fn row_lines(
     let theme = &state.theme;
     let thread = &row.thread;
     let pointer = if selected { "› " } else { "  " };
+    let count = row.hits.len();
+    let more = if count >= HITS_PER_THREAD { "+" } else { "" };
+    let plural = if count == 1 && more.is_empty() {
+        ""
+    } else {
+        "s"
+    };
     let mut meta = format!(
-        "{} hit{}",
-        row.hits.len(),
-        if row.hits.len() == 1 { "" } else { "s" }
-    );
-    if row.hits.len() >= crate::tui::app::full_text::HITS_PER_THREAD {
-        meta.push('+');
-    }
-    meta.push_str(&format!(
-        " · {}",
+        "{count}{more} hit{plural} · {}",
         relative_time(state.now, thread.updated_at)
-    ));
+    );
     if thread.archived {
         meta.push_str(" · archived");
     }
