@@ -82,6 +82,13 @@ impl SearchResults {
         self.rows.len() < MAX_RESULT_THREADS
     }
 
+    /// A thread the manager returned after an edit (a rename shows in its row).
+    pub fn replace_thread(&mut self, thread: &StoredThread) {
+        if let Some(row) = self.row_mut(thread.thread_id) {
+            row.thread = thread.clone();
+        }
+    }
+
     fn row_mut(&mut self, id: ThreadId) -> Option<&mut ResultRow> {
         self.rows.iter_mut().find(|row| row.thread.thread_id == id)
     }

@@ -698,6 +698,9 @@ fn relayout_history(state: &mut State) {
 /// take its new metadata.
 fn apply_thread(state: &mut State, thread: &StoredThread) {
     state.list.replace_thread(thread);
+    if let Some(results) = state.full_text.as_mut() {
+        results.replace_thread(thread);
+    }
     if let Some(history) = state
         .history
         .as_mut()
