@@ -23,6 +23,11 @@ pub enum Action {
     Bottom,
     Open,
     StartSearch,
+    /// Open the full-text search prompt (messages, commands, tool calls of every thread).
+    FullTextSearch,
+    /// Jump to the next / previous match of the query in the history.
+    NextMatch,
+    PrevMatch,
     NextTab,
     ToggleSort,
     ToggleScope,
@@ -46,6 +51,8 @@ pub enum Mode {
     List,
     History,
     Search,
+    /// The full-text search prompt.
+    FullText,
     Edit,
     Confirm,
     Help,
@@ -58,6 +65,7 @@ impl Mode {
             Mode::List => "Thread list",
             Mode::History => "Thread history",
             Mode::Search => "Search",
+            Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",
             Mode::Confirm => "Confirmation",
             Mode::Help => "Help",

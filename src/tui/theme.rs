@@ -45,6 +45,10 @@ pub struct Theme {
     pub error_status: Style,
     pub info_status: Style,
     pub border: Style,
+    /// An occurrence of the search query.
+    pub search_match: Style,
+    /// The line of the current search match.
+    pub current_match: Style,
 }
 
 impl Theme {
@@ -111,6 +115,8 @@ impl Theme {
             error_status: fg("failure").add_modifier(Modifier::BOLD),
             info_status: fg("accent"),
             border: dim,
+            search_match: fg("warning").add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            current_match: selected,
         };
         (theme, problems)
     }

@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 
 use ratatui::text::Line;
 
+use super::matches::ThreadMatches;
 use crate::store::{HistoryCursor, HistoryDirection, HistoryLine, StoredThread, ThreadHistoryPage};
+use crate::text::find_query;
 use crate::tui::theme::Theme;
 use crate::tui::transcript::cells::render_item;
 use crate::tui::transcript::{Transcript, TranscriptItem};
@@ -31,8 +33,15 @@ pub enum FollowStatus {
 #[derive(Clone, Debug)]
 pub struct HistoryView {
     pub thread: StoredThread,
-    /// Loads and follow events for this view carry this id; others are stale.
+    /// Follow events for this view carry this id; others are stale.
     pub request_id: u64,
+    /// Pages read for this view carry this id; a jump to a match outside the window changes it,
+    /// so pages still in flight for the old window are ignored.
+    pub load_id: u64,
+    /// A jump is waiting for the page read forward from this line; the page replaces the window.
+    pub jump_to: Option<HistoryCursor>,
+    /// The query's matches in this thread, for `n` / `N` and highlighting.
+    pub matches: Option<ThreadMatches>,
     window: VecDeque<HistoryLine>,
     transcript: Transcript,
     /// Each item's lines at `cell_width`.
@@ -62,6 +71,9 @@ impl HistoryView {
         HistoryView {
             thread,
             request_id,
+            load_id: request_id,
+            jump_to: None,
+            matches: None,
             window: VecDeque::new(),
             transcript: Transcript::new(),
             cells: Vec::new(),
@@ -147,6 +159,87 @@ impl HistoryView {
             self.stick_to_bottom = true;
             self.unseen = 0;
         }
+    }
+
+    /// Whether `cursor` is one of the lines in the window.
+    pub fn contains(&self, cursor: HistoryCursor) -> bool {
+        match (self.window.front(), self.window.back()) {
+            (Some(first), Some(last)) => first.cursor <= cursor && cursor <= last.cursor,
+            _ => false,
+        }
+    }
+
+    /// The first rollout line of the item at the top of the view.
+    pub fn top_cursor(&self, page_lines: usize) -> HistoryCursor {
+        let top = self.top(page_lines);
+        let index = self.offsets.partition_point(|&offset| offset <= top);
+        self.items()
+            .get(index.saturating_sub(1))
+            .map_or(self.start, |item| item.cursor)
+    }
+
+    /// The lines (first, end) of the item that holds rollout line `cursor`.
+    pub fn item_lines(&self, cursor: HistoryCursor) -> Option<std::ops::Range<usize>> {
+        let index = self
+            .items()
+            .partition_point(|item| item.cursor <= cursor)
+            .checked_sub(1)?;
+        Some(self.offsets[index]..self.offsets[index + 1])
+    }
+
+    /// Whether line `index` of the laid-out transcript shows `query`.
+    pub fn line_shows(&self, index: usize, query: &str) -> bool {
+        self.lines(index, 1).next().is_some_and(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            find_query(&text, query).is_some()
+        })
+    }
+
+    /// Scrolls so that the item holding rollout line `cursor` is on screen, at the line that
+    /// shows `query` when one does, with a line of context above.
+    pub fn scroll_to_cursor(&mut self, cursor: HistoryCursor, query: &str, page_lines: usize) {
+        let Some(lines) = self.item_lines(cursor) else {
+            return;
+        };
+        let shown = lines
+            .clone()
+            .find(|&index| self.line_shows(index, query))
+            .unwrap_or(lines.start);
+        let top = if shown + 2 < lines.start + page_lines {
+            lines.start.saturating_sub(1)
+        } else {
+            shown.saturating_sub(2)
+        };
+        self.scroll_top = top.min(self.max_top(page_lines));
+        self.stick_to_bottom = false;
+    }
+
+    /// Marks a jump to `cursor` whose page is read with `load_id`.
+    pub fn start_jump(&mut self, cursor: HistoryCursor, load_id: u64) {
+        self.load_id = load_id;
+        self.jump_to = Some(cursor);
+        self.loading = Some(HistoryDirection::Forward);
+    }
+
+    /// Forgets a pending jump: its page (read with the old `load_id`) will be ignored.
+    pub fn cancel_jump(&mut self, load_id: u64) {
+        self.load_id = load_id;
+        self.jump_to = None;
+        self.loading = None;
+    }
+
+    /// Replaces the window with a page read forward from a jump's target line.
+    pub fn show_jump_page(&mut self, page: ThreadHistoryPage, theme: &Theme) {
+        self.loading = None;
+        self.loaded_once = true;
+        self.window = page.lines.into();
+        self.start = page.start;
+        self.at_start = page.at_start;
+        self.end = page.end;
+        self.tail_trimmed = !page.at_end;
+        self.stick_to_bottom = false;
+        self.unseen = 0;
+        self.refold(theme);
     }
 
     /// Lays every item out again if the width changed.

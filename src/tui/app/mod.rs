@@ -1,13 +1,18 @@
 //! The TUI's state and its pure `update(state, msg) -> effects`.
 
+pub mod full_text;
 pub mod history;
 pub mod list;
+pub mod matches;
 mod msg;
+mod search;
 mod state;
 mod update;
 
+pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
+pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg};
 pub use state::{
     ConfirmAction, ConfirmDialog, Overlay, Preview, PreviewCache, RenameDialog, Screen, State,
@@ -15,5 +20,7 @@ pub use state::{
 };
 pub use update::update;
 
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;

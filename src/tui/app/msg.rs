@@ -9,7 +9,8 @@ use crate::manager::FollowEvent;
 use crate::protocol::ThreadId;
 use crate::store::{
     HistoryCursor, HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams,
-    StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage,
+    SearchHit, SearchParams, SearchStats, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
+    ThreadPage,
 };
 
 #[derive(Clone, Debug)]
@@ -40,6 +41,17 @@ pub enum Msg {
     Follow {
         request_id: u64,
         event: FollowEvent,
+    },
+    /// A batch of a running search's hits; `threads` holds the metadata of the threads seen
+    /// for the first time in this batch (a whole-home search only).
+    SearchHits {
+        request_id: u64,
+        threads: Vec<StoredThread>,
+        hits: Vec<SearchHit>,
+    },
+    SearchDone {
+        request_id: u64,
+        result: Result<SearchStats, String>,
     },
     MetadataUpdated(StoredThread),
     Archived(ThreadId),
@@ -79,6 +91,15 @@ pub enum Effect {
         include_archived: bool,
     },
     StopFollow,
+    /// Start a search; hits come back in batches as `Msg::SearchHits`, then `Msg::SearchDone`.
+    FullTextSearch {
+        request_id: u64,
+        params: SearchParams,
+    },
+    /// Stop a search that may still be running.
+    CancelSearch {
+        request_id: u64,
+    },
     UpdateMetadata {
         id: ThreadId,
         patch: ThreadMetadataPatch,

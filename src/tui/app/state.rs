@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
+use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
 use crate::protocol::ThreadId;
@@ -110,6 +111,11 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub list: ListView,
     pub history: Option<HistoryView>,
+    /// The full-text query being typed: across every thread from the list, within the thread
+    /// from the history.
+    pub prompt: Option<String>,
+    /// The results of the last full-text search; shown instead of the list while set.
+    pub full_text: Option<SearchResults>,
     pub previews: PreviewCache,
     pub status: Option<Status>,
     pub keymap: Keymap,
@@ -132,6 +138,8 @@ impl State {
             overlay: None,
             list: ListView::new(config.density),
             history: None,
+            prompt: None,
+            full_text: None,
             previews: PreviewCache::default(),
             status: None,
             keymap: config.keymap,
@@ -149,6 +157,7 @@ impl State {
             Some(Overlay::Help { .. }) => Mode::Help,
             Some(Overlay::Rename(_)) => Mode::Edit,
             Some(Overlay::Confirm(_)) => Mode::Confirm,
+            None if self.prompt.is_some() => Mode::FullText,
             None => match self.screen {
                 Screen::List if self.list.searching => Mode::Search,
                 Screen::List => Mode::List,

@@ -8,6 +8,7 @@ use ratatui_textarea::TextArea;
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
 use super::list::{ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
+use super::search;
 use super::state::{ConfirmAction, ConfirmDialog, Overlay, Preview, RenameDialog, Screen, State};
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
@@ -21,6 +22,7 @@ use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::Transcript;
 use crate::tui::ui::layout::{
     PREVIEW_MIN_WIDTH, history_content_width, history_page_lines, list_rows_per_page,
+    results_rows_per_page,
 };
 
 /// Lines (history) or rows (list) one mouse wheel step moves.
@@ -61,6 +63,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Follow { request_id, event } => on_follow(state, request_id, event),
+        Msg::SearchHits {
+            request_id,
+            threads,
+            hits,
+        } => search::on_hits(state, request_id, threads, hits),
+        Msg::SearchDone { request_id, result } => search::on_done(state, request_id, result),
         Msg::MetadataUpdated(thread) => {
             state.set_info(format!("Saved “{}”", single_line(thread.title())));
             apply_thread(state, &thread);
@@ -110,6 +118,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match mode {
         Mode::Edit => on_edit_key(state, action, key),
         Mode::Search => on_search_key(state, action, key),
+        Mode::FullText => search::on_prompt_key(state, action, key),
         Mode::Confirm => on_confirm_key(state, action),
         Mode::Help => on_help_key(state, action),
         Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
@@ -124,6 +133,9 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.full_text.is_some() {
+        return search::on_results_action(state, action);
+    }
     let rows = list_rows_per_page(state);
     let page = rows as isize;
     match action {
@@ -135,6 +147,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Bottom => state.list.select(usize::MAX, rows),
         Action::Open => return open_selected(state),
         Action::StartSearch => state.list.searching = true,
+        Action::FullTextSearch => return search::open_prompt(state),
         Action::Back => {
             if state.list.query.is_empty() {
                 state.status = None;
@@ -180,7 +193,11 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
-        Action::Quit | Action::Accept | Action::DeleteChar => {}
+        Action::Quit
+        | Action::Accept
+        | Action::DeleteChar
+        | Action::NextMatch
+        | Action::PrevMatch => {}
     }
     after_selection_change(state)
 }
@@ -199,12 +216,16 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Top => history.scroll_to_top(),
         Action::Bottom => history.scroll_to_bottom(page_lines),
         Action::Back => {
+            let mut effects = vec![Effect::StopFollow];
+            effects.extend(search::cancel_thread_search(history));
             state.history = None;
             state.screen = Screen::List;
-            let mut effects = vec![Effect::StopFollow];
             effects.extend(after_selection_change(state));
             return effects;
         }
+        Action::NextMatch => return search::jump_to_match(state, true),
+        Action::PrevMatch => return search::jump_to_match(state, false),
+        Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
             let thread = history.thread.clone();
@@ -291,6 +312,20 @@ fn on_edit_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<
     }
 }
 
+/// The character a key types into a prompt, if it types one.
+pub(super) fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
 fn on_search_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
     match action {
         Some(Action::Accept) => {
@@ -304,15 +339,9 @@ fn on_search_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Ve
         Some(Action::DeleteChar) => {
             state.list.query.pop();
         }
-        _ => match key.code {
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                state.list.query.push(c);
-            }
-            _ => return Vec::new(),
+        _ => match typed_char(&key) {
+            Some(c) => state.list.query.push(c),
+            None => return Vec::new(),
         },
     }
     state.list.refilter();
@@ -366,6 +395,13 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             Vec::new()
         }
         (Some(_), _) => Vec::new(),
+        (None, Screen::List) if state.full_text.is_some() => {
+            let rows = results_rows_per_page(state);
+            if let Some(results) = state.full_text.as_mut() {
+                results.move_selection(delta, rows);
+            }
+            Vec::new()
+        }
         (None, Screen::List) => {
             let rows = list_rows_per_page(state);
             state.list.move_selection(delta, rows);
@@ -491,6 +527,7 @@ fn after_selection_change(state: &mut State) -> Vec<Effect> {
 
 fn preview_effects(state: &mut State) -> Vec<Effect> {
     let shown = state.screen == Screen::List
+        && state.full_text.is_none()
         && state.list.show_preview
         && state.size.width >= PREVIEW_MIN_WIDTH;
     let Some(row) = state.list.selected_row().filter(|_| shown) else {
@@ -560,22 +597,26 @@ fn on_history_loaded(
     result: Result<ThreadHistoryPage, String>,
 ) -> Vec<Effect> {
     let theme = state.theme.clone();
-    let Some(history) = state
-        .history
-        .as_mut()
-        .filter(|h| h.request_id == request_id)
-    else {
+    let page_lines = history_page_lines(state);
+    let Some(history) = state.history.as_mut().filter(|h| h.load_id == request_id) else {
         return Vec::new();
     };
     let page = match result {
         Ok(page) => page,
         Err(error) => {
+            history.jump_to = None;
             history.loading = None;
             history.loaded_once = true;
             state.set_error(format!("Could not read the history: {error}"));
             return Vec::new();
         }
     };
+    if let Some(target) = history.jump_to.take() {
+        history.show_jump_page(page, &theme);
+        let query = history.matches.as_ref().map(|m| m.query.clone());
+        history.scroll_to_cursor(target, query.as_deref().unwrap_or_default(), page_lines);
+        return history_paging_effects(state);
+    }
     let first_load = !history.loaded_once;
     let start_following = first_load && page.at_end;
     let end = page.end;
@@ -596,7 +637,7 @@ fn on_history_loaded(
 
 /// Reads older lines when the view nears the top of the window (or the window does not fill
 /// the screen yet), and newer ones when it reaches a trimmed bottom.
-fn history_paging_effects(state: &mut State) -> Vec<Effect> {
+pub(super) fn history_paging_effects(state: &mut State) -> Vec<Effect> {
     let page_lines = history_page_lines(state);
     let Some(history) = state.history.as_mut() else {
         return Vec::new();
@@ -618,7 +659,7 @@ fn history_paging_effects(state: &mut State) -> Vec<Effect> {
         HistoryDirection::Forward => history.end,
     };
     vec![Effect::LoadHistory {
-        request_id: history.request_id,
+        request_id: history.load_id,
         params: ReadHistoryPageParams {
             thread_id: history.thread.thread_id,
             include_archived: history.thread.archived,
@@ -657,6 +698,9 @@ fn relayout_history(state: &mut State) {
 /// take its new metadata.
 fn apply_thread(state: &mut State, thread: &StoredThread) {
     state.list.replace_thread(thread);
+    if let Some(results) = state.full_text.as_mut() {
+        results.replace_thread(thread);
+    }
     if let Some(history) = state
         .history
         .as_mut()

@@ -1,11 +1,13 @@
 //! Runs effects against the `ThreadManager` on tokio tasks; each result comes back as a `Msg`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::search::run_search;
 use crate::manager::{FollowEvent, ThreadManager};
 use crate::tui::app::{Effect, LoadedThreads, Msg};
 
@@ -13,6 +15,8 @@ pub struct Executor {
     manager: Arc<ThreadManager>,
     results: mpsc::UnboundedSender<Msg>,
     follower: Option<JoinHandle<()>>,
+    /// Searches by request id; finished ones are dropped when the next one starts.
+    searches: HashMap<u64, JoinHandle<()>>,
 }
 
 impl Executor {
@@ -21,6 +25,7 @@ impl Executor {
             manager,
             results,
             follower: None,
+            searches: HashMap::new(),
         }
     }
 
@@ -96,6 +101,17 @@ impl Executor {
                 }));
             }
             Effect::StopFollow => self.stop_following(),
+            Effect::FullTextSearch { request_id, params } => {
+                self.searches.retain(|_, task| !task.is_finished());
+                let task = tokio::spawn(run_search(manager, request_id, params, results));
+                self.searches.insert(request_id, task);
+            }
+            Effect::CancelSearch { request_id } => {
+                // Dropping the hits receiver stops the store's search.
+                if let Some(task) = self.searches.remove(&request_id) {
+                    task.abort();
+                }
+            }
             Effect::UpdateMetadata {
                 id,
                 patch,
@@ -133,6 +149,13 @@ impl Executor {
         });
     }
 
+    pub fn stop_all(&mut self) {
+        self.stop_following();
+        for (_, task) in self.searches.drain() {
+            task.abort();
+        }
+    }
+
     pub fn stop_following(&mut self) {
         if let Some(task) = self.follower.take() {
             task.abort();
@@ -142,7 +165,7 @@ impl Executor {
 
 impl Drop for Executor {
     fn drop(&mut self) {
-        self.stop_following();
+        self.stop_all();
     }
 }
 

@@ -2,6 +2,7 @@
 //! something changed. Generic over the ratatui `Backend`, so tests run it on `TestBackend`.
 
 mod executor;
+mod search;
 pub mod terminal;
 
 use std::path::PathBuf;
@@ -134,7 +135,7 @@ pub async fn run<B: Backend>(
             }
         }
     }
-    executor.stop_following();
+    executor.stop_all();
     Ok(state)
 }
 

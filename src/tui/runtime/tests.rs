@@ -250,3 +250,51 @@ async fn lines_a_live_thread_appends_appear_without_a_key_press() {
         .expect("no panic")
         .expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_matches() {
+    use crate::demo::DemoHome;
+    use crate::store::local::{LocalStoreOptions, LocalThreadStore};
+    let home = DemoHome::create().expect("demo home");
+    let store = Arc::new(LocalThreadStore::open(
+        home.path(),
+        LocalStoreOptions::default(),
+    ));
+    let manager = Arc::new(ThreadManager::new(store));
+    let screen = SharedBackend::new(100, 30);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, manager, new_state(100, 30), messages).await
+    });
+    screen.wait_for("Local").await;
+    send(&input, key(KeyCode::Char('f'))).await;
+    for c in "parse_size".chars() {
+        send(&input, key(KeyCode::Char(c))).await;
+    }
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("then patch `parse_size`").await;
+    screen.wait_for("in 1 thread").await;
+
+    // Open at the first hit; the thread's own search counts every match.
+    send(&input, key(KeyCode::Enter)).await;
+    screen.wait_for("match 1/").await;
+    send(&input, key(KeyCode::Char('n'))).await;
+    screen.wait_for("match 2/").await;
+    send(&input, key(KeyCode::Char('N'))).await;
+    send(&input, key(KeyCode::Char('N'))).await;
+    screen.wait_for("Wrapped to the last match").await;
+
+    // Esc, Esc: the results, then the list again.
+    send(&input, key(KeyCode::Esc)).await;
+    screen.wait_for("then patch `parse_size`").await;
+    send(&input, key(KeyCode::Esc)).await;
+    screen.wait_for("f full text").await;
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error");
+}

@@ -22,6 +22,15 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     let width = usize::from(area.width);
     let mut right: Vec<Span> = Vec::new();
     match state.screen {
+        Screen::List if state.full_text.is_some() => {
+            if let Some(results) = state.full_text.as_ref().filter(|r| !r.rows.is_empty()) {
+                let more = if results.running() { "…" } else { "" };
+                right.push(Span::styled(
+                    format!("{} / {}{more}", results.selected + 1, results.rows.len()),
+                    theme.dim,
+                ));
+            }
+        }
         Screen::List => {
             let list = &state.list;
             if !list.matches.is_empty() {
@@ -43,6 +52,10 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
                     ));
                     right.push(Span::raw(" "));
                 }
+                if let Some(matches) = &history.matches {
+                    right.push(Span::styled(matches.label(), theme.accent));
+                    right.push(Span::raw("  "));
+                }
                 right.push(Span::styled(
                     position(history, history_page_lines(state)),
                     theme.dim,
@@ -52,7 +65,18 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     }
     let right_width: usize = right.iter().map(Span::width).sum();
     let left_room = width.saturating_sub(right_width + 1);
+    let prompt = state
+        .prompt
+        .as_ref()
+        .filter(|_| state.screen == Screen::History);
     let left = match &state.status {
+        _ if prompt.is_some() => Span::styled(
+            truncate(
+                &format!("/ {}▏", single_line(prompt.map_or("", |p| p.as_str()))),
+                left_room,
+            ),
+            theme.accent,
+        ),
         Some(status) => {
             let style = match status.kind {
                 StatusKind::Error => theme.error_status,
@@ -75,9 +99,28 @@ fn hints(state: &State) -> String {
         Screen::History => Mode::History,
     };
     let wanted: &[(Action, &str)] = match state.screen {
+        Screen::List if state.full_text.is_some() => &[
+            (Action::Open, "open at the match"),
+            (Action::Back, "back to the list"),
+            (Action::FullTextSearch, "new search"),
+        ],
+        Screen::History
+            if state
+                .history
+                .as_ref()
+                .is_some_and(|history| history.matches.is_some()) =>
+        {
+            &[
+                (Action::NextMatch, "next match"),
+                (Action::PrevMatch, "previous"),
+                (Action::Back, "back"),
+                (Action::Help, "help"),
+            ]
+        }
         Screen::List => &[
             (Action::Help, "help"),
             (Action::StartSearch, "search"),
+            (Action::FullTextSearch, "full text"),
             (Action::Open, "open"),
             (Action::Rename, "rename"),
             (Action::NextTab, "archived"),

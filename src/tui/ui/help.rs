@@ -12,7 +12,7 @@ use crate::tui::transcript::wrap::truncate;
 pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
     let theme = &state.theme;
     let modes: &[Mode] = match state.screen {
-        Screen::List => &[Mode::List, Mode::Search, Mode::Global],
+        Screen::List => &[Mode::List, Mode::Search, Mode::FullText, Mode::Global],
         Screen::History => &[Mode::History, Mode::Global],
     };
     let key_width = modes

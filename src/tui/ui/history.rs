@@ -8,10 +8,11 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::format::branch;
+use super::highlight::highlight;
 use super::layout::ScreenLayout;
 use crate::store::HistoryDirection;
 use crate::text::sanitize::single_line;
-use crate::tui::app::{FollowStatus, HistoryView, State};
+use crate::tui::app::{FollowStatus, HistoryView, State, ThreadMatches};
 use crate::tui::transcript::wrap::truncate;
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
@@ -84,8 +85,46 @@ fn render_body(frame: &mut Frame, state: &State, history: &HistoryView, area: Re
         return;
     }
     let top = history.top(page_lines);
-    let lines: Vec<Line> = history.lines(top, page_lines).cloned().collect();
+    let mut lines: Vec<Line> = history.lines(top, page_lines).cloned().collect();
+    if let Some(matches) = &history.matches {
+        mark_matches(state, history, matches, top, &mut lines);
+    }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Marks the query in the visible lines, and the lines of the current match (those that show
+/// the query, else the item's first line).
+fn mark_matches(
+    state: &State,
+    history: &HistoryView,
+    matches: &ThreadMatches,
+    top: usize,
+    lines: &mut [Line<'static>],
+) {
+    let theme = &state.theme;
+    let current = matches
+        .current
+        .filter(|_| history.jump_to.is_none())
+        .and_then(|cursor| history.item_lines(cursor))
+        .map(|range| {
+            let showing: Vec<usize> = range
+                .clone()
+                .filter(|&index| history.line_shows(index, &matches.query))
+                .collect();
+            if showing.is_empty() {
+                vec![range.start]
+            } else {
+                showing
+            }
+        })
+        .unwrap_or_default();
+    for (offset, line) in lines.iter_mut().enumerate() {
+        let mut marked = highlight(std::mem::take(line), &matches.query, theme.search_match);
+        if current.contains(&(top + offset)) {
+            marked = marked.patch_style(theme.current_match);
+        }
+        *line = marked;
+    }
 }
 
 /// "lines 12–35 of 800 · 45%", with `+` when older lines are not loaded yet.

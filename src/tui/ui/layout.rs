@@ -34,7 +34,9 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     };
     let banner = state.banner.as_ref().map(|_| take(1));
     let header = take(1);
-    let search = (state.screen == Screen::List && state.list.shows_search_line()).then(|| take(1));
+    let search = (state.screen == Screen::List
+        && (state.list.shows_search_line() || state.prompt.is_some() || state.full_text.is_some()))
+    .then(|| take(1));
     let footer_height = 1.min(rest.height);
     let footer = Rect {
         y: rest.y + rest.height - footer_height,
@@ -46,7 +48,11 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
         ..rest
     };
     let mut preview = None;
-    if state.screen == Screen::List && state.list.show_preview && area.width >= PREVIEW_MIN_WIDTH {
+    if state.screen == Screen::List
+        && state.full_text.is_none()
+        && state.list.show_preview
+        && area.width >= PREVIEW_MIN_WIDTH
+    {
         let list_width = body.width * 11 / 20;
         preview = Some(Rect {
             x: body.x + list_width,
@@ -81,6 +87,14 @@ pub fn row_height(density: Density) -> usize {
 /// How many list rows fit in the body.
 pub fn list_rows_per_page(state: &State) -> usize {
     (usize::from(body_area(state).height) / row_height(state.list.density)).max(1)
+}
+
+/// Lines a full-text search result takes: the title and the first hit's snippet.
+pub const RESULT_ROW_HEIGHT: usize = 2;
+
+/// How many full-text search results fit in the body.
+pub fn results_rows_per_page(state: &State) -> usize {
+    (usize::from(body_area(state).height) / RESULT_ROW_HEIGHT).max(1)
 }
 
 /// How many transcript lines fit in the history body.

@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use super::format::{branch, memory_label, relative_time, short_dir, sort_time};
 use super::layout::{ScreenLayout, row_height};
 use super::preview;
+use super::search;
 use crate::protocol::ThreadMemoryMode;
 use crate::store::SortKey;
 use crate::text::sanitize::single_line;
@@ -21,10 +22,16 @@ use crate::tui::transcript::wrap::{pad_line, truncate};
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
     render_header(frame, state, layout.header);
-    if let Some(search) = layout.search {
-        render_search(frame, state, search);
+    let full_text = state.prompt.is_some() || state.full_text.is_some();
+    match layout.search {
+        Some(area) if full_text => search::render_line(frame, state, area),
+        Some(area) => render_search(frame, state, area),
+        None => {}
     }
-    render_rows(frame, state, layout.body);
+    match &state.full_text {
+        Some(results) => search::render_results(frame, state, results, layout.body),
+        None => render_rows(frame, state, layout.body),
+    }
     if let Some(rect) = layout.preview {
         preview::render(frame, state, rect);
     }

@@ -4,10 +4,12 @@ mod dialogs;
 mod footer;
 pub mod format;
 mod help;
+mod highlight;
 mod history;
 pub mod layout;
 mod list;
 mod preview;
+mod search;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

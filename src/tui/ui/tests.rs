@@ -4,6 +4,7 @@
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
 
 use super::render;
 use crate::store::HistoryDirection;
@@ -304,4 +305,158 @@ fn list_40x12() {
 #[test]
 fn history_40x12() {
     assert_screen("history_40x12", &history_state(40, 12));
+}
+
+fn search_hit(n: u128, cursor: u64, snippet: &str) -> crate::store::SearchHit {
+    crate::store::SearchHit {
+        thread_id: thread_id(n),
+        archived: false,
+        cursor: crate::store::HistoryCursor(cursor),
+        timestamp: "2026-05-14T09:12:34.010Z".to_string(),
+        kind: "event_msg:user_message".to_string(),
+        snippet: snippet.to_string(),
+    }
+}
+
+/// `f`, the query, Enter; returns the effects of Enter.
+fn full_text_search(state: &mut State, query: &str) -> Vec<crate::tui::app::Effect> {
+    update(state, key(KeyCode::Char('f')));
+    type_text(state, query);
+    update(state, key(KeyCode::Enter))
+}
+
+fn search_request(effects: &[crate::tui::app::Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            crate::tui::app::Effect::FullTextSearch { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("a search")
+}
+
+fn results_state() -> State {
+    let mut state = state_with_threads(80, 24, sample_threads(), true);
+    let request_id = search_request(&full_text_search(&mut state, "sleep"));
+    let mut archived = sample_threads()[3].clone();
+    archived.archived = true;
+    update(
+        &mut state,
+        Msg::SearchHits {
+            request_id,
+            threads: vec![sample_threads()[0].clone(), archived],
+            hits: vec![
+                search_hit(
+                    0,
+                    13,
+                    "…auth/src/login.rs:41:    sleep(50)\n\u{1b}[2J\u{1b}]52;c;SGVsbG8=\u{7}",
+                ),
+                search_hit(0, 12, "rg -n sleep auth/src"),
+                search_hit(
+                    0,
+                    14,
+                    "…@@ fn login_retries -    SLEEP(50) +    wait_for_ready()",
+                ),
+                search_hit(
+                    3,
+                    40,
+                    "…the reader used to sleep between polls; now it waits on a notification from the watcher",
+                ),
+            ],
+        },
+    );
+    update(&mut state, key(KeyCode::Down));
+    state
+}
+
+#[test]
+fn full_text_results_80x24() {
+    assert_screen("full_text_results_80x24", &results_state());
+    let mut prompt = state_with_threads(80, 24, sample_threads(), true);
+    update(&mut prompt, key(KeyCode::Char('f')));
+    type_text(&mut prompt, "slee");
+    let screen = draw(&prompt);
+    assert!(screen.contains("f slee▏"), "{screen}");
+    assert!(screen.contains("Enter searches every thread"), "{screen}");
+}
+
+#[test]
+fn history_at_a_match_80x24() {
+    let mut state = results_state();
+    update(&mut state, key(KeyCode::Up));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let load = effects
+        .iter()
+        .find_map(|effect| match effect {
+            crate::tui::app::Effect::LoadHistory { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("a page");
+    let search = search_request(&effects);
+    let lines: Vec<_> = history_lines(rich_history()).into_iter().skip(12).collect();
+    let effects = update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id: load,
+            direction: HistoryDirection::Forward,
+            result: Ok(crate::store::ThreadHistoryPage {
+                start: crate::store::HistoryCursor(12),
+                end: crate::store::HistoryCursor(33),
+                at_end: true,
+                lines,
+                ..Default::default()
+            }),
+        },
+    );
+    // The older lines, as the runtime would read them.
+    assert!(effects.iter().any(|effect| matches!(
+        effect,
+        crate::tui::app::Effect::LoadHistory { params, .. }
+            if params.direction == HistoryDirection::Backward
+    )));
+    let older: Vec<_> = history_lines(rich_history()).into_iter().take(12).collect();
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id: load,
+            direction: HistoryDirection::Backward,
+            result: Ok(crate::store::ThreadHistoryPage {
+                start: crate::store::HistoryCursor(0),
+                end: crate::store::HistoryCursor(12),
+                at_start: true,
+                lines: older,
+                ..Default::default()
+            }),
+        },
+    );
+    update(
+        &mut state,
+        Msg::SearchHits {
+            request_id: search,
+            threads: Vec::new(),
+            hits: vec![
+                search_hit(0, 12, "a"),
+                search_hit(0, 13, "b"),
+                search_hit(0, 14, "c"),
+            ],
+        },
+    );
+    update(&mut state, key(KeyCode::Char('n')));
+    assert_screen("history_at_a_match_80x24", &state);
+    // The query is marked, and the current match's line is selected.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|frame| render(frame, &state)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let row = (0..24)
+        .find(|&y| {
+            let text: String = (0..80).map(|x| buffer[(x, y)].symbol()).collect();
+            text.contains("-    sleep(50)")
+        })
+        .expect("the match is on screen");
+    let x = (0..80)
+        .find(|&x| buffer[(x, row)].symbol() == "s")
+        .expect("the s of sleep");
+    let cell = &buffer[(x, row)];
+    assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+    assert_eq!(buffer[(0, row)].bg, state.theme.current_match.bg.unwrap());
 }
