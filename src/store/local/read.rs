@@ -115,7 +115,10 @@ impl LocalStore {
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
             .collect();
         candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
-        if candidates.len() > PRELOAD_AFTER {
+        // Loading every cached summary at once pays off only when most will be looked at.
+        let filtered = params.cwd_filters.is_some() || params.search_term.is_some();
+        let wants_many = params.page_size == 0 || params.page_size > PRELOAD_AFTER || filtered;
+        if wants_many && candidates.len() > PRELOAD_AFTER {
             self.summaries.preload();
         }
         let names = read_newest_thread_names(&self.home).unwrap_or_else(|err| {
