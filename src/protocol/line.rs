@@ -136,6 +136,9 @@ impl RolloutLine {
         if text.trim().is_empty() {
             return Err(DecodeError::Blank);
         }
+        if let Some(line) = decode_codex_layout(text) {
+            return Ok(line);
+        }
         // The current envelope decodes straight from the text, without a `Value` tree.
         if let Ok(Envelope {
             timestamp,
@@ -185,6 +188,38 @@ impl RolloutLine {
         object.insert("payload".to_string(), self.item.encode_payload());
         Value::Object(object).to_string()
     }
+}
+
+/// The fast path for lines laid out exactly as Codex writes them,
+/// `{"timestamp":"…","type":"…","payload":…}`: the payload is decoded where it stands, so a
+/// long line is read once. Only a payload that decodes into a known shape is accepted (a
+/// successful decode also proves the slice was exactly the payload); anything else takes the
+/// general path.
+fn decode_codex_layout(text: &str) -> Option<RolloutLine> {
+    let rest = text.strip_prefix("{\"timestamp\":\"")?;
+    let (timestamp, rest) = rest.split_once('"')?;
+    let rest = rest.strip_prefix(",\"type\":\"")?;
+    let (kind, rest) = rest.split_once('"')?;
+    let payload = rest.strip_prefix(",\"payload\":")?.strip_suffix('}')?;
+    if timestamp.contains('\\') || kind.contains('\\') {
+        return None;
+    }
+    let item = RolloutItem::decode(kind, payload);
+    // Kinds kept raw, or read from the tag alone, did not prove the slice is valid JSON.
+    let known = !matches!(
+        &item,
+        RolloutItem::Unknown { .. }
+            | RolloutItem::ResponseItem(
+                ResponseItem::Other(_)
+                    | ResponseItem::GhostSnapshot(_)
+                    | ResponseItem::Compaction(_)
+            )
+            | RolloutItem::EventMsg(EventMsg::Other(_) | EventMsg::ContextCompacted)
+    );
+    known.then(|| RolloutLine {
+        timestamp: timestamp.to_string(),
+        item,
+    })
 }
 
 fn decode_legacy(

@@ -32,21 +32,48 @@ impl Payload for Value {
 
 impl Payload for RawValue {
     fn tag(&self) -> Option<String> {
+        self.get().tag()
+    }
+
+    fn fields<T: DeserializeOwned>(&self) -> Option<T> {
+        self.get().fields()
+    }
+
+    fn to_value(&self) -> Value {
+        self.get().to_value()
+    }
+}
+
+/// JSON text that is expected to hold one value; a decode that finds anything else fails.
+impl Payload for str {
+    fn tag(&self) -> Option<String> {
         #[derive(Deserialize)]
         struct Tag {
             #[serde(rename = "type")]
             tag: Option<String>,
         }
-        serde_json::from_str::<Tag>(self.get()).ok()?.tag
+        // Codex writes the tag first; reading it from there saves a pass over a long payload.
+        if let Some(tag) = leading_tag(self) {
+            return Some(tag.to_string());
+        }
+        serde_json::from_str::<Tag>(self).ok()?.tag
     }
 
     fn fields<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str(self.get()).ok()
+        serde_json::from_str(self).ok()
     }
 
     fn to_value(&self) -> Value {
-        serde_json::from_str(self.get()).unwrap_or(Value::Null)
+        serde_json::from_str(self).unwrap_or(Value::Null)
     }
+}
+
+/// The tag of `{"type":"<tag>",…}` when the text starts exactly so and the tag has no escapes.
+fn leading_tag(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("{\"type\":\"")?;
+    let end = rest.find('"')?;
+    let tag = &rest[..end];
+    (!tag.contains('\\')).then_some(tag)
 }
 
 /// Encodes `body` as an object with `"type": kind` first.
@@ -61,4 +88,28 @@ pub(crate) fn encode_tagged<T: Serialize>(kind: &str, body: &T) -> Value {
         }
     }
     Value::Object(object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tag_is_read_from_the_front_or_found_anywhere() {
+        let raw = |text: &str| RawValue::from_string(text.to_string()).unwrap();
+        assert_eq!(
+            raw(r#"{"type":"message","role":"user"}"#).tag().as_deref(),
+            Some("message")
+        );
+        assert_eq!(
+            raw(r#"{"role":"user","type":"message"}"#).tag().as_deref(),
+            Some("message")
+        );
+        assert_eq!(
+            raw(r#"{ "type" : "spaced" }"#).tag().as_deref(),
+            Some("spaced")
+        );
+        assert_eq!(raw(r#"{"type":"a\"b"}"#).tag().as_deref(), Some("a\"b"));
+        assert_eq!(raw(r#"{"role":"user"}"#).tag(), None);
+    }
 }

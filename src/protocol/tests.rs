@@ -221,3 +221,28 @@ fn bad_lines_are_errors_not_panics() {
     ));
     assert!(RolloutLine::decode("{\"timestamp\":\"t\"}\r").is_err());
 }
+
+#[test]
+fn lines_not_laid_out_as_codex_writes_them_decode_the_same() {
+    let codex = r#"{"timestamp":"t","type":"event_msg","payload":{"type":"agent_message","message":"hi","phase":null}}"#;
+    let reordered = r#"{"type":"event_msg","payload":{"type":"agent_message","message":"hi","phase":null},"timestamp":"t"}"#;
+    let extra_key = r#"{"timestamp":"t","type":"event_msg","payload":{"type":"agent_message","message":"hi","phase":null},"x":1}"#;
+    let expected = RolloutLine::decode(codex).unwrap();
+    assert_eq!(RolloutLine::decode(reordered).unwrap(), expected);
+    assert_eq!(RolloutLine::decode(extra_key).unwrap(), expected);
+    let compacted = r#"{"timestamp":"t","type":"event_msg","payload":{"type":"context_compacted"},"x":{"y":2}}"#;
+    assert!(matches!(
+        RolloutLine::decode(compacted).unwrap().item,
+        RolloutItem::EventMsg(EventMsg::ContextCompacted)
+    ));
+    let broken =
+        r#"{"timestamp":"t","type":"event_msg","payload":{"type":"context_compacted"oops}"#;
+    assert!(RolloutLine::decode(broken).is_err());
+    let ghost = r#"{"timestamp":"t","type":"response_item","payload":{"type":"ghost_snapshot","ghost_commit":{"id":"a"}},"x":1}"#;
+    let RolloutItem::ResponseItem(ResponseItem::GhostSnapshot(raw)) =
+        RolloutLine::decode(ghost).unwrap().item
+    else {
+        panic!()
+    };
+    assert_eq!(raw["ghost_commit"]["id"], "a");
+}

@@ -52,10 +52,26 @@ pub fn find_matching_lines(
     matcher: &ByteMatcher,
     visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
 ) -> io::Result<u64> {
+    SEARCH_BUFFER.with_borrow_mut(|buffer| search_with_buffer(path, matcher, buffer, visit))
+}
+
+thread_local! {
+    /// One read buffer per searching thread, kept across files: allocating and zeroing a
+    /// fresh one per rollout cost more than searching the many small ones.
+    static SEARCH_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn search_with_buffer(
+    path: &Path,
+    matcher: &ByteMatcher,
+    buffer: &mut Vec<u8>,
+    visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
+) -> io::Result<u64> {
     let mut source = open_rollout(path)?;
-    // Allocated (and zeroed) once; `len` bytes of it hold data. It grows only for a line
-    // longer than a block.
-    let mut buffer = vec![0u8; BLOCK * 2];
+    // `len` bytes of the buffer hold data. It grows only for a line longer than a block.
+    if buffer.len() < BLOCK * 2 {
+        buffer.resize(BLOCK * 2, 0);
+    }
     let mut len = 0;
     let mut lowered = Vec::new();
     // Offset in the stream of buffer[0].

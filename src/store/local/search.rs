@@ -74,6 +74,10 @@ impl LocalStore {
     }
 }
 
+/// Hits are sent in bursts of up to this many: the receiver then wakes once per burst, not
+/// once per hit.
+const HIT_BURST: usize = 256;
+
 /// Sends the hits of one rollout; returns how many and the bytes read.
 fn search_file(
     file: &RolloutFile,
@@ -84,16 +88,34 @@ fn search_file(
 ) -> std::io::Result<(usize, u64)> {
     let limit = params.max_hits_per_thread.unwrap_or(usize::MAX);
     let mut count = 0;
+    let mut burst = Vec::new();
+    let mut receiver_gone = false;
+    let send = |burst: &mut Vec<SearchHit>| {
+        for hit in burst.drain(..) {
+            if hits.blocking_send(hit).is_err() {
+                return false;
+            }
+        }
+        true
+    };
     let bytes = find_matching_lines(&file.path, matcher, &mut |offset, raw| {
         let Some(hit) = hit_in_line(file, offset.0, raw, query) else {
             return ControlFlow::Continue(());
         };
         count += 1;
-        if hits.blocking_send(hit).is_err() || count >= limit {
+        burst.push(hit);
+        if burst.len() >= HIT_BURST && !send(&mut burst) {
+            receiver_gone = true;
+            return ControlFlow::Break(());
+        }
+        if count >= limit {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     })?;
+    if !receiver_gone {
+        send(&mut burst);
+    }
     Ok((count, bytes))
 }
 
