@@ -6,10 +6,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use codex_threads::manager::ThreadManager;
-use codex_threads::protocol::RolloutLine;
-use codex_threads::store::SearchParams;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
-use codex_threads::text::{find_query, item_kind, searchable_text};
+use common::scan::{HitKey, expected_hits, is_archived, search_hits};
 use common::*;
 
 fn home_with_threads() -> (TestHome, Vec<WrittenThread>) {
@@ -32,61 +30,23 @@ fn home_with_threads() -> (TestHome, Vec<WrittenThread>) {
     (home, written)
 }
 
-/// (thread, line timestamp, kind) of every line whose searchable text contains the query.
+/// What a straightforward scan finds in the fixture's rollouts.
 fn straightforward_scan(
     threads: &[WrittenThread],
     query: &str,
     include_archived: bool,
-) -> BTreeSet<(String, String, String)> {
-    let mut expected = BTreeSet::new();
-    for thread in threads {
-        if thread
-            .path
-            .starts_with(thread.path.ancestors().nth(1).unwrap())
-            && thread.path.to_string_lossy().contains("archived_sessions")
-            && !include_archived
-        {
-            continue;
-        }
-        for text in read_rollout(&thread.path).lines() {
-            let Ok(line) = RolloutLine::decode(text) else {
-                continue;
-            };
-            let found = searchable_text(&line.item).and_then(|t| find_query(&t, query));
-            if found.is_some() {
-                expected.insert((thread.id.to_string(), line.timestamp, item_kind(&line.item)));
-            }
-        }
-    }
-    expected
+) -> BTreeSet<HitKey> {
+    let searched = threads
+        .iter()
+        .filter(|thread| include_archived || !is_archived(&thread.path))
+        .map(|thread| (thread.id, thread.path.as_path()));
+    expected_hits(searched, query)
 }
 
-async fn search(
-    home: &TestHome,
-    query: &str,
-    include_archived: bool,
-) -> BTreeSet<(String, String, String)> {
+async fn search(home: &TestHome, query: &str, include_archived: bool) -> BTreeSet<HitKey> {
     let store = LocalThreadStore::open(home.path(), LocalStoreOptions::default());
     let manager = ThreadManager::new(Arc::new(store));
-    let mut run = manager.search(SearchParams {
-        query: query.to_string(),
-        include_archived,
-        thread_id: None,
-        max_hits_per_thread: None,
-    });
-    let mut found = BTreeSet::new();
-    while let Some(hit) = run.hits.recv().await {
-        assert!(
-            hit.snippet.to_lowercase().contains(&query.to_lowercase()) || hit.snippet.contains('…')
-        );
-        assert!(
-            found.insert((hit.thread_id.to_string(), hit.timestamp, hit.kind)),
-            "duplicate hit"
-        );
-    }
-    let stats = run.done.await.unwrap().unwrap();
-    assert_eq!(stats.hits, found.len());
-    found
+    search_hits(&manager, query, include_archived).await
 }
 
 #[tokio::test]
