@@ -1,6 +1,6 @@
 //! The background reader behind `ThreadManager::follow_thread`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +24,9 @@ pub(super) struct FollowReader {
     pub thread_id: ThreadId,
     pub include_archived: bool,
     pub next: HistoryCursor,
+    /// The plain rollout file, when it existed as the follow started. Once it is gone (archived,
+    /// or compressed, which Codex does only to rollouts nobody writes) no line will come.
+    pub plain_path: Option<PathBuf>,
 }
 
 impl FollowReader {
@@ -39,6 +42,10 @@ impl FollowReader {
             match self.read_new_lines(&events).await {
                 Ok(true) => {}
                 Ok(false) | Err(()) => return,
+            }
+            if self.plain_path.as_ref().is_some_and(|path| !path.exists()) {
+                let _ = events.send(FollowEvent::Moved).await;
+                return;
             }
             // Either a wake-up or the safety poll; a closed wake channel leaves the poll.
             let _ = tokio::time::timeout(SAFETY_POLL, wake.recv()).await;

@@ -153,6 +153,7 @@ impl ThreadManager {
             store: self.store.clone(),
             thread_id,
             include_archived,
+            plain_path: thread.rollout_path.clone().filter(|path| path.exists()),
             next: from,
         };
         let task = tokio::spawn(reader.run(wake_rx, events_tx, watcher));
