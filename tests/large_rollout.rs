@@ -38,14 +38,15 @@ async fn the_last_page_of_a_one_gib_rollout_reads_a_bounded_number_of_bytes() {
 
     let store = LocalThreadStore::open(home.path(), LocalStoreOptions::default());
     let manager = ThreadManager::new(Arc::new(store));
+    let last_page_before = |anchor| ReadHistoryPageParams {
+        thread_id: spec.id,
+        include_archived: false,
+        anchor,
+        direction: HistoryDirection::Backward,
+        limit: 50,
+    };
     let page = manager
-        .read_history_page(ReadHistoryPageParams {
-            thread_id: spec.id,
-            include_archived: false,
-            anchor: None,
-            direction: HistoryDirection::Backward,
-            limit: 50,
-        })
+        .read_history_page(last_page_before(None))
         .await
         .unwrap();
     assert_eq!(page.lines.len(), 50);
@@ -59,16 +60,7 @@ async fn the_last_page_of_a_one_gib_rollout_reads_a_bounded_number_of_bytes() {
     );
     // And the page before it is just as cheap.
     let before = manager
-        .read_history_page(ReadHistoryPageParams {
-            anchor: Some(page.start),
-            ..ReadHistoryPageParams {
-                thread_id: spec.id,
-                include_archived: false,
-                anchor: None,
-                direction: HistoryDirection::Backward,
-                limit: 50,
-            }
-        })
+        .read_history_page(last_page_before(Some(page.start)))
         .await
         .unwrap();
     assert_eq!(before.lines.len(), 50);

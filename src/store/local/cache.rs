@@ -287,17 +287,10 @@ fn decode_entry((size, modified_ns, summary): (i64, i64, String)) -> Option<Entr
 
 #[cfg(test)]
 mod tests {
+    use super::super::summary::test_lines::{ID, line};
     use super::*;
     use crate::rollout::CodexHome;
     use std::io::Write;
-
-    const ID: &str = "019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77";
-
-    fn line(kind: &str, payload: &str) -> String {
-        format!(
-            "{{\"timestamp\":\"2026-05-14T09:12:34.010Z\",\"type\":\"{kind}\",\"payload\":{payload}}}\n"
-        )
-    }
 
     fn rollout_file(home: &CodexHome) -> RolloutFile {
         home.discover_rollouts(false).unwrap().remove(0)

@@ -196,18 +196,24 @@ impl RolloutSummary {
     }
 }
 
+/// Helpers for the summary and cache tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
+pub(super) mod test_lines {
+    pub const ID: &str = "019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77";
 
-    const ID: &str = "019e2a4c-7b1d-7c42-9a3e-5d1f0c2b8e77";
-
-    fn line(kind: &str, payload: &str) -> String {
+    /// One rollout line of `kind` with `payload` (JSON text), newline included.
+    pub fn line(kind: &str, payload: &str) -> String {
         format!(
             "{{\"timestamp\":\"2026-05-14T09:12:34.010Z\",\"type\":\"{kind}\",\"payload\":{payload}}}\n"
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_lines::{ID, line};
+    use super::*;
+    use std::io::Write;
 
     #[test]
     fn a_quick_summary_reads_head_and_tail_of_a_huge_rollout() {
