@@ -126,6 +126,37 @@ impl CodexHome {
         Ok(None)
     }
 
+    /// The rollout at a known plain path (or its `.zst` sibling), if it is still there. Costs one
+    /// or two `stat` calls: callers that remember where a thread was use it before a walk.
+    pub fn rollout_at(&self, plain_path: &Path) -> io::Result<Option<RolloutFile>> {
+        let Some(name) = plain_path.file_name().and_then(|name| name.to_str()) else {
+            return Ok(None);
+        };
+        let Some((file_timestamp, thread_id)) = parse_rollout_file_name(name) else {
+            return Ok(None);
+        };
+        let compressed_path = PathBuf::from(format!("{}{ZST_SUFFIX}", plain_path.display()));
+        for (path, compressed) in [(plain_path.to_path_buf(), false), (compressed_path, true)] {
+            match fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => {
+                    return Ok(Some(RolloutFile {
+                        thread_id,
+                        file_timestamp,
+                        compressed,
+                        archived: self.is_archived_path(&path),
+                        size: meta.len(),
+                        modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                        path,
+                    }));
+                }
+                Ok(_) => return Ok(None),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(None)
+    }
+
     /// True if the path is under `archived_sessions/` of this home, or any component is named so.
     pub fn is_archived_path(&self, path: &Path) -> bool {
         path.starts_with(self.archived_dir())
@@ -384,6 +415,28 @@ mod tests {
         assert_eq!(archived[0].path, archived_c);
         assert!(archived[0].archived);
         assert_eq!(archived[0].size, 6);
+    }
+
+    #[test]
+    fn a_known_path_is_found_plain_or_compressed_and_missing_once_moved() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let plain = home
+            .sessions_dir()
+            .join(format!("2026/05/14/rollout-2026-05-14T11-12-33-{ID}.jsonl"));
+        touch(&plain, b"{}\n");
+        let found = home.rollout_at(&plain).unwrap().unwrap();
+        assert!(!found.compressed && !found.archived);
+        assert_eq!(found.thread_id.to_string(), ID);
+        fs::remove_file(&plain).unwrap();
+        write_zst(&PathBuf::from(format!("{}.zst", plain.display())), b"{}\n");
+        assert!(home.rollout_at(&plain).unwrap().unwrap().compressed);
+        let archived = home
+            .archived_dir()
+            .join(format!("rollout-2026-05-14T11-12-33-{ID}.jsonl"));
+        assert!(home.rollout_at(&archived).unwrap().is_none());
+        touch(&archived, b"{}\n");
+        assert!(home.rollout_at(&archived).unwrap().unwrap().archived);
     }
 
     #[test]

@@ -72,6 +72,9 @@ struct LocalStore {
     state_db: Option<StateDb>,
     writers: Mutex<HashMap<ThreadId, LiveWriter>>,
     summaries: SummaryCache,
+    /// Where each thread's rollout was last seen (plain path), so that reading a thread does not
+    /// walk the whole home each time.
+    known_paths: Mutex<HashMap<ThreadId, PathBuf>>,
 }
 
 impl LocalThreadStore {
@@ -100,6 +103,7 @@ impl LocalThreadStore {
                 state_db,
                 writers: Mutex::new(HashMap::new()),
                 summaries,
+                known_paths: Mutex::new(HashMap::new()),
             }),
         }
     }

@@ -28,7 +28,7 @@ pub(super) enum Located {
 impl LocalStore {
     /// Finds a thread's rollout. An archived thread is an error unless `include_archived`.
     pub(super) fn locate(&self, id: ThreadId, include_archived: bool) -> StoreResult<Located> {
-        if let Some(file) = self.home.find_rollout(id, true)? {
+        if let Some(file) = self.find_rollout(id)? {
             if file.archived && !include_archived {
                 return Err(ThreadStoreError::invalid(format!(
                     "thread {id} is archived"
@@ -40,6 +40,32 @@ impl LocalStore {
             Some(writer) => Ok(Located::NotMaterialized(writer.path().to_path_buf())),
             None => Err(ThreadStoreError::not_found(id)),
         }
+    }
+
+    /// The thread's rollout: where it was last seen if it is still there, else a walk.
+    fn find_rollout(&self, id: ThreadId) -> StoreResult<Option<RolloutFile>> {
+        let remembered = self.known_paths().get(&id).cloned();
+        if let Some(path) = remembered
+            && let Some(file) = self.home.rollout_at(&path)?
+            && file.thread_id == id
+        {
+            return Ok(Some(file));
+        }
+        let found = self.home.find_rollout(id, true)?;
+        if let Some(file) = &found {
+            self.remember(file);
+        }
+        Ok(found)
+    }
+
+    fn known_paths(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, PathBuf>> {
+        self.known_paths
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn remember(&self, file: &RolloutFile) {
+        self.known_paths().insert(file.thread_id, file.plain_path());
     }
 
     pub(super) fn locate_file(
@@ -134,6 +160,7 @@ impl LocalStore {
             let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
             let rows = self.state_rows(&ids);
             for (key, file) in chunk {
+                self.remember(file);
                 let summary = match self.summaries.summary(file, Depth::Quick) {
                     Ok(summary) => summary,
                     Err(err) => {
