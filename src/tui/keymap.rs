@@ -33,6 +33,8 @@ pub enum Action {
     ToggleScope,
     ToggleLayout,
     TogglePreview,
+    /// Show every line of command and tool output in the history, or the first and last few.
+    ToggleFullOutput,
     Rename,
     ToggleMemory,
     Archive,

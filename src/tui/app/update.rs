@@ -197,7 +197,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Accept
         | Action::DeleteChar
         | Action::NextMatch
-        | Action::PrevMatch => {}
+        | Action::PrevMatch
+        | Action::ToggleFullOutput => {}
     }
     after_selection_change(state)
 }
@@ -227,6 +228,16 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevMatch => return search::jump_to_match(state, false),
         Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::ToggleFullOutput => {
+            let mut options = history.options();
+            options.full_output = !options.full_output;
+            history.set_options(options, &state.theme);
+            state.set_info(if options.full_output {
+                "Showing the full output of commands and tools"
+            } else {
+                "Showing the first and last lines of long outputs"
+            });
+        }
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);

@@ -147,6 +147,23 @@ fn history_80x24_top_and_bottom() {
 }
 
 #[test]
+fn history_full_output_80x24() {
+    let mut state = history_state(80, 24);
+    update(&mut state, key(KeyCode::Char('o')));
+    update(&mut state, key(KeyCode::Home));
+    // The long `cargo test` output from its first line.
+    let command = state
+        .history
+        .as_ref()
+        .and_then(|history| history.item_lines(crate::store::HistoryCursor(10)))
+        .expect("the command");
+    for _ in 0..command.start {
+        update(&mut state, key(KeyCode::Char('j')));
+    }
+    assert_screen("history_full_output_80x24", &state);
+}
+
+#[test]
 fn history_120x40() {
     let mut state = history_state(120, 40);
     update(&mut state, key(KeyCode::Home));

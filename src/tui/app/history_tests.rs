@@ -1,0 +1,85 @@
+//! Pure tests of the history view's display toggles: full output (and raw reasoning).
+
+use crossterm::event::KeyCode;
+
+use super::*;
+use crate::store::{HistoryCursor, HistoryDirection};
+use crate::tui::test_support::*;
+use crate::tui::ui::layout::history_page_lines;
+
+/// A state showing the history of `rich_history()` at 80x24.
+fn history_state() -> State {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let request_id = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::LoadHistory { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("a history request");
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(whole_page(history_lines(rich_history()))),
+        },
+    );
+    state
+}
+
+fn history(state: &State) -> &HistoryView {
+    state.history.as_ref().expect("a history view")
+}
+
+#[test]
+fn o_toggles_full_output_for_the_whole_view() {
+    let mut state = history_state();
+    let trimmed = history(&state).total_lines();
+    assert!(!history(&state).options().full_output);
+
+    let effects = update(&mut state, key(KeyCode::Char('o')));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(history(&state).options().full_output);
+    // The 24-line output of `cargo test` showed 5 + `… +14 lines` + 5; now all 24.
+    assert_eq!(history(&state).total_lines(), trimmed + 24 - 11);
+    assert!(matches!(&state.status, Some(s) if s.kind == StatusKind::Info));
+
+    update(&mut state, key(KeyCode::Char('o')));
+    assert!(!history(&state).options().full_output);
+    assert_eq!(history(&state).total_lines(), trimmed);
+}
+
+#[test]
+fn toggling_full_output_keeps_the_item_at_the_top_of_the_view() {
+    let mut state = history_state();
+    let page_lines = history_page_lines(&state);
+    update(&mut state, key(KeyCode::Home));
+    // Put the line after the long command (the `rg` command) at the top.
+    let rg = history(&state)
+        .item_lines(HistoryCursor(12))
+        .expect("the rg command");
+    for _ in 0..rg.start {
+        update(&mut state, key(KeyCode::Char('j')));
+    }
+    let before = history(&state).top_cursor(page_lines);
+    assert_eq!(before, HistoryCursor(12));
+
+    update(&mut state, key(KeyCode::Char('o')));
+    let view = history(&state);
+    assert_eq!(view.top_cursor(page_lines), before);
+    assert_eq!(view.top(page_lines), rg.start + 13);
+
+    update(&mut state, key(KeyCode::Char('o')));
+    assert_eq!(history(&state).top(page_lines), rg.start);
+}
+
+#[test]
+fn toggling_at_the_bottom_stays_at_the_bottom() {
+    let mut state = history_state();
+    let page_lines = history_page_lines(&state);
+    update(&mut state, key(KeyCode::Char('o')));
+    let view = history(&state);
+    assert!(view.stick_to_bottom && view.at_bottom(page_lines));
+}
