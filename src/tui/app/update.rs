@@ -184,8 +184,12 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 Density::Comfortable => Density::Dense,
             };
             state.list.keep_selection_visible(list_rows_per_page(state));
+            return remember_ui_state(state);
         }
-        Action::TogglePreview => state.list.show_preview = !state.list.show_preview,
+        Action::TogglePreview => {
+            state.list.show_preview = !state.list.show_preview;
+            return remember_ui_state(state);
+        }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
@@ -201,6 +205,13 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleFullOutput => {}
     }
     after_selection_change(state)
+}
+
+/// After a layout or preview change: save the choice, and load the preview if now shown.
+fn remember_ui_state(state: &mut State) -> Vec<Effect> {
+    let mut effects = vec![Effect::SaveUiState(state.list.ui_state())];
+    effects.extend(after_selection_change(state));
+    effects
 }
 
 fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
