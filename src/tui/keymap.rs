@@ -35,6 +35,8 @@ pub enum Action {
     TogglePreview,
     /// Show every line of command and tool output in the history, or the first and last few.
     ToggleFullOutput,
+    /// Show the model's raw reasoning text in the history, where the rollout has it.
+    ToggleRawReasoning,
     Rename,
     ToggleMemory,
     Archive,

@@ -257,6 +257,21 @@ impl HistoryView {
         self.options
     }
 
+    /// Flips one of the cell options (`pick` chooses it) and lays the items out again; returns
+    /// whether it is now on.
+    pub fn toggle_option(
+        &mut self,
+        pick: fn(&mut CellOptions) -> &mut bool,
+        theme: &Theme,
+    ) -> bool {
+        let mut options = self.options;
+        let flag = pick(&mut options);
+        *flag = !*flag;
+        let on = *flag;
+        self.set_options(options, theme);
+        on
+    }
+
     /// Lays every item out again with `options`, keeping the item at the top of the view there
     /// (or the view at the bottom while it sticks there).
     pub fn set_options(&mut self, options: CellOptions, theme: &Theme) {

@@ -1,4 +1,4 @@
-//! Pure tests of the history view's display toggles: full output (and raw reasoning).
+//! Pure tests of the history view's display toggles: full output and raw reasoning.
 
 use crossterm::event::KeyCode;
 
@@ -9,6 +9,11 @@ use crate::tui::ui::layout::history_page_lines;
 
 /// A state showing the history of `rich_history()` at 80x24.
 fn history_state() -> State {
+    history_state_of(rich_history())
+}
+
+/// A state showing a history of `values` at 80x24.
+fn history_state_of(values: Vec<serde_json::Value>) -> State {
     let mut state = state_with_threads(80, 24, sample_threads(), false);
     let effects = update(&mut state, key(KeyCode::Enter));
     let request_id = effects
@@ -23,7 +28,7 @@ fn history_state() -> State {
         Msg::HistoryLoaded {
             request_id,
             direction: HistoryDirection::Backward,
-            result: Ok(whole_page(history_lines(rich_history()))),
+            result: Ok(whole_page(history_lines(values))),
         },
     );
     state
@@ -82,4 +87,46 @@ fn toggling_at_the_bottom_stays_at_the_bottom() {
     update(&mut state, key(KeyCode::Char('o')));
     let view = history(&state);
     assert!(view.stick_to_bottom && view.at_bottom(page_lines));
+}
+
+/// Every laid-out line of the view, as text.
+fn shown_text(state: &State) -> String {
+    let view = history(state);
+    view.lines(0, view.total_lines())
+        .map(|line| line.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn capital_r_shows_raw_reasoning_dim() {
+    let raw = "The sleep races the server; wait for readiness instead.";
+    let mut values = rich_history();
+    values.push(serde_json::json!({"timestamp": "2026-05-14T10:42:00.000Z", "type": "response_item",
+        "payload": {"type": "reasoning", "summary": [{"type": "summary_text", "text": "**Rethinking**"}],
+            "content": [{"type": "reasoning_text", "text": raw}], "encrypted_content": "x"}}));
+    values.push(
+        serde_json::json!({"timestamp": "2026-05-14T10:42:00.001Z", "type": "event_msg",
+        "payload": {"type": "agent_reasoning_raw_content", "text": raw}}),
+    );
+    let mut state = history_state_of(values);
+    let hidden = history(&state).total_lines();
+    assert!(shown_text(&state).contains("Rethinking"));
+    assert!(!shown_text(&state).contains("races the server"));
+
+    let effects = update(&mut state, key(KeyCode::Char('R')));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(history(&state).options().raw_reasoning);
+    // Shown once (Codex writes it twice), as one line and a separator, in the dim style.
+    assert_eq!(history(&state).total_lines(), hidden + 2);
+    assert_eq!(shown_text(&state).matches("races the server").count(), 1);
+    let view = history(&state);
+    let line = view
+        .lines(0, view.total_lines())
+        .find(|line| line.to_string().contains("races the server"))
+        .expect("the raw reasoning line");
+    assert!(line.spans.iter().all(|span| span.style == state.theme.dim));
+
+    update(&mut state, key(KeyCode::Char('R')));
+    assert_eq!(history(&state).total_lines(), hidden);
 }

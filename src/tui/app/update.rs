@@ -202,7 +202,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::DeleteChar
         | Action::NextMatch
         | Action::PrevMatch
-        | Action::ToggleFullOutput => {}
+        | Action::ToggleFullOutput
+        | Action::ToggleRawReasoning => {}
     }
     after_selection_change(state)
 }
@@ -240,13 +241,19 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::ToggleFullOutput => {
-            let mut options = history.options();
-            options.full_output = !options.full_output;
-            history.set_options(options, &state.theme);
-            state.set_info(if options.full_output {
+            let on = history.toggle_option(|o| &mut o.full_output, &state.theme);
+            state.set_info(if on {
                 "Showing the full output of commands and tools"
             } else {
                 "Showing the first and last lines of long outputs"
+            });
+        }
+        Action::ToggleRawReasoning => {
+            let on = history.toggle_option(|o| &mut o.raw_reasoning, &state.theme);
+            state.set_info(if on {
+                "Showing raw reasoning where the rollout has it"
+            } else {
+                "Raw reasoning hidden"
             });
         }
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {

@@ -25,6 +25,8 @@ pub struct CellOptions {
     /// Every line of command and tool output (wrapped, not cut) and of each diff, instead of
     /// the first and last few with a count between.
     pub full_output: bool,
+    /// The model's raw reasoning text, which otherwise takes no lines at all.
+    pub raw_reasoning: bool,
 }
 
 /// The lines of one item, followed by a blank separator line.
@@ -36,6 +38,17 @@ pub fn render_item(
 ) -> Vec<Line<'static>> {
     let width = width.max(1);
     let mut lines = match item {
+        ItemKind::RawReasoning { .. } if !options.raw_reasoning => return Vec::new(),
+        ItemKind::RawReasoning { text } => {
+            let bullet = [Span::styled("⋮ ", theme.dim)];
+            wrap_text(
+                sanitize(text).trim(),
+                theme.dim,
+                width,
+                &bullet,
+                &[Span::raw("  ")],
+            )
+        }
         ItemKind::User { text, images } => user_message(text, images, width, theme),
         ItemKind::Assistant { text } => {
             let bullet = [Span::styled("• ", theme.text)];
@@ -570,7 +583,10 @@ mod tests {
 
     #[test]
     fn full_output_shows_every_line_wrapped_instead_of_cut() {
-        let full = CellOptions { full_output: true };
+        let full = CellOptions {
+            full_output: true,
+            ..CellOptions::default()
+        };
         let lines = text_with(&seq_30(), 40, full);
         assert_eq!(lines.len(), 1 + 30 + 1, "{lines:?}");
         assert!(lines.iter().all(|line| !line.contains("… +")));
@@ -593,6 +609,19 @@ mod tests {
                 "    xxxxxxxxxxxxxxxx"
             ]
         );
+    }
+
+    #[test]
+    fn raw_reasoning_takes_no_lines_unless_asked_for() {
+        let raw = ItemKind::RawReasoning {
+            text: "weigh the retry\u{1b}[2J".into(),
+        };
+        assert!(text_of(&raw, 40).is_empty());
+        let shown = CellOptions {
+            raw_reasoning: true,
+            ..CellOptions::default()
+        };
+        assert_eq!(text_with(&raw, 40, shown), ["⋮ weigh the retry␛[2J", ""]);
     }
 
     #[test]

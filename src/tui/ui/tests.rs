@@ -197,6 +197,24 @@ fn help_overlay_80x24_and_120x40() {
 }
 
 #[test]
+fn help_in_the_history_lists_its_display_toggles() {
+    let mut state = history_state(120, 40);
+    update(&mut state, key(KeyCode::Char('?')));
+    let screen = draw(&state);
+    for (key, help) in [
+        ("o", "show or hide full output of commands"),
+        ("R", "show or hide raw reasoning"),
+    ] {
+        assert!(
+            screen
+                .lines()
+                .any(|line| line.contains(&format!("│  {key} ")) && line.contains(help)),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
 fn error_status_line_80x24() {
     let mut state = list_state(80, 24);
     update(
