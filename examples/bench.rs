@@ -639,7 +639,7 @@ fn history_frame_times(items: usize) -> anyhow::Result<Vec<Duration>> {
         let store = LocalThreadStore::open(dir.path(), LocalStoreOptions::default());
         let manager = Arc::new(ThreadManager::new(Arc::new(store)));
         let (results, mut messages) = tokio::sync::mpsc::unbounded_channel();
-        let mut executor = codex_threads::tui::runtime::Executor::new(manager, results);
+        let mut executor = codex_threads::tui::runtime::Executor::new(manager, results, None);
         let mut state = State::new(
             Config::builtin(false)?,
             PathBuf::from("/bench"),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::keymap::{BindingEntry, Keymap, Mode};
 use super::theme::Theme;
@@ -13,7 +13,7 @@ use super::theme::Theme;
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
 
 /// How many lines a list row takes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Density {
     /// One line a row.

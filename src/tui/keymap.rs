@@ -33,6 +33,10 @@ pub enum Action {
     ToggleScope,
     ToggleLayout,
     TogglePreview,
+    /// Show every line of command and tool output in the history, or the first and last few.
+    ToggleFullOutput,
+    /// Show the model's raw reasoning text in the history, where the rollout has it.
+    ToggleRawReasoning,
     Rename,
     ToggleMemory,
     Archive,

@@ -9,7 +9,7 @@ use super::matches::ThreadMatches;
 use crate::store::{HistoryCursor, HistoryDirection, HistoryLine, StoredThread, ThreadHistoryPage};
 use crate::text::find_query;
 use crate::tui::theme::Theme;
-use crate::tui::transcript::cells::render_item;
+use crate::tui::transcript::cells::{CellOptions, render_item};
 use crate::tui::transcript::{Transcript, TranscriptItem};
 
 /// Lines read per history page.
@@ -49,6 +49,8 @@ pub struct HistoryView {
     /// `offsets[i]` is the first line of item `i`; the last entry is the total.
     offsets: Vec<usize>,
     cell_width: usize,
+    /// What every cell shows (full output…); changing it lays every item out again.
+    options: CellOptions,
     /// Anchor for reading older lines.
     pub start: HistoryCursor,
     pub at_start: bool,
@@ -79,6 +81,7 @@ impl HistoryView {
             cells: Vec::new(),
             offsets: vec![0],
             cell_width: 0,
+            options: CellOptions::default(),
             start: HistoryCursor::default(),
             at_start: false,
             end: HistoryCursor::default(),
@@ -250,6 +253,39 @@ impl HistoryView {
         }
     }
 
+    pub fn options(&self) -> CellOptions {
+        self.options
+    }
+
+    /// Flips one of the cell options (`pick` chooses it) and lays the items out again; returns
+    /// whether it is now on.
+    pub fn toggle_option(
+        &mut self,
+        pick: fn(&mut CellOptions) -> &mut bool,
+        theme: &Theme,
+    ) -> bool {
+        let mut options = self.options;
+        let flag = pick(&mut options);
+        *flag = !*flag;
+        let on = *flag;
+        self.set_options(options, theme);
+        on
+    }
+
+    /// Lays every item out again with `options`, keeping the item at the top of the view there
+    /// (or the view at the bottom while it sticks there).
+    pub fn set_options(&mut self, options: CellOptions, theme: &Theme) {
+        if options == self.options {
+            return;
+        }
+        self.options = options;
+        let anchor = self.anchor();
+        self.render_all(theme);
+        if !self.stick_to_bottom {
+            self.restore_anchor(anchor);
+        }
+    }
+
     /// Adds a page read backward (older lines, or the first page) or forward (newer lines
     /// dropped from the window earlier).
     pub fn apply_page(
@@ -321,8 +357,8 @@ impl HistoryView {
         for line in lines {
             for index in self.transcript.push(&line) {
                 first_touched = first_touched.min(index);
-                let rendered =
-                    render_item(&self.transcript.items()[index].kind, self.cell_width, theme);
+                let item = &self.transcript.items()[index].kind;
+                let rendered = render_item(item, self.cell_width, theme, self.options);
                 if index < self.cells.len() {
                     self.cells[index] = rendered;
                 } else {
@@ -358,7 +394,7 @@ impl HistoryView {
             .transcript
             .items()
             .iter()
-            .map(|item| render_item(&item.kind, self.cell_width, theme))
+            .map(|item| render_item(&item.kind, self.cell_width, theme, self.options))
             .collect();
         self.recompute_offsets();
     }
@@ -384,13 +420,16 @@ impl HistoryView {
         Some((item.cursor, top - self.offsets[index]))
     }
 
+    /// Puts the anchor's item back at the top; `within` stays inside the item if it shrank.
     fn restore_anchor(&mut self, anchor: Option<(HistoryCursor, usize)>) {
         let Some((cursor, within)) = anchor else {
             return;
         };
         let index = self.items().partition_point(|item| item.cursor < cursor);
-        if let Some(&offset) = self.offsets.get(index) {
-            self.scroll_top = offset + within;
-        }
+        let Some(&offset) = self.offsets.get(index) else {
+            return;
+        };
+        let len = self.cells.get(index).map_or(usize::MAX, Vec::len);
+        self.scroll_top = offset + within.min(len.saturating_sub(1));
     }
 }

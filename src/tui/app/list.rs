@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::protocol::ThreadId;
 use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
 use crate::tui::config::Density;
+use crate::tui::ui_state::UiState;
 
 /// Threads fetched per page.
 pub const LIST_PAGE_SIZE: usize = 25;
@@ -59,6 +60,20 @@ pub struct ListView {
 }
 
 impl ListView {
+    /// The layout and preview choices, as they are remembered across runs.
+    pub fn ui_state(&self) -> UiState {
+        UiState {
+            layout: Some(self.density),
+            preview: Some(self.show_preview),
+        }
+    }
+
+    /// Takes the remembered choices; a missing one keeps what the config said.
+    pub fn apply_ui_state(&mut self, remembered: UiState) {
+        self.density = remembered.layout.unwrap_or(self.density);
+        self.show_preview = remembered.preview.unwrap_or(self.show_preview);
+    }
+
     pub fn new(density: Density) -> Self {
         ListView {
             tab: Tab::Local,

@@ -12,6 +12,7 @@ use crate::store::{
     SearchHit, SearchParams, SearchStats, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
     ThreadPage,
 };
+use crate::tui::ui_state::UiState;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -107,5 +108,7 @@ pub enum Effect {
     },
     Archive(ThreadId),
     Unarchive(ThreadId),
+    /// Remember the list layout and preview choices for the next run.
+    SaveUiState(UiState),
     Quit,
 }

@@ -444,6 +444,32 @@ fn help_opens_and_closes() {
 }
 
 #[test]
+fn layout_and_preview_choices_are_saved_for_the_next_run() {
+    use crate::tui::config::Density;
+    use crate::tui::ui_state::UiState;
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Char('v')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveUiState(UiState {
+            layout: Some(Density::Comfortable),
+            preview: Some(true)
+        })]
+    ));
+    let effects = update(&mut state, key(KeyCode::Char('p')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveUiState(UiState {
+            layout: Some(Density::Comfortable),
+            preview: Some(false)
+        })]
+    ));
+    // Other list keys save nothing.
+    let effects = update(&mut state, key(KeyCode::Char('j')));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SaveUiState(_))));
+}
+
+#[test]
 fn a_wide_screen_asks_for_the_selected_threads_preview_once() {
     let mut state = state_with_threads(120, 40, sample_threads(), false);
     assert!(matches!(

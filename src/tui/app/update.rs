@@ -184,8 +184,12 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 Density::Comfortable => Density::Dense,
             };
             state.list.keep_selection_visible(list_rows_per_page(state));
+            return remember_ui_state(state);
         }
-        Action::TogglePreview => state.list.show_preview = !state.list.show_preview,
+        Action::TogglePreview => {
+            state.list.show_preview = !state.list.show_preview;
+            return remember_ui_state(state);
+        }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
@@ -197,9 +201,18 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Accept
         | Action::DeleteChar
         | Action::NextMatch
-        | Action::PrevMatch => {}
+        | Action::PrevMatch
+        | Action::ToggleFullOutput
+        | Action::ToggleRawReasoning => {}
     }
     after_selection_change(state)
+}
+
+/// After a layout or preview change: save the choice, and load the preview if now shown.
+fn remember_ui_state(state: &mut State) -> Vec<Effect> {
+    let mut effects = vec![Effect::SaveUiState(state.list.ui_state())];
+    effects.extend(after_selection_change(state));
+    effects
 }
 
 fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
@@ -227,6 +240,22 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevMatch => return search::jump_to_match(state, false),
         Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::ToggleFullOutput => {
+            let on = history.toggle_option(|o| &mut o.full_output, &state.theme);
+            state.set_info(if on {
+                "Showing the full output of commands and tools"
+            } else {
+                "Showing the first and last lines of long outputs"
+            });
+        }
+        Action::ToggleRawReasoning => {
+            let on = history.toggle_option(|o| &mut o.raw_reasoning, &state.theme);
+            state.set_info(if on {
+                "Showing raw reasoning where the rollout has it"
+            } else {
+                "Raw reasoning hidden"
+            });
+        }
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);

@@ -1,6 +1,7 @@
 //! Runs effects against the `ThreadManager` on tokio tasks; each result comes back as a `Msg`.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -17,15 +18,22 @@ pub struct Executor {
     follower: Option<JoinHandle<()>>,
     /// Searches by request id; finished ones are dropped when the next one starts.
     searches: HashMap<u64, JoinHandle<()>>,
+    /// Where `Effect::SaveUiState` writes; `None` forgets the choices.
+    ui_state_path: Option<PathBuf>,
 }
 
 impl Executor {
-    pub fn new(manager: Arc<ThreadManager>, results: mpsc::UnboundedSender<Msg>) -> Self {
+    pub fn new(
+        manager: Arc<ThreadManager>,
+        results: mpsc::UnboundedSender<Msg>,
+        ui_state_path: Option<PathBuf>,
+    ) -> Self {
         Executor {
             manager,
             results,
             follower: None,
             searches: HashMap::new(),
+            ui_state_path,
         }
     }
 
@@ -137,6 +145,21 @@ impl Executor {
                     Err(err) => failed("Could not unarchive", err),
                 }
             }),
+            Effect::SaveUiState(ui_state) => {
+                let Some(path) = self.ui_state_path.clone() else {
+                    return;
+                };
+                // Only a failure comes back; saving is otherwise silent.
+                tokio::spawn(async move {
+                    let saved = tokio::task::spawn_blocking(move || ui_state.save(&path)).await;
+                    let error = match saved {
+                        Ok(Ok(())) => return,
+                        Ok(Err(err)) => err.to_string(),
+                        Err(err) => err.to_string(),
+                    };
+                    let _ = results.send(failed("Could not remember the layout", error));
+                });
+            }
             Effect::Quit => {}
         }
     }

@@ -5,7 +5,7 @@ mod executor;
 mod search;
 pub mod terminal;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::anyhow;
@@ -18,6 +18,7 @@ use crate::manager::ThreadManager;
 use crate::tui::app::{Effect, Msg, Scope, State, update};
 use crate::tui::config::{Config, user_config_path};
 use crate::tui::ui;
+use crate::tui::ui_state::{self, UiState};
 pub use executor::Executor;
 
 /// Messages handled before the next frame is drawn, at most.
@@ -36,6 +37,9 @@ pub struct TuiOptions {
     pub no_color: bool,
     /// The user config file; `None` means `$XDG_CONFIG_HOME/codex-threads/config.toml`.
     pub config_path: Option<PathBuf>,
+    /// Where the layout and preview choices are remembered; `None` means
+    /// `$XDG_STATE_HOME/codex-threads/ui-state.toml`.
+    pub ui_state_path: Option<PathBuf>,
 }
 
 impl TuiOptions {
@@ -47,6 +51,7 @@ impl TuiOptions {
             this_directory_only: false,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()),
             config_path: None,
+            ui_state_path: None,
         }
     }
 }
@@ -54,18 +59,24 @@ impl TuiOptions {
 /// Opens the TUI on the real terminal and runs until the user quits. The terminal is restored
 /// on return, on error and on panic.
 pub async fn run_tui(manager: Arc<ThreadManager>, options: TuiOptions) -> anyhow::Result<()> {
-    let state = initial_state(&options)?;
+    let ui_state_path = options
+        .ui_state_path
+        .clone()
+        .or_else(ui_state::default_path);
+    let state = initial_state(&options, ui_state_path.as_deref())?;
     terminal::install_panic_hook();
     let (mut terminal, guard) = terminal::setup()?;
     let (messages, input) = mpsc::channel(MAX_BATCH);
     let input_task = terminal::spawn_terminal_input(messages);
-    let result = run(&mut terminal, manager, state, input).await;
+    let result = run(&mut terminal, manager, state, input, ui_state_path).await;
     input_task.abort();
     drop(guard);
     result.map(|_| ())
 }
 
-fn initial_state(options: &TuiOptions) -> anyhow::Result<State> {
+/// The state the TUI starts in: the config (the defaults when the user's file is bad), then the
+/// remembered layout and preview choices from `ui_state_path`, if any.
+fn initial_state(options: &TuiOptions, ui_state_path: Option<&Path>) -> anyhow::Result<State> {
     let path = options.config_path.clone().or_else(user_config_path);
     let (config, problem) = match Config::load(path.as_deref(), options.no_color) {
         Ok((config, problems)) => (config, problems.into_iter().next()),
@@ -80,6 +91,9 @@ fn initial_state(options: &TuiOptions) -> anyhow::Result<State> {
     if options.this_directory_only {
         state.list.scope = Scope::ThisDirectory;
     }
+    if let Some(path) = ui_state_path {
+        state.list.apply_ui_state(UiState::load(path));
+    }
     if let Some(problem) = problem {
         state.set_error(problem);
     }
@@ -87,14 +101,16 @@ fn initial_state(options: &TuiOptions) -> anyhow::Result<State> {
 }
 
 /// The loop. Ends when `update` asks to quit or the input ends; returns the final state.
+/// Layout and preview choices are saved to `ui_state_path` (not at all when `None`).
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     manager: Arc<ThreadManager>,
     mut state: State,
     mut input: mpsc::Receiver<Msg>,
+    ui_state_path: Option<PathBuf>,
 ) -> anyhow::Result<State> {
     let (results_tx, mut results) = mpsc::unbounded_channel();
-    let mut executor = Executor::new(manager, results_tx);
+    let mut executor = Executor::new(manager, results_tx, ui_state_path);
     let size = terminal
         .size()
         .map_err(|err| anyhow!("cannot read the terminal size: {err}"))?;

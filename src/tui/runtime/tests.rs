@@ -131,7 +131,7 @@ async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
     let state = new_state(100, 30);
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, state, messages).await
+        run(&mut terminal, manager, state, messages, None).await
     });
 
     screen.wait_for("Fix the flaky login test").await;
@@ -182,7 +182,7 @@ async fn a_failed_edit_shows_in_the_status_line() {
     let backend = screen.clone();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, new_state(80, 24), messages).await
+        run(&mut terminal, manager, new_state(80, 24), messages, None).await
     });
     screen.wait_for("Fix the flaky login test").await;
     // Archived behind the TUI's back: an edit that does not include archived threads fails.
@@ -233,7 +233,14 @@ async fn lines_a_live_thread_appends_appear_without_a_key_press() {
     let loop_manager = manager.clone();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, loop_manager, new_state(80, 24), messages).await
+        run(
+            &mut terminal,
+            loop_manager,
+            new_state(80, 24),
+            messages,
+            None,
+        )
+        .await
     });
     screen.wait_for("Watch me work").await;
     send(&input, key(KeyCode::Enter)).await;
@@ -266,7 +273,7 @@ async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_ma
     let backend = screen.clone();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, new_state(100, 30), messages).await
+        run(&mut terminal, manager, new_state(100, 30), messages, None).await
     });
     screen.wait_for("Local").await;
     send(&input, key(KeyCode::Char('f'))).await;
@@ -291,6 +298,93 @@ async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_ma
     screen.wait_for("then patch `parse_size`").await;
     send(&input, key(KeyCode::Esc)).await;
     screen.wait_for("f full text").await;
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error");
+}
+
+/// Options whose config file does not exist, so only the defaults and `ui_state_path` count.
+fn options_in(dir: &std::path::Path) -> super::TuiOptions {
+    let mut options = super::TuiOptions::new(dir.to_path_buf());
+    options.config_path = Some(dir.join("no-config.toml"));
+    options.no_color = false;
+    options
+}
+
+#[test]
+fn start_up_takes_remembered_choices_and_ignores_a_corrupt_file() {
+    use crate::tui::config::Density;
+    use crate::tui::ui_state::UiState;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = options_in(dir.path());
+    let path = dir.path().join("ui-state.toml");
+
+    let state = super::initial_state(&options, Some(&path)).expect("missing file is fine");
+    assert_eq!(
+        (state.list.density, state.list.show_preview),
+        (Density::Dense, true)
+    );
+
+    let remembered = UiState {
+        layout: Some(Density::Comfortable),
+        preview: Some(false),
+    };
+    remembered.save(&path).expect("save");
+    let state = super::initial_state(&options, Some(&path)).expect("state");
+    assert_eq!(
+        (state.list.density, state.list.show_preview),
+        (Density::Comfortable, false)
+    );
+
+    std::fs::write(&path, "\u{0}\u{1}garbage = = =").expect("write");
+    let state = super::initial_state(&options, Some(&path)).expect("corrupt file is fine");
+    assert_eq!(
+        (state.list.density, state.list.show_preview),
+        (Density::Dense, true)
+    );
+    assert!(state.status.is_none(), "{:?}", state.status);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_saves_the_layout_when_it_changes() {
+    use crate::tui::config::Density;
+    use crate::tui::ui_state::UiState;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state").join("ui-state.toml");
+    let store = Arc::new(InMemoryThreadStore::new());
+    for thread in sample_threads() {
+        store.insert_thread(thread, rich_items());
+    }
+    let manager = Arc::new(ThreadManager::new(store));
+    let screen = SharedBackend::new(80, 24);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let saved_to = Some(path.clone());
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(
+            &mut terminal,
+            manager,
+            new_state(80, 24),
+            messages,
+            saved_to,
+        )
+        .await
+    });
+    screen.wait_for("Fix the flaky login test").await;
+    send(&input, key(KeyCode::Char('v'))).await;
+    let wanted = UiState {
+        layout: Some(Density::Comfortable),
+        preview: Some(true),
+    };
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while UiState::load(&path) != wanted {
+        assert!(tokio::time::Instant::now() < deadline, "not saved");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     drop(input);
     tokio::time::timeout(DEADLINE, task)
         .await

@@ -18,10 +18,37 @@ pub const OUTPUT_TAIL_LINES: usize = 5;
 /// Diff lines shown per file before the rest is counted.
 pub const DIFF_LINES_PER_FILE: usize = 40;
 
+/// What the history view asks every cell to show beyond the default; one value for the whole
+/// view, so a toggle re-lays out every cached item the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CellOptions {
+    /// Every line of command and tool output (wrapped, not cut) and of each diff, instead of
+    /// the first and last few with a count between.
+    pub full_output: bool,
+    /// The model's raw reasoning text, which otherwise takes no lines at all.
+    pub raw_reasoning: bool,
+}
+
 /// The lines of one item, followed by a blank separator line.
-pub fn render_item(item: &ItemKind, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+pub fn render_item(
+    item: &ItemKind,
+    width: usize,
+    theme: &Theme,
+    options: CellOptions,
+) -> Vec<Line<'static>> {
     let width = width.max(1);
     let mut lines = match item {
+        ItemKind::RawReasoning { .. } if !options.raw_reasoning => return Vec::new(),
+        ItemKind::RawReasoning { text } => {
+            let bullet = [Span::styled("⋮ ", theme.dim)];
+            wrap_text(
+                sanitize(text).trim(),
+                theme.dim,
+                width,
+                &bullet,
+                &[Span::raw("  ")],
+            )
+        }
         ItemKind::User { text, images } => user_message(text, images, width, theme),
         ItemKind::Assistant { text } => {
             let bullet = [Span::styled("• ", theme.text)];
@@ -40,8 +67,10 @@ pub fn render_item(item: &ItemKind, width: usize, theme: &Theme) -> Vec<Line<'st
         }
         ItemKind::Command {
             command, outcome, ..
-        } => command_cell(command, outcome.as_ref(), width, theme),
-        ItemKind::Patch { files, success, .. } => patch_cell(files, *success, width, theme),
+        } => command_cell(command, outcome.as_ref(), width, theme, options),
+        ItemKind::Patch { files, success, .. } => {
+            patch_cell(files, *success, width, theme, options)
+        }
         ItemKind::Plan { explanation, steps } => {
             plan_cell(explanation.as_deref(), steps, width, theme)
         }
@@ -51,7 +80,15 @@ pub fn render_item(item: &ItemKind, width: usize, theme: &Theme) -> Vec<Line<'st
             arguments,
             result,
             ..
-        } => tool_cell(server, tool, arguments, result.as_ref(), width, theme),
+        } => tool_cell(
+            server,
+            tool,
+            arguments,
+            result.as_ref(),
+            width,
+            theme,
+            options,
+        ),
         ItemKind::WebSearch { query } => {
             let text = if query.is_empty() {
                 "Searched the web".to_string()
@@ -150,6 +187,7 @@ fn command_cell(
     outcome: Option<&CommandOutcome>,
     width: usize,
     theme: &Theme,
+    options: CellOptions,
 ) -> Vec<Line<'static>> {
     let ok = outcome.and_then(|o| o.exit_code).map(|code| code == 0);
     let first = [status_bullet(ok, theme), Span::styled("Ran ", theme.title)];
@@ -165,7 +203,7 @@ fn command_cell(
     }
     match outcome {
         Some(outcome) => {
-            let mut output = output_lines(&outcome.output, width, theme);
+            let mut output = output_lines(&outcome.output, width, theme, options);
             if let Some(code) = outcome.exit_code.filter(|code| *code != 0) {
                 output.push(Line::from(Span::styled(
                     format!("exit code {code}"),
@@ -179,8 +217,14 @@ fn command_cell(
     lines
 }
 
-/// The first and last lines of an output, with a count of the lines between.
-fn output_lines(output: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// The first and last lines of an output, with a count of the lines between; with
+/// `full_output`, every line, wrapped.
+fn output_lines(
+    output: &str,
+    width: usize,
+    theme: &Theme,
+    options: CellOptions,
+) -> Vec<Line<'static>> {
     let clean = sanitize(output);
     let all: Vec<&str> = clean.trim_end().lines().collect();
     let all = if all.iter().all(|line| line.trim().is_empty()) {
@@ -189,6 +233,12 @@ fn output_lines(output: &str, width: usize, theme: &Theme) -> Vec<Line<'static>>
         all
     };
     let shown_width = width.saturating_sub(4).max(1);
+    if options.full_output {
+        return all
+            .iter()
+            .flat_map(|text| wrap_chars(text, theme.dim, shown_width, &[], &[]))
+            .collect();
+    }
     let line = |text: &str| Line::from(Span::styled(truncate(text, shown_width), theme.dim));
     if all.len() <= OUTPUT_HEAD_LINES + OUTPUT_TAIL_LINES {
         return all.iter().map(|text| line(text)).collect();
@@ -229,6 +279,7 @@ fn patch_cell(
     success: Option<bool>,
     width: usize,
     theme: &Theme,
+    options: CellOptions,
 ) -> Vec<Line<'static>> {
     let added: usize = files.iter().map(FileDiff::added).sum();
     let removed: usize = files.iter().map(FileDiff::removed).sum();
@@ -267,7 +318,7 @@ fn patch_cell(
             spans.extend(counts(file.added(), file.removed()));
             body.push(Line::from(spans));
         }
-        body.extend(diff_lines(file, width, theme));
+        body.extend(diff_lines(file, width, theme, options));
     }
     if !body.is_empty() {
         lines.extend(under_corner(body, "", theme));
@@ -290,12 +341,22 @@ fn file_label(file: &FileDiff) -> String {
     }
 }
 
-fn diff_lines(file: &FileDiff, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn diff_lines(
+    file: &FileDiff,
+    width: usize,
+    theme: &Theme,
+    options: CellOptions,
+) -> Vec<Line<'static>> {
     let shown_width = width.saturating_sub(4).max(1);
+    let limit = if options.full_output {
+        usize::MAX
+    } else {
+        DIFF_LINES_PER_FILE
+    };
     let mut lines: Vec<Line<'static>> = file
         .lines
         .iter()
-        .take(DIFF_LINES_PER_FILE)
+        .take(limit)
         .map(|(kind, text)| {
             let (sign, style) = match kind {
                 DiffLineKind::Added => ("+", theme.diff_added),
@@ -307,8 +368,8 @@ fn diff_lines(file: &FileDiff, width: usize, theme: &Theme) -> Vec<Line<'static>
             Line::from(Span::styled(truncate(&text, shown_width), style))
         })
         .collect();
-    if file.lines.len() > DIFF_LINES_PER_FILE {
-        let hidden = file.lines.len() - DIFF_LINES_PER_FILE;
+    if file.lines.len() > limit {
+        let hidden = file.lines.len() - limit;
         lines.push(Line::from(Span::styled(
             format!("… +{hidden} lines"),
             theme.dim,
@@ -368,6 +429,7 @@ fn tool_cell(
     result: Option<&Result<String, String>>,
     width: usize,
     theme: &Theme,
+    options: CellOptions,
 ) -> Vec<Line<'static>> {
     let ok = result.map(Result::is_ok);
     let name = if server.is_empty() {
@@ -383,9 +445,9 @@ fn tool_cell(
         Span::raw(truncate(&call, header_width)),
     ])];
     let body = match result {
-        Some(Ok(text)) => output_lines(text, width, theme),
+        Some(Ok(text)) => output_lines(text, width, theme, options),
         Some(Err(text)) => {
-            let mut body = output_lines(text, width, theme);
+            let mut body = output_lines(text, width, theme, options);
             body.insert(0, Line::from(Span::styled("error", theme.failure)));
             body
         }
@@ -486,32 +548,80 @@ mod tests {
     use super::*;
     use crate::tui::config::Config;
 
-    fn text_of(item: &ItemKind, width: usize) -> Vec<String> {
+    fn text_with(item: &ItemKind, width: usize, options: CellOptions) -> Vec<String> {
         let theme = Config::builtin(true).expect("config").theme;
-        render_item(item, width, &theme)
+        render_item(item, width, &theme, options)
             .iter()
             .map(|l| l.to_string())
             .collect()
     }
 
+    fn text_of(item: &ItemKind, width: usize) -> Vec<String> {
+        text_with(item, width, CellOptions::default())
+    }
+
+    fn seq_30() -> ItemKind {
+        let output: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+        ItemKind::Command {
+            call_id: "c".into(),
+            command: "seq 30".into(),
+            outcome: Some(CommandOutcome {
+                exit_code: Some(0),
+                output,
+            }),
+        }
+    }
+
     #[test]
     fn long_command_output_shows_head_and_tail_with_a_count() {
-        let output: String = (1..=30).map(|i| format!("line {i}\n")).collect();
-        let lines = text_of(
-            &ItemKind::Command {
-                call_id: "c".into(),
-                command: "seq 30".into(),
-                outcome: Some(CommandOutcome {
-                    exit_code: Some(0),
-                    output,
-                }),
-            },
-            40,
-        );
+        let lines = text_of(&seq_30(), 40);
         assert_eq!(lines[0], "• Ran seq 30");
         assert_eq!(lines[1], "  └ line 1");
         assert_eq!(lines[6], "    … +20 lines");
         assert_eq!(lines[11], "    line 30");
+    }
+
+    #[test]
+    fn full_output_shows_every_line_wrapped_instead_of_cut() {
+        let full = CellOptions {
+            full_output: true,
+            ..CellOptions::default()
+        };
+        let lines = text_with(&seq_30(), 40, full);
+        assert_eq!(lines.len(), 1 + 30 + 1, "{lines:?}");
+        assert!(lines.iter().all(|line| !line.contains("… +")));
+        assert_eq!(lines[30], "    line 30");
+        let long = ItemKind::Command {
+            call_id: "c".into(),
+            command: "echo".into(),
+            outcome: Some(CommandOutcome {
+                exit_code: Some(0),
+                output: "x".repeat(50),
+            }),
+        };
+        assert_eq!(text_of(&long, 20)[1], format!("  └ {}…", "x".repeat(15)));
+        let wrapped = text_with(&long, 20, full);
+        assert_eq!(
+            wrapped[1..4],
+            [
+                "  └ xxxxxxxxxxxxxxxx",
+                "    xxxxxxxxxxxxxxxx",
+                "    xxxxxxxxxxxxxxxx"
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_reasoning_takes_no_lines_unless_asked_for() {
+        let raw = ItemKind::RawReasoning {
+            text: "weigh the retry\u{1b}[2J".into(),
+        };
+        assert!(text_of(&raw, 40).is_empty());
+        let shown = CellOptions {
+            raw_reasoning: true,
+            ..CellOptions::default()
+        };
+        assert_eq!(text_with(&raw, 40, shown), ["⋮ weigh the retry␛[2J", ""]);
     }
 
     #[test]

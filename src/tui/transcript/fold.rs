@@ -117,6 +117,12 @@ impl Transcript {
                         self.add_once(cursor, ItemKind::Reasoning { text });
                     }
                 }
+                for part in reasoning.content.iter().flatten() {
+                    if !part.text.trim().is_empty() {
+                        let text = part.text.clone();
+                        self.add_once(cursor, ItemKind::RawReasoning { text });
+                    }
+                }
             }
             ResponseItem::LocalShellCall(call) => {
                 let call_id = call.call_id.clone().unwrap_or_default();
@@ -204,7 +210,12 @@ impl Transcript {
                 let text = reasoning.text.clone();
                 self.add_once(cursor, ItemKind::Reasoning { text });
             }
-            EventMsg::AgentReasoningRawContent(_) => {}
+            EventMsg::AgentReasoningRawContent(raw) => {
+                if !raw.text.trim().is_empty() {
+                    let text = raw.text.clone();
+                    self.add_once(cursor, ItemKind::RawReasoning { text });
+                }
+            }
             EventMsg::TokenCount(count) => {
                 if let Some(info) = &count.info {
                     self.last_total_tokens = Some(info.total_token_usage.total_tokens);
@@ -463,7 +474,9 @@ impl Transcript {
 fn copied_text(kind: &ItemKind) -> Option<&str> {
     use ItemKind::*;
     match kind {
-        User { text, .. } | Assistant { text } | Reasoning { text } => Some(text.trim()),
+        User { text, .. } | Assistant { text } | Reasoning { text } | RawReasoning { text } => {
+            Some(text.trim())
+        }
         _ => None,
     }
 }
@@ -891,6 +904,36 @@ mod tests {
                 .items()
                 .iter()
                 .all(|item| matches!(item.kind, ItemKind::Skipped { .. }))
+        );
+    }
+
+    #[test]
+    fn raw_reasoning_written_twice_is_one_item_after_the_summary() {
+        let items = fold(vec![
+            response(json!({"type":"reasoning","summary":[{"type":"summary_text",
+                "text":"**Checking the flake**"}],
+                "content":[{"type":"reasoning_text","text":"The sleep races the server."},
+                           {"type":"reasoning_text","text":"  "}],
+                "encrypted_content":"x"})),
+            event(
+                json!({"type":"agent_reasoning_raw_content","text":"The sleep races the server."}),
+            ),
+            event(json!({"type":"agent_reasoning_raw_content","text":"Then patch it."})),
+            response(json!({"type":"reasoning","summary":[],"content":null})),
+        ]);
+        assert_eq!(
+            items,
+            vec![
+                ItemKind::Reasoning {
+                    text: "**Checking the flake**".into()
+                },
+                ItemKind::RawReasoning {
+                    text: "The sleep races the server.".into()
+                },
+                ItemKind::RawReasoning {
+                    text: "Then patch it.".into()
+                },
+            ]
         );
     }
 

@@ -32,6 +32,10 @@ pub enum ItemKind {
     Reasoning {
         text: String,
     },
+    /// The model's raw reasoning text (not the summary); drawn only when asked for.
+    RawReasoning {
+        text: String,
+    },
     Command {
         call_id: String,
         command: String,

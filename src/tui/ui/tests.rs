@@ -147,6 +147,23 @@ fn history_80x24_top_and_bottom() {
 }
 
 #[test]
+fn history_full_output_80x24() {
+    let mut state = history_state(80, 24);
+    update(&mut state, key(KeyCode::Char('o')));
+    update(&mut state, key(KeyCode::Home));
+    // The long `cargo test` output from its first line.
+    let command = state
+        .history
+        .as_ref()
+        .and_then(|history| history.item_lines(crate::store::HistoryCursor(10)))
+        .expect("the command");
+    for _ in 0..command.start {
+        update(&mut state, key(KeyCode::Char('j')));
+    }
+    assert_screen("history_full_output_80x24", &state);
+}
+
+#[test]
 fn history_120x40() {
     let mut state = history_state(120, 40);
     update(&mut state, key(KeyCode::Home));
@@ -177,6 +194,24 @@ fn help_overlay_80x24_and_120x40() {
     update(&mut state, key(KeyCode::Char('?')));
     assert_screen("help_80x24", &state);
     assert_screen("help_120x40", &resized(state, 120, 40));
+}
+
+#[test]
+fn help_in_the_history_lists_its_display_toggles() {
+    let mut state = history_state(120, 40);
+    update(&mut state, key(KeyCode::Char('?')));
+    let screen = draw(&state);
+    for (key, help) in [
+        ("o", "show or hide full output of commands"),
+        ("R", "show or hide raw reasoning"),
+    ] {
+        assert!(
+            screen
+                .lines()
+                .any(|line| line.contains(&format!("│  {key} ")) && line.contains(help)),
+            "{screen}"
+        );
+    }
 }
 
 #[test]
