@@ -217,8 +217,11 @@ fn command_cell(
     lines
 }
 
+/// The most lines of one output shown in full-output mode.
+const FULL_OUTPUT_MAX_LINES: usize = 5_000;
+
 /// The first and last lines of an output, with a count of the lines between; with
-/// `full_output`, every line, wrapped.
+/// `full_output`, every line (up to `FULL_OUTPUT_MAX_LINES`), wrapped.
 fn output_lines(
     output: &str,
     width: usize,
@@ -234,10 +237,22 @@ fn output_lines(
     };
     let shown_width = width.saturating_sub(4).max(1);
     if options.full_output {
-        return all
+        // Even "everything" stays bounded: a runaway output must not fill memory.
+        let shown = all.len().min(FULL_OUTPUT_MAX_LINES);
+        let mut lines: Vec<Line<'static>> = all[..shown]
             .iter()
             .flat_map(|text| wrap_chars(text, theme.dim, shown_width, &[], &[]))
             .collect();
+        if all.len() > shown {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "… +{} more lines (`codex-threads show` prints everything)",
+                    all.len() - shown
+                ),
+                theme.dim.add_modifier(Modifier::ITALIC),
+            )));
+        }
+        return lines;
     }
     let line = |text: &str| Line::from(Span::styled(truncate(text, shown_width), theme.dim));
     if all.len() <= OUTPUT_HEAD_LINES + OUTPUT_TAIL_LINES {
