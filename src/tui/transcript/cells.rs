@@ -597,6 +597,29 @@ mod tests {
     }
 
     #[test]
+    fn full_output_of_a_runaway_command_is_still_bounded() {
+        let huge = ItemKind::Command {
+            call_id: "c".into(),
+            command: "yes".into(),
+            outcome: Some(CommandOutcome {
+                exit_code: Some(0),
+                output: "y\n".repeat(FULL_OUTPUT_MAX_LINES + 7),
+            }),
+        };
+        let full = CellOptions {
+            full_output: true,
+            ..CellOptions::default()
+        };
+        let lines = text_with(&huge, 40, full);
+        assert!(
+            lines.len() <= FULL_OUTPUT_MAX_LINES + 3,
+            "{} lines",
+            lines.len()
+        );
+        assert!(lines.iter().any(|line| line.contains("+7 more lines")));
+    }
+
+    #[test]
     fn full_output_shows_every_line_wrapped_instead_of_cut() {
         let full = CellOptions {
             full_output: true,
