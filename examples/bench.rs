@@ -486,6 +486,7 @@ async fn probe_pages(path: &Path, pages: usize) -> anyhow::Result<ProbeResult> {
                 anchor,
                 direction: HistoryDirection::Backward,
                 limit: 100,
+                include_raw: false,
             })
             .await?;
         page_times.push(page_start.elapsed());

@@ -308,6 +308,7 @@ async fn show(
                 anchor,
                 direction: HistoryDirection::Forward,
                 limit: SHOW_PAGE,
+                include_raw: json,
             })
             .await?;
         for line in &page.lines {
@@ -363,10 +364,12 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
     })
 }
 
+/// A rollout line exactly as stored; a line that is not valid JSON is reported instead.
 fn history_line_json(line: &HistoryLine) -> String {
-    match &line.line {
-        Ok(decoded) => decoded.encode(),
-        Err(error) => json!({ "invalid_line": error }).to_string(),
+    match (&line.line, &line.raw) {
+        (Ok(_), Some(raw)) => raw.clone(),
+        (Ok(decoded), None) => decoded.encode(),
+        (Err(error), _) => json!({ "invalid_line": error }).to_string(),
     }
 }
 

@@ -236,3 +236,46 @@ fn errors_are_one_line_and_non_zero() {
 fn uuid_like() -> String {
     "019e2a4c-0000-7000-8000-000000000000".to_string()
 }
+
+#[test]
+fn show_json_prints_rollout_lines_exactly_as_stored() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Keep every field", "Ok.");
+    let written = home.add_thread(&spec);
+    let unusual = r#"{"timestamp":"2026-05-14T09:20:00.000Z","type":"event_msg","payload":{"type":"agent_message","message":"cited","phase":null,"memory_citation":{"source":"m1"},"future_field":[1,2]}}"#;
+    append_raw(&written.path, format!("{unusual}\n"));
+    let shown = json(&run(home.path(), &["show", &spec.id.to_string(), "--json"]));
+    let items = shown["items"].as_array().unwrap();
+    let last = items.last().unwrap();
+    assert_eq!(last, &serde_json::from_str::<Value>(unusual).unwrap());
+    let first: Value = serde_json::from_str(&written.lines[0]).unwrap();
+    assert_eq!(
+        items[0], first,
+        "the session_meta line, base instructions and all"
+    );
+}
+
+#[test]
+fn a_relative_home_still_records_absolute_paths_in_the_state_db() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new().turn("Archive me relatively", "Ok.");
+    home.add_indexed_thread(&spec);
+    let parent = home.path().parent().unwrap();
+    let relative = home.path().file_name().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .current_dir(parent)
+        .arg("--codex-home")
+        .arg(relative)
+        .args(["archive", &spec.id.to_string()])
+        .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .env_remove("CODEX_SQLITE_HOME")
+        .output()
+        .unwrap();
+    stdout(&output);
+    let row = home.state_db_row(spec.id).unwrap();
+    let recorded = row["rollout_path"].as_str().unwrap();
+    assert!(Path::new(recorded).is_absolute(), "{recorded}");
+    assert!(Path::new(recorded).is_file(), "{recorded}");
+    assert_eq!(row["archived"], 1);
+}

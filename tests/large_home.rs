@@ -190,6 +190,7 @@ async fn scrolling_a_large_rollout_reads_each_byte_about_once() {
                 anchor,
                 direction: HistoryDirection::Backward,
                 limit: 100,
+                include_raw: false,
             })
             .await
             .unwrap();

@@ -44,6 +44,7 @@ async fn the_last_page_of_a_one_gib_rollout_reads_a_bounded_number_of_bytes() {
         anchor,
         direction: HistoryDirection::Backward,
         limit: 50,
+        include_raw: false,
     };
     let page = manager
         .read_history_page(last_page_before(None))

@@ -166,6 +166,7 @@ fn page_params(
         anchor,
         direction,
         limit,
+        include_raw: false,
     }
 }
 
@@ -1388,4 +1389,58 @@ async fn unarchive_recreates_missing_date_directories_and_handles_zst() {
     assert_eq!(thread.preview, "Year end");
     store.archive_thread(spec.id).await.unwrap();
     assert!(written.path.exists() && !restored.exists());
+}
+
+#[tokio::test]
+async fn archiving_moves_both_forms_of_a_rollout() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Both forms", "Ok.");
+    let written = home.add_thread(&spec);
+    // A leftover compressed copy beside the plain file (a compression that did not finish).
+    let leftover = std::path::PathBuf::from(format!("{}.zst", written.path.display()));
+    std::fs::write(
+        &leftover,
+        zstd::encode_all(std::fs::read(&written.path).unwrap().as_slice(), 3).unwrap(),
+    )
+    .unwrap();
+    let store = open_store(&home);
+    store.archive_thread(spec.id).await.unwrap();
+    assert!(
+        !written.path.exists() && !leftover.exists(),
+        "nothing stays in sessions/"
+    );
+    let archived = home.archived_sessions_dir();
+    assert!(archived.join(written.path.file_name().unwrap()).is_file());
+    assert!(archived.join(leftover.file_name().unwrap()).is_file());
+    let back = store.unarchive_thread(spec.id).await.unwrap();
+    assert!(!back.archived);
+    assert!(written.path.is_file() && leftover.is_file());
+}
+
+#[tokio::test]
+async fn the_state_db_is_found_through_the_sqlite_home_config_key() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Configured DB", "Ok.");
+    let written = home.add_thread(&spec);
+    // Build the DB in the home, then move it where config.toml says.
+    home.create_state_db(SchemaVariant::Current);
+    home.insert_thread_row(&ThreadRow::from_spec(&spec, &written.path));
+    let elsewhere = home.path().join("db-elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for name in ["state_5.sqlite", "state_5.sqlite-wal", "state_5.sqlite-shm"] {
+        let from = home.path().join(name);
+        if from.exists() {
+            std::fs::rename(&from, elsewhere.join(name)).unwrap();
+        }
+    }
+    std::fs::write(
+        home.path().join("config.toml"),
+        "sqlite_home = \"db-elsewhere\"\n",
+    )
+    .unwrap();
+    let store = open_store(&home);
+    assert_eq!(
+        store.state_db_path(),
+        Some(elsewhere.join("state_5.sqlite").as_path())
+    );
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
+use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 
 use super::FollowEvent;
@@ -24,9 +24,13 @@ pub(super) struct FollowReader {
     pub thread_id: ThreadId,
     pub include_archived: bool,
     pub next: HistoryCursor,
-    /// The plain rollout file, when it existed as the follow started. Once it is gone (archived,
-    /// or compressed, which Codex does only to rollouts nobody writes) no line will come.
+    /// The plain rollout file (none for stores without files). Lines are read only while it
+    /// exists: a compressed rollout is not being written, and one not yet created has nothing.
+    /// Once a file that was there is gone (archived, or compressed, which Codex does only to
+    /// rollouts nobody writes) no line will come.
     pub plain_path: Option<PathBuf>,
+    /// Whether the plain file has existed since the follow started.
+    pub file_seen: bool,
 }
 
 impl FollowReader {
@@ -39,11 +43,14 @@ impl FollowReader {
         _watcher: Option<notify::RecommendedWatcher>,
     ) {
         loop {
-            match self.read_new_lines(&events).await {
-                Ok(true) => {}
-                Ok(false) | Err(()) => return,
-            }
-            if self.plain_path.as_ref().is_some_and(|path| !path.exists()) {
+            let file_present = self.plain_path.as_ref().is_none_or(|path| path.exists());
+            if file_present {
+                self.file_seen = true;
+                match self.read_new_lines(&events).await {
+                    Ok(true) => {}
+                    Ok(false) | Err(()) => return,
+                }
+            } else if self.file_seen {
                 let _ = events.send(FollowEvent::Moved).await;
                 return;
             }
@@ -63,6 +70,7 @@ impl FollowReader {
                     anchor: Some(self.next),
                     direction: HistoryDirection::Forward,
                     limit: FOLLOW_BATCH,
+                    include_raw: false,
                 })
                 .await;
             let page = match page {
@@ -97,8 +105,14 @@ pub(super) fn watch_file_changes(
     wake: mpsc::Sender<()>,
 ) -> Option<notify::RecommendedWatcher> {
     let directory = rollout_path.parent()?;
+    let compressed = PathBuf::from(format!("{}.zst", rollout_path.display()));
+    let watched = [rollout_path.to_path_buf(), compressed];
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        let Ok(event) = event else { return };
+        // Our own reads show up as access events; waking on them would spin.
+        let about_the_rollout =
+            event.paths.is_empty() || event.paths.iter().any(|path| watched.contains(path));
+        if !matches!(event.kind, EventKind::Access(_)) && about_the_rollout {
             // A full channel already holds a pending wake-up.
             let _ = wake.try_send(());
         }

@@ -153,7 +153,11 @@ impl ThreadManager {
             store: self.store.clone(),
             thread_id,
             include_archived,
-            plain_path: thread.rollout_path.clone().filter(|path| path.exists()),
+            file_seen: thread
+                .rollout_path
+                .as_ref()
+                .is_some_and(|path| path.exists()),
+            plain_path: thread.rollout_path.clone(),
             next: from,
         };
         let task = tokio::spawn(reader.run(wake_rx, events_tx, watcher));

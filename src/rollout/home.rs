@@ -284,7 +284,7 @@ pub fn rollout_date_parts(file_name: &str) -> Option<(String, String, String)> {
 }
 
 /// `x.jsonl.zst` -> `x.jsonl`; other paths unchanged.
-pub(crate) fn strip_zst(path: &Path) -> PathBuf {
+pub fn strip_zst(path: &Path) -> PathBuf {
     match path.to_str().and_then(|s| s.strip_suffix(ZST_SUFFIX)) {
         Some(plain) => PathBuf::from(plain),
         None => path.to_path_buf(),

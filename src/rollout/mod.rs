@@ -13,7 +13,7 @@ mod source;
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
 pub use home::{
     ARCHIVED_SESSIONS_SUBDIR, CodexHome, RolloutFile, SESSION_INDEX_FILE, SESSIONS_SUBDIR,
-    parse_rollout_file_name, rollout_date_parts,
+    parse_rollout_file_name, rollout_date_parts, strip_zst,
 };
 pub use reader::{
     HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,

@@ -22,6 +22,8 @@ pub struct LineOffset(pub u64);
 #[derive(Debug)]
 pub struct HistoryEntry {
     pub offset: LineOffset,
+    /// The line's text as stored (without its newline), for faithful exports.
+    pub raw: Box<str>,
     /// `Err` for invalid JSON or non-rollout lines, kept so the UI can show them dimmed.
     pub line: Result<RolloutLine, DecodeError>,
 }
@@ -72,6 +74,7 @@ pub struct ScanEnd {
 }
 
 fn decode_entry(offset: u64, text: &[u8]) -> HistoryEntry {
+    let text = trim_cr(text);
     let line = match std::str::from_utf8(text) {
         Ok(text) => RolloutLine::decode(text),
         Err(err) => Err(DecodeError::InvalidJson(err.to_string())),
@@ -79,6 +82,7 @@ fn decode_entry(offset: u64, text: &[u8]) -> HistoryEntry {
     HistoryEntry {
         offset: LineOffset(offset),
         line,
+        raw: String::from_utf8_lossy(text).into(),
     }
 }
 

@@ -193,12 +193,16 @@ impl ThreadStore for InMemoryThreadStore {
                 }
             };
             let lines = (first..last)
-                .map(|index| HistoryLine {
-                    cursor: HistoryCursor(index as u64),
-                    line: Ok(RolloutLine {
+                .map(|index| {
+                    let line = RolloutLine {
                         timestamp: String::new(),
                         item: thread.history[index].clone(),
-                    }),
+                    };
+                    HistoryLine {
+                        cursor: HistoryCursor(index as u64),
+                        raw: params.include_raw.then(|| line.encode()),
+                        line: Ok(line),
+                    }
                 })
                 .collect();
             Ok(ThreadHistoryPage {

@@ -283,6 +283,8 @@ pub struct ReadHistoryPageParams {
     pub anchor: Option<HistoryCursor>,
     pub direction: HistoryDirection,
     pub limit: usize,
+    /// Also return each line's text exactly as stored (for faithful exports).
+    pub include_raw: bool,
 }
 
 /// One line of history: a decoded line, or why it could not be decoded.
@@ -290,6 +292,8 @@ pub struct ReadHistoryPageParams {
 pub struct HistoryLine {
     pub cursor: HistoryCursor,
     pub line: Result<RolloutLine, String>,
+    /// The line's text as stored, when asked for with `include_raw`.
+    pub raw: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -131,6 +131,7 @@ pub fn history_lines(values: Vec<Value>) -> Vec<HistoryLine> {
         .into_iter()
         .enumerate()
         .map(|(index, value)| HistoryLine {
+            raw: None,
             cursor: HistoryCursor(index as u64),
             line: match value {
                 Value::String(text) => RolloutLine::decode(&text).map_err(|err| err.to_string()),

@@ -51,6 +51,19 @@ impl LocalStoreOptions {
     }
 }
 
+/// The `sqlite_home` key of Codex's `config.toml`, when set.
+fn configured_sqlite_home(codex_home: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(codex_home.join("config.toml")).ok()?;
+    let config: toml::Table = text.parse().ok()?;
+    let value = config.get("sqlite_home")?.as_str()?;
+    let path = PathBuf::from(value);
+    Some(if path.is_absolute() {
+        path
+    } else {
+        codex_home.join(path)
+    })
+}
+
 /// One index file per Codex home, named after a hash of its absolute path.
 fn summary_index_path(cache_dir: &Path, home: &Path) -> PathBuf {
     let absolute = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
@@ -81,22 +94,28 @@ impl LocalThreadStore {
     /// Opens a Codex home. A missing, locked or unexpected state DB is logged and left out:
     /// the store then works from the files alone.
     pub fn open(home: impl Into<PathBuf>, options: LocalStoreOptions) -> Self {
-        let home = CodexHome::new(home);
+        // Paths we record (in Codex's DB, in our index) must not depend on our working directory.
+        let home: PathBuf = home.into();
+        let home = CodexHome::new(std::path::absolute(&home).unwrap_or(home));
         let index_path = options
             .cache_dir
             .as_deref()
             .map(|dir| summary_index_path(dir, home.root()));
         let summaries = SummaryCache::new(index_path);
+        let sqlite_home = options
+            .sqlite_home
+            .clone()
+            .or_else(|| configured_sqlite_home(home.root()));
         let state_db =
-            locate_state_db(home.root(), options.sqlite_home.as_deref()).and_then(|path| {
-                match StateDb::open(&path) {
+            locate_state_db(home.root(), sqlite_home.as_deref()).and_then(
+                |path| match StateDb::open(&path) {
                     Ok(db) => Some(db),
                     Err(err) => {
                         tracing::warn!(%err, "state DB unusable; working from rollout files only");
                         None
                     }
-                }
-            });
+                },
+            );
         LocalThreadStore {
             inner: Arc::new(LocalStore {
                 home,
@@ -182,8 +201,11 @@ impl ThreadStore for LocalThreadStore {
     }
 
     async fn discard_thread(&self, thread_id: ThreadId) -> StoreResult<()> {
-        self.inner.writers().remove(&thread_id);
-        Ok(())
+        self.blocking(move |store| {
+            store.writers().remove(&thread_id);
+            Ok(())
+        })
+        .await
     }
 
     async fn load_history(&self, params: LoadThreadHistoryParams) -> StoreResult<Vec<RolloutItem>> {

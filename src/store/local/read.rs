@@ -215,6 +215,7 @@ impl LocalStore {
                 .map(|entry| HistoryLine {
                     cursor: HistoryCursor(entry.offset.0),
                     line: entry.line.map_err(|err| err.to_string()),
+                    raw: params.include_raw.then(|| entry.raw.into()),
                 })
                 .collect(),
             start: HistoryCursor(page.start.0),

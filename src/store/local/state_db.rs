@@ -31,8 +31,8 @@ pub enum StateDbError {
     NoThreadsTable(PathBuf),
 }
 
-/// Where Codex keeps the state DB: `$CODEX_SQLITE_HOME`, the Codex home, or (desktop app)
-/// `<home>/sqlite`. The first that exists wins.
+/// Where Codex keeps the state DB: its `sqlite_home` (`$CODEX_SQLITE_HOME` or the config
+/// key), the Codex home, or (desktop app) `<home>/sqlite`. The first that exists wins.
 pub fn locate_state_db(codex_home: &Path, sqlite_home: Option<&Path>) -> Option<PathBuf> {
     let candidates = [
         sqlite_home.map(|dir| dir.join(STATE_DB_FILE)),
@@ -409,7 +409,9 @@ fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Threa
     let instant = |millis: &str, seconds: &str| -> rusqlite::Result<Option<DateTime<Utc>>> {
         Ok(match integer(millis)? {
             Some(ms) => Some(from_millis(ms)),
-            None => integer(seconds)?.map(|s| from_millis(s * 1000)),
+            None => integer(seconds)?
+                .and_then(|s| s.checked_mul(1000))
+                .map(from_millis),
         })
     };
     Ok(ThreadRow {

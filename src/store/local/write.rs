@@ -1,6 +1,7 @@
 //! Writing: live-thread appends, metadata edits where Codex reads them, archive and unarchive.
 
 use std::fs;
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +11,9 @@ use super::live_writer::LiveWriter;
 use super::read::Located;
 use crate::protocol::time::now_millis;
 use crate::protocol::{GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadId};
-use crate::rollout::{AppendError, append_line, append_thread_name, read_head, rollout_date_parts};
+use crate::rollout::{
+    AppendError, RolloutFile, append_line, append_thread_name, read_head, rollout_date_parts,
+};
 use crate::store::*;
 
 impl From<AppendError> for ThreadStoreError {
@@ -27,24 +30,34 @@ impl From<AppendError> for ThreadStoreError {
 impl LocalStore {
     pub(super) fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
         let id = params.thread_id;
-        if self.writers().contains_key(&id) || self.home.find_rollout(id, true)?.is_some() {
+        let on_disk = self.home.find_rollout(id, true)?.is_some();
+        let mut writers = self.writers();
+        if on_disk || writers.contains_key(&id) {
             return Err(ThreadStoreError::Conflict {
                 message: format!("thread {id} already exists"),
             });
         }
-        let writer = LiveWriter::for_new_thread(&self.home, &params);
-        self.writers().insert(id, writer);
+        writers.insert(id, LiveWriter::for_new_thread(&self.home, &params));
         Ok(())
     }
 
     pub(super) fn resume_thread(&self, params: ResumeThreadParams) -> StoreResult<()> {
         let id = params.thread_id;
+        // Appends always go to the plain file (a `.zst` is materialized first by the writer).
         let path = match params.rollout_path {
-            Some(path) => path,
+            Some(path) => crate::rollout::strip_zst(&path),
             None => self.locate_file(id, params.include_archived)?.plain_path(),
         };
-        let writer = LiveWriter::for_existing(path, params.event_persistence_mode);
-        self.writers().insert(id, writer);
+        let mut writers = self.writers();
+        if writers.contains_key(&id) {
+            return Err(ThreadStoreError::Conflict {
+                message: format!("thread {id} is already open for appends"),
+            });
+        }
+        writers.insert(
+            id,
+            LiveWriter::for_existing(path, params.event_persistence_mode),
+        );
         Ok(())
     }
 
@@ -194,8 +207,7 @@ impl LocalStore {
         }
         let target_dir = self.home.archived_dir();
         fs::create_dir_all(&target_dir)?;
-        let target = target_dir.join(file.file_name());
-        move_without_replacing(&file.path, &target)?;
+        move_rollout(&file, &target_dir)?;
         if let Some(db) = &self.state_db {
             let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
             let modified: DateTime<Utc> = file.modified.into();
@@ -220,12 +232,17 @@ impl LocalStore {
         let target_dir = self.home.sessions_dir().join(year).join(month).join(day);
         fs::create_dir_all(&target_dir)?;
         let target = target_dir.join(&name);
-        move_without_replacing(&file.path, &target)?;
+        move_rollout(&file, &target_dir)?;
         let now = SystemTime::now();
-        fs::File::options()
+        // Codex touches the mtime so the thread sorts as just updated; the move itself is done,
+        // so a failure here is only logged.
+        let touched = fs::File::options()
             .append(true)
-            .open(&target)?
-            .set_modified(now)?;
+            .open(&target)
+            .and_then(|file| file.set_modified(now));
+        if let Err(err) = touched {
+            tracing::warn!(%err, path = %target.display(), "could not touch the unarchived rollout");
+        }
         if let Some(db) = &self.state_db {
             let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
             if let Err(err) = db.mark_unarchived(id, &plain, now.into()) {
@@ -242,12 +259,32 @@ impl LocalStore {
 
 /// Renames `from` to `to`, refusing to replace a file already there.
 fn move_without_replacing(from: &std::path::Path, to: &std::path::Path) -> StoreResult<()> {
-    if to.exists() {
-        return Err(ThreadStoreError::Conflict {
-            message: format!("{} already exists", to.display()),
-        });
+    // A hard link fails if `to` exists, where a rename would silently replace it.
+    match fs::hard_link(from, to) {
+        Ok(()) => {
+            fs::remove_file(from)?;
+            Ok(())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(ThreadStoreError::Conflict {
+                message: format!("{} already exists", to.display()),
+            })
+        }
+        Err(err) => Err(err.into()),
     }
-    fs::rename(from, to)?;
+}
+
+/// Moves a rollout and, when both forms exist, its other form too (a plain file and a
+/// leftover `.zst`), so no copy of the thread stays behind.
+fn move_rollout(file: &RolloutFile, target_dir: &std::path::Path) -> StoreResult<()> {
+    let plain = file.plain_path();
+    let compressed = PathBuf::from(format!("{}.zst", plain.display()));
+    for path in [plain, compressed] {
+        if path.exists() {
+            let name = path.file_name().unwrap_or_default();
+            move_without_replacing(&path, &target_dir.join(name))?;
+        }
+    }
     Ok(())
 }
 

@@ -186,6 +186,7 @@ fn jump_page(history: &HistoryView, cursor: HistoryCursor) -> Effect {
             anchor: Some(cursor),
             direction: HistoryDirection::Forward,
             limit: HISTORY_PAGE_LINES,
+            include_raw: false,
         },
     }
 }

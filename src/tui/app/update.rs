@@ -575,6 +575,7 @@ fn preview_effects(state: &mut State) -> Vec<Effect> {
             anchor: None,
             direction: HistoryDirection::Backward,
             limit: PREVIEW_LINES,
+            include_raw: false,
         },
     }]
 }
@@ -614,6 +615,7 @@ fn open_selected(state: &mut State) -> Vec<Effect> {
                 anchor: None,
                 direction: HistoryDirection::Backward,
                 limit: HISTORY_PAGE_LINES,
+                include_raw: false,
             },
         },
     ]
@@ -695,6 +697,7 @@ pub(super) fn history_paging_effects(state: &mut State) -> Vec<Effect> {
             anchor: Some(anchor),
             direction,
             limit: HISTORY_PAGE_LINES,
+            include_raw: false,
         },
     }]
 }

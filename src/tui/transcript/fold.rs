@@ -802,6 +802,7 @@ mod tests {
 
     fn line(index: u64, json: Value) -> HistoryLine {
         HistoryLine {
+            raw: None,
             cursor: HistoryCursor(index),
             line: RolloutLine::decode(&json.to_string()).map_err(|err| err.to_string()),
         }
@@ -893,6 +894,7 @@ mod tests {
         let bad = HistoryLine {
             cursor: HistoryCursor(9),
             line: Err("invalid JSON".into()),
+            raw: None,
         };
         let mut transcript = Transcript::new();
         transcript.push(&line(0, json!({"type":"brand_new","payload":{}})));
