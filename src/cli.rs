@@ -31,8 +31,8 @@ pub struct Cli {
     /// The Codex home (default: $CODEX_HOME, else ~/.codex).
     #[arg(long, global = true, value_name = "DIR")]
     pub codex_home: Option<PathBuf>,
-    /// Open the TUI on an embedded demo home instead of a real one.
-    #[arg(long)]
+    /// Use an embedded demo home (a fresh temporary copy) instead of a real one.
+    #[arg(long, global = true)]
     pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -440,6 +440,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let home = codex_home(cli.codex_home.as_deref())?;
     match cli.command {
         Some(command) => {
+            // `--demo` with a subcommand runs it on a fresh copy of the demo home.
+            let demo_home = cli.demo.then(DemoHome::create).transpose()?;
+            let home = demo_home
+                .as_ref()
+                .map_or(home, |demo| demo.path().to_path_buf());
             let manager = open_manager(&home)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

@@ -279,3 +279,21 @@ fn a_relative_home_still_records_absolute_paths_in_the_state_db() {
     assert!(Path::new(recorded).is_file(), "{recorded}");
     assert_eq!(row["archived"], 1);
 }
+
+#[test]
+fn subcommands_run_on_the_demo_home_with_demo() {
+    let scratch = TestHome::new();
+    let output = run(
+        &scratch.path().join("unused"),
+        &["list", "--demo", "--json"],
+    );
+    let listed = json(&output);
+    assert_eq!(listed.as_array().unwrap().len(), 7);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "Rate limiter design")
+    );
+}
