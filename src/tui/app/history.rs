@@ -249,7 +249,12 @@ impl HistoryView {
     pub fn relayout(&mut self, width: usize, theme: &Theme) {
         if width != self.cell_width {
             self.cell_width = width;
+            // Line numbers change with the width: keep the same item at the top.
+            let anchor = self.anchor();
             self.render_all(theme);
+            if !self.stick_to_bottom {
+                self.restore_anchor(anchor);
+            }
         }
     }
 

@@ -29,6 +29,8 @@ use crate::tui::ui::layout::{
 const WHEEL_STEP: isize = 3;
 /// Lines read for a preview.
 const PREVIEW_LINES: usize = 80;
+/// Characters of each message a preview keeps.
+const PREVIEW_MESSAGE_CHARS: usize = 4_000;
 /// Messages a preview keeps.
 const PREVIEW_MESSAGES: usize = 6;
 
@@ -545,6 +547,8 @@ fn after_selection_change(state: &mut State) -> Vec<Effect> {
     if state.screen == Screen::List && state.list.wants_more() {
         let request_id = state.next_request_id();
         state.list.loading = Some(request_id);
+        // A refresh in flight was sized for fewer rows; its reply would undo this page.
+        state.list.refreshing = None;
         effects.push(Effect::LoadThreads {
             request_id,
             params: state.list.params(&state.cwd),
@@ -588,7 +592,8 @@ fn last_messages(lines: &[HistoryLine]) -> Vec<(crate::tui::transcript::MessageR
         .rev()
         .filter_map(|item| item.kind.message())
         .take(PREVIEW_MESSAGES)
-        .map(|(role, text)| (role, text.to_string()))
+        // A preview shows a few lines: a pasted multi-MB log must not be wrapped every frame.
+        .map(|(role, text)| (role, text.chars().take(PREVIEW_MESSAGE_CHARS).collect()))
         .collect();
     messages.reverse();
     messages

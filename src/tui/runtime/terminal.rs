@@ -43,21 +43,27 @@ pub fn setup() -> io::Result<(CrosstermTerminal, TerminalGuard)> {
     Ok((terminal, guard))
 }
 
+/// Puts the terminal back; every step is tried even if an earlier one fails.
 pub fn restore() -> io::Result<()> {
-    disable_raw_mode()?;
-    execute!(
+    let raw_mode = disable_raw_mode();
+    let screen = execute!(
         io::stdout(),
         LeaveAlternateScreen,
         DisableMouseCapture,
         crossterm::cursor::Show
-    )
+    );
+    raw_mode.and(screen)
 }
 
 /// Restores the terminal before the default panic message is printed.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = restore();
+        // A panic in a background task ends only that task (the UI goes on and shows the
+        // failure); only the UI thread's own panic ends the program and needs the terminal back.
+        if std::thread::current().name() == Some("main") {
+            let _ = restore();
+        }
         previous(info);
     }));
 }

@@ -463,7 +463,7 @@ impl Transcript {
 
     fn turn_tokens(&mut self) -> Option<i64> {
         let tokens = match (self.last_total_tokens, self.turn_start_tokens.take()) {
-            (Some(now), Some(start)) => Some(now - start),
+            (Some(now), Some(start)) => now.checked_sub(start),
             _ => None,
         };
         tokens.filter(|tokens| *tokens > 0)
@@ -963,5 +963,21 @@ mod tests {
             panic!("{items:?}")
         };
         assert!(text.contains("Reproduce first"));
+    }
+
+    #[test]
+    fn absurd_token_counts_do_not_overflow() {
+        let count = |total: i64| {
+            event(
+                json!({"type":"token_count","info":{"total_token_usage":{"total_tokens":total}},"rate_limits":null}),
+            )
+        };
+        let items = fold(vec![
+            count(i64::MAX),
+            event(json!({"type":"task_started","turn_id":"t"})),
+            count(i64::MIN),
+            event(json!({"type":"task_complete","turn_id":"t","duration_ms":5})),
+        ]);
+        assert!(!items.is_empty(), "the turn still ends: {items:?}");
     }
 }
