@@ -114,6 +114,34 @@ fn rich_items() -> Vec<RolloutItem> {
         .collect()
 }
 
+/// The real loop on a shared test screen: the screen, the input, and the running loop.
+fn start_loop(
+    manager: Arc<ThreadManager>,
+    width: u16,
+    height: u16,
+    ui_state_path: Option<std::path::PathBuf>,
+) -> (
+    SharedBackend,
+    mpsc::Sender<Msg>,
+    tokio::task::JoinHandle<anyhow::Result<crate::tui::app::State>>,
+) {
+    let screen = SharedBackend::new(width, height);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(
+            &mut terminal,
+            manager,
+            new_state(width, height),
+            messages,
+            ui_state_path,
+        )
+        .await
+    });
+    (screen, input, task)
+}
+
 async fn send(input: &mpsc::Sender<Msg>, msg: Msg) {
     input.send(msg).await.expect("the loop is running");
 }
@@ -125,14 +153,7 @@ async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
         store.insert_thread(thread, rich_items());
     }
     let manager = Arc::new(ThreadManager::new(store.clone()));
-    let screen = SharedBackend::new(100, 30);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let state = new_state(100, 30);
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, state, messages, None).await
-    });
+    let (screen, input, task) = start_loop(manager, 100, 30, None);
 
     screen.wait_for("Fix the flaky login test").await;
     send(&input, key(KeyCode::Enter)).await;
@@ -177,13 +198,7 @@ async fn a_failed_edit_shows_in_the_status_line() {
         store.insert_thread(thread, rich_items());
     }
     let manager = Arc::new(ThreadManager::new(store.clone()));
-    let screen = SharedBackend::new(80, 24);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, new_state(80, 24), messages, None).await
-    });
+    let (screen, input, task) = start_loop(manager, 80, 24, None);
     screen.wait_for("Fix the flaky login test").await;
     // Archived behind the TUI's back: an edit that does not include archived threads fails.
     store.archive_thread(thread_id(0)).await.expect("archive");
@@ -227,21 +242,7 @@ async fn lines_a_live_thread_appends_appear_without_a_key_press() {
         .expect("append");
     live.flush().await.expect("flush");
 
-    let screen = SharedBackend::new(80, 24);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let loop_manager = manager.clone();
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(
-            &mut terminal,
-            loop_manager,
-            new_state(80, 24),
-            messages,
-            None,
-        )
-        .await
-    });
+    let (screen, input, task) = start_loop(manager.clone(), 80, 24, None);
     screen.wait_for("Watch me work").await;
     send(&input, key(KeyCode::Enter)).await;
     screen.wait_for("first answer").await;
@@ -268,13 +269,7 @@ async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_ma
         LocalStoreOptions::default(),
     ));
     let manager = Arc::new(ThreadManager::new(store));
-    let screen = SharedBackend::new(100, 30);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, new_state(100, 30), messages, None).await
-    });
+    let (screen, input, task) = start_loop(manager, 100, 30, None);
     screen.wait_for("Local").await;
     send(&input, key(KeyCode::Char('f'))).await;
     for c in "parse_size".chars() {
@@ -359,21 +354,7 @@ async fn the_loop_saves_the_layout_when_it_changes() {
         store.insert_thread(thread, rich_items());
     }
     let manager = Arc::new(ThreadManager::new(store));
-    let screen = SharedBackend::new(80, 24);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let saved_to = Some(path.clone());
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(
-            &mut terminal,
-            manager,
-            new_state(80, 24),
-            messages,
-            saved_to,
-        )
-        .await
-    });
+    let (screen, input, task) = start_loop(manager, 80, 24, Some(path.clone()));
     screen.wait_for("Fix the flaky login test").await;
     send(&input, key(KeyCode::Char('v'))).await;
     let wanted = UiState {
