@@ -80,6 +80,11 @@ impl FollowReader {
                     let _ = events.send(FollowEvent::Moved).await;
                     return Ok(false);
                 }
+                // A read that failed because the file moved away mid-read is a move.
+                Err(_) if self.plain_path.as_ref().is_some_and(|path| !path.exists()) => {
+                    let _ = events.send(FollowEvent::Moved).await;
+                    return Ok(false);
+                }
                 Err(err) => {
                     let _ = events.send(FollowEvent::Failed(err.to_string())).await;
                     return Ok(false);
