@@ -445,7 +445,9 @@ mod tests {
         let events = reply_to(&request);
         let done = events
             .iter()
-            .find(|e| e.data["item"]["type"] == "message")
+            .find(|e| {
+                e.data["type"] == "response.output_item.done" && e.data["item"]["type"] == "message"
+            })
             .expect("a message");
         assert_eq!(
             done.data["item"]["content"][0]["text"],
