@@ -430,7 +430,7 @@ fn history_line_text(line: &HistoryLine) -> String {
         Err(error) => (String::new(), "invalid".to_string(), error.clone()),
     };
     format!(
-        "{time:>8}  {kind:<24}  {}",
+        "{time:>8}  {kind:<36}  {}",
         single_line(&one_line(&text, 160))
     )
 }

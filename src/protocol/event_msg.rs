@@ -1,7 +1,7 @@
 //! `event_msg` payloads: the persisted subset of Codex's UI event stream.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::ids::ThreadId;
 use super::tagged::{Payload, encode_tagged};
@@ -188,6 +188,133 @@ pub struct ErrorEvent {
     pub message: String,
 }
 
+/// `item_completed`: how paginated rollouts (current Codex) record what happened in a turn, in
+/// place of the older `user_message`, `agent_message`, `agent_reasoning`, `exec_command_end`
+/// and `patch_apply_end` events. Fields this version does not model stay in `extra`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemCompletedEvent {
+    pub item: ThreadItem,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The item of an `item_completed` event. Item types this version does not know make the whole
+/// event decode as `EventMsg::Other`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ThreadItem {
+    UserMessage(ItemMessage),
+    AgentMessage(ItemMessage),
+    Reasoning(ItemReasoning),
+    CommandExecution(CommandExecutionItem),
+    FileChange(FileChangeItem),
+}
+
+/// A user's or the agent's message: `content` parts of type `text`/`Text` (images and other
+/// parts kept as they are).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemMessage {
+    #[serde(default)]
+    pub content: Vec<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ItemMessage {
+    /// The text parts, joined by newlines.
+    pub fn text(&self) -> String {
+        let texts: Vec<&str> = self
+            .content
+            .iter()
+            .filter(|part| {
+                part.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|kind| kind.eq_ignore_ascii_case("text"))
+            })
+            .filter_map(|part| part.get("text").and_then(Value::as_str))
+            .collect();
+        texts.join("\n")
+    }
+
+    /// The same message as the older `user_message` event would carry it, so that previews and
+    /// titles follow one rule for both eras.
+    pub fn as_user_message_event(&self) -> UserMessageEvent {
+        UserMessageEvent {
+            message: self.text(),
+            images: self.images(),
+            ..UserMessageEvent::default()
+        }
+    }
+
+    /// Images attached to a user message: URLs (a pasted image is a `data:` URL) and local paths.
+    pub fn images(&self) -> Vec<String> {
+        self.content
+            .iter()
+            .filter_map(|part| {
+                ["url", "image_url", "path"]
+                    .iter()
+                    .find_map(|key| part.get(*key).and_then(Value::as_str))
+            })
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemReasoning {
+    #[serde(default)]
+    pub summary_text: Vec<String>,
+    #[serde(default)]
+    pub raw_content: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommandExecutionItem {
+    /// The call this item completes (the `call_id` of the model's function call).
+    #[serde(default)]
+    pub id: String,
+    /// An argv array or a command string.
+    #[serde(default)]
+    pub command: Value,
+    #[serde(default)]
+    pub aggregated_output: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileChangeItem {
+    #[serde(default)]
+    pub id: String,
+    /// `{path: {"type": "add"|"delete"|"update", "content"|"unified_diff": …}}`.
+    #[serde(default)]
+    pub changes: Value,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl FileChangeItem {
+    pub fn succeeded(&self) -> Option<bool> {
+        match self.status.as_deref()? {
+            "completed" => Some(true),
+            "failed" | "declined" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// Event types current Codex writes for its own bookkeeping, with nothing for a reader of the
+/// thread's history.
+const BOOKKEEPING_EVENTS: [&str; 1] = ["thread_settings_applied"];
+
 /// An `event_msg` payload. Event types this version does not model, and known ones whose shape
 /// does not decode, are kept whole in `Other`.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +338,7 @@ pub enum EventMsg {
     McpToolCallEnd(McpToolCallEndEvent),
     WebSearchEnd(WebSearchEndEvent),
     Error(ErrorEvent),
+    ItemCompleted(ItemCompletedEvent),
     Other(Value),
 }
 
@@ -241,6 +369,7 @@ impl EventMsg {
             "mcp_tool_call_end" => payload.fields().map(EventMsg::McpToolCallEnd),
             "web_search_end" => payload.fields().map(EventMsg::WebSearchEnd),
             "error" => payload.fields().map(EventMsg::Error),
+            "item_completed" => payload.fields().map(EventMsg::ItemCompleted),
             _ => None,
         };
         decoded.unwrap_or_else(|| EventMsg::Other(payload.to_value()))
@@ -266,8 +395,14 @@ impl EventMsg {
             EventMsg::McpToolCallEnd(event) => encode_tagged(kind, event),
             EventMsg::WebSearchEnd(event) => encode_tagged(kind, event),
             EventMsg::Error(event) => encode_tagged(kind, event),
+            EventMsg::ItemCompleted(event) => encode_tagged(kind, event),
             EventMsg::Other(raw) => raw.clone(),
         }
+    }
+
+    /// True for events that only record Codex's own bookkeeping.
+    pub fn is_bookkeeping(&self) -> bool {
+        matches!(self, EventMsg::Other(_)) && BOOKKEEPING_EVENTS.contains(&self.kind())
     }
 
     /// The snake_case type tag, as written in rollouts.
@@ -290,6 +425,7 @@ impl EventMsg {
             EventMsg::McpToolCallEnd(_) => "mcp_tool_call_end",
             EventMsg::WebSearchEnd(_) => "web_search_end",
             EventMsg::Error(_) => "error",
+            EventMsg::ItemCompleted(_) => "item_completed",
             EventMsg::Other(raw) => raw.get("type").and_then(Value::as_str).unwrap_or("unknown"),
         }
     }

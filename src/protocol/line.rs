@@ -36,6 +36,10 @@ pub struct CompactedItem {
     pub replacement_history: Option<Vec<Value>>,
 }
 
+/// Line kinds current Codex writes for its own bookkeeping (a snapshot of the environment,
+/// per-request token usage), with nothing for a reader of the thread's history.
+const BOOKKEEPING_KINDS: [&str; 2] = ["world_state", "token_usage_record"];
+
 /// One rollout item. Line kinds this version does not know are kept whole in `Unknown`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RolloutItem {
@@ -57,6 +61,15 @@ impl RolloutItem {
             RolloutItem::TurnContext(_) => "turn_context",
             RolloutItem::EventMsg(_) => "event_msg",
             RolloutItem::Unknown { kind, .. } => kind,
+        }
+    }
+
+    /// True for lines and events that only record Codex's own bookkeeping.
+    pub fn is_bookkeeping(&self) -> bool {
+        match self {
+            RolloutItem::Unknown { kind, .. } => BOOKKEEPING_KINDS.contains(&kind.as_str()),
+            RolloutItem::EventMsg(event) => event.is_bookkeeping(),
+            _ => false,
         }
     }
 
@@ -94,6 +107,8 @@ impl RolloutItem {
 struct Envelope<'a> {
     #[serde(default)]
     timestamp: Option<String>,
+    #[serde(default)]
+    ordinal: Option<u64>,
     #[serde(rename = "type", default)]
     kind: Option<String>,
     #[serde(borrow, default)]
@@ -105,6 +120,9 @@ struct Envelope<'a> {
 pub struct RolloutLine {
     /// Write time, `YYYY-MM-DDTHH:MM:SS.mmmZ`; empty for pre-envelope (2025) lines.
     pub timestamp: String,
+    /// The line's number in a paginated rollout (`history_mode: "paginated"`: every line has
+    /// one, 0, 1, 2, …); `None` in legacy rollouts.
+    pub ordinal: Option<u64>,
     pub item: RolloutItem,
 }
 
@@ -124,6 +142,7 @@ impl RolloutLine {
     pub fn now(item: RolloutItem) -> Self {
         RolloutLine {
             timestamp: format_rollout_timestamp(now_millis()),
+            ordinal: None,
             item,
         }
     }
@@ -142,12 +161,14 @@ impl RolloutLine {
         // The current envelope decodes straight from the text, without a `Value` tree.
         if let Ok(Envelope {
             timestamp,
+            ordinal,
             kind: Some(kind),
             payload: Some(payload),
         }) = serde_json::from_str::<Envelope>(text)
         {
             return Ok(RolloutLine {
                 timestamp: timestamp.unwrap_or_default(),
+                ordinal,
                 item: RolloutItem::decode(&kind, payload),
             });
         }
@@ -167,6 +188,7 @@ impl RolloutLine {
         match (kind, object.remove("payload")) {
             (Some(kind), Some(payload)) => Ok(RolloutLine {
                 timestamp,
+                ordinal: object.get("ordinal").and_then(Value::as_u64),
                 item: RolloutItem::decode(&kind, &payload),
             }),
             (kind, None) => decode_legacy(object, kind, timestamp),
@@ -174,13 +196,17 @@ impl RolloutLine {
         }
     }
 
-    /// The JSON text of this line, without the newline; key order `timestamp`, `type`, `payload`.
+    /// The JSON text of this line, without the newline; key order `timestamp`, `ordinal` (when
+    /// the line has one), `type`, `payload`, as Codex writes them.
     pub fn encode(&self) -> String {
         let mut object = Map::new();
         object.insert(
             "timestamp".to_string(),
             Value::String(self.timestamp.clone()),
         );
+        if let Some(ordinal) = self.ordinal {
+            object.insert("ordinal".to_string(), Value::from(ordinal));
+        }
         object.insert(
             "type".to_string(),
             Value::String(self.item.kind().to_string()),
@@ -191,13 +217,21 @@ impl RolloutLine {
 }
 
 /// The fast path for lines laid out exactly as Codex writes them,
-/// `{"timestamp":"…","type":"…","payload":…}`: the payload is decoded where it stands, so a
-/// long line is read once. Only a payload that decodes into a known shape is accepted (a
+/// `{"timestamp":"…","type":"…","payload":…}` or, in paginated rollouts,
+/// `{"timestamp":"…","ordinal":N,"type":"…","payload":…}`: the payload is decoded where it
+/// stands, so a long line is read once. Only a payload that decodes into a known shape is accepted (a
 /// successful decode also proves the slice was exactly the payload); anything else takes the
 /// general path.
 fn decode_codex_layout(text: &str) -> Option<RolloutLine> {
     let rest = text.strip_prefix("{\"timestamp\":\"")?;
     let (timestamp, rest) = rest.split_once('"')?;
+    let (ordinal, rest) = match rest.strip_prefix(",\"ordinal\":") {
+        Some(numbered) => {
+            let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
+            (Some(numbered[..digits].parse().ok()?), &numbered[digits..])
+        }
+        None => (None, rest),
+    };
     let rest = rest.strip_prefix(",\"type\":\"")?;
     let (kind, rest) = rest.split_once('"')?;
     let payload = rest.strip_prefix(",\"payload\":")?.strip_suffix('}')?;
@@ -218,6 +252,7 @@ fn decode_codex_layout(text: &str) -> Option<RolloutLine> {
     );
     known.then(|| RolloutLine {
         timestamp: timestamp.to_string(),
+        ordinal,
         item,
     })
 }
@@ -230,6 +265,7 @@ fn decode_legacy(
     if object.contains_key("record_type") {
         return Ok(RolloutLine {
             timestamp,
+            ordinal: None,
             item: RolloutItem::Unknown {
                 kind: "legacy_state".to_string(),
                 payload: Value::Object(object),
@@ -241,6 +277,7 @@ fn decode_legacy(
         let payload = Value::Object(object);
         return Ok(RolloutLine {
             timestamp,
+            ordinal: None,
             item: RolloutItem::ResponseItem(ResponseItem::decode(&payload)),
         });
     }
@@ -250,6 +287,7 @@ fn decode_legacy(
             .map_err(|_| DecodeError::NotARolloutLine("legacy header without a valid id"))?;
         return Ok(RolloutLine {
             timestamp: String::new(),
+            ordinal: None,
             item: RolloutItem::SessionMeta(meta),
         });
     }

@@ -40,6 +40,7 @@ fn session_meta_keeps_unknown_fields_and_reencodes_them() {
 fn encoding_puts_timestamp_type_payload_in_that_order() {
     let line = RolloutLine {
         timestamp: "2026-05-14T09:12:34.010Z".to_string(),
+        ordinal: None,
         item: RolloutItem::EventMsg(EventMsg::ContextCompacted),
     };
     assert_eq!(

@@ -191,6 +191,7 @@ mod tests {
     fn sample(n: u32) -> RolloutLine {
         RolloutLine {
             timestamp: "2026-05-14T09:00:00.000Z".to_string(),
+            ordinal: None,
             item: RolloutItem::Unknown {
                 kind: "world_state".to_string(),
                 payload: json!({ "n": n }),

@@ -196,6 +196,7 @@ impl ThreadStore for InMemoryThreadStore {
                 .map(|index| {
                     let line = RolloutLine {
                         timestamp: String::new(),
+                        ordinal: None,
                         item: thread.history[index].clone(),
                     };
                     HistoryLine {

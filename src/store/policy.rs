@@ -36,7 +36,7 @@ fn is_event_persisted(event: &EventMsg, mode: EventPersistenceMode) -> bool {
         | EventMsg::WebSearchEnd(_) => true,
         // Renames live in SQLite and session_index.jsonl since 2026-05-05.
         EventMsg::ThreadNameUpdated(_) => false,
-        EventMsg::ExecCommandEnd(_) | EventMsg::Error(_) => extended,
+        EventMsg::ExecCommandEnd(_) | EventMsg::Error(_) | EventMsg::ItemCompleted(_) => extended,
         EventMsg::Other(raw) => is_other_event_persisted(raw, extended),
     }
 }

@@ -3,7 +3,7 @@
 
 pub mod sanitize;
 
-use crate::protocol::{EventMsg, ResponseItem, RolloutItem, output_value_text};
+use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_value_text};
 pub use sanitize::{sanitize, single_line};
 
 /// The text on one line (whitespace runs folded), cut to `max_chars` with an ellipsis.
@@ -17,16 +17,35 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     cut
 }
 
-/// A short name for an item's kind: `event_msg:user_message`, `response_item:function_call`.
+/// A short name for an item's kind: `event_msg:user_message`, `response_item:function_call`;
+/// messages add their role (`response_item:message:user`) and completed items their type
+/// (`event_msg:item_completed:AgentMessage`).
 pub fn item_kind(item: &RolloutItem) -> String {
     let detail = match item {
-        RolloutItem::EventMsg(event) => Some(event.kind()),
-        RolloutItem::ResponseItem(response) => Some(response.kind()),
+        RolloutItem::EventMsg(EventMsg::ItemCompleted(completed)) => Some(format!(
+            "item_completed:{}",
+            thread_item_type(&completed.item)
+        )),
+        RolloutItem::EventMsg(event) => Some(event.kind().to_string()),
+        RolloutItem::ResponseItem(ResponseItem::Message(message)) => {
+            Some(format!("message:{}", message.role))
+        }
+        RolloutItem::ResponseItem(response) => Some(response.kind().to_string()),
         _ => None,
     };
     match detail {
         Some(detail) => format!("{}:{detail}", item.kind()),
         None => item.kind().to_string(),
+    }
+}
+
+fn thread_item_type(item: &ThreadItem) -> &'static str {
+    match item {
+        ThreadItem::UserMessage(_) => "UserMessage",
+        ThreadItem::AgentMessage(_) => "AgentMessage",
+        ThreadItem::Reasoning(_) => "Reasoning",
+        ThreadItem::CommandExecution(_) => "CommandExecution",
+        ThreadItem::FileChange(_) => "FileChange",
     }
 }
 
@@ -38,6 +57,7 @@ pub fn item_text(item: &RolloutItem) -> String {
         RolloutItem::Compacted(compacted) => compacted.message.clone(),
         RolloutItem::EventMsg(event) => event_text(event),
         RolloutItem::ResponseItem(response) => response_text(response),
+        RolloutItem::Unknown { .. } if item.is_bookkeeping() => String::new(),
         RolloutItem::Unknown { payload, .. } => payload.to_string(),
     }
 }
@@ -58,12 +78,33 @@ fn event_text(event: &EventMsg) -> String {
             end.invocation.server, end.invocation.tool, end.invocation.arguments
         ),
         EventMsg::WebSearchEnd(search) => search.query.clone(),
+        EventMsg::ItemCompleted(completed) => thread_item_text(&completed.item),
         EventMsg::TokenCount(count) => count
             .info
             .as_ref()
             .map(|info| format!("{} tokens", info.total_token_usage.total_tokens))
             .unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+fn thread_item_text(item: &ThreadItem) -> String {
+    match item {
+        ThreadItem::UserMessage(message) | ThreadItem::AgentMessage(message) => message.text(),
+        ThreadItem::Reasoning(reasoning) => reasoning.summary_text.join("\n"),
+        ThreadItem::CommandExecution(command) => {
+            let line = match &command.command {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let output = command.aggregated_output.as_deref().unwrap_or_default();
+            format!("{line}\n{output}")
+        }
+        ThreadItem::FileChange(change) => change
+            .changes
+            .as_object()
+            .map(|files| files.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
     }
 }
 
@@ -103,6 +144,12 @@ pub fn searchable_text(item: &RolloutItem) -> Option<String> {
             if message.role != "assistant" =>
         {
             // User-role messages carry injected context; the user_message event has the words.
+            return None;
+        }
+        // The user's words are searched in the item; the rest repeat a response item.
+        RolloutItem::EventMsg(EventMsg::ItemCompleted(completed))
+            if !matches!(completed.item, ThreadItem::UserMessage(_)) =>
+        {
             return None;
         }
         RolloutItem::EventMsg(

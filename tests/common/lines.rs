@@ -107,6 +107,7 @@ pub fn enveloped(at: DateTime<Utc>, kind: &str, payload: Value) -> String {
 pub fn typed(at: DateTime<Utc>, item: RolloutItem) -> String {
     RolloutLine {
         timestamp: format_rollout_timestamp(at),
+        ordinal: None,
         item,
     }
     .encode()

@@ -13,8 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::summary::{QUICK_SUMMARY_THRESHOLD, RolloutSummary};
 use crate::rollout::RolloutFile;
 
-/// Bump when `RolloutSummary` changes shape: an index of another version is rebuilt.
-const INDEX_VERSION: i64 = 1;
+/// Bump when `RolloutSummary` changes shape or what it reads: an index of another version is
+/// rebuilt. (2: paginated rollouts give previews.)
+const INDEX_VERSION: i64 = 2;
 
 /// Whether a caller needs every line read, or a quick look at a huge rollout will do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

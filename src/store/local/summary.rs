@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::text::{user_message_preview, user_message_title};
 use crate::protocol::{
-    EventMsg, GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadMemoryMode, TokenUsage,
+    EventMsg, GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadItem, ThreadMemoryMode,
+    TokenUsage, UserMessageEvent,
 };
 use crate::rollout::{LineOffset, scan_lines};
 
@@ -26,6 +27,11 @@ const SUMMARY_KINDS: [&str; 6] = [
 
 /// How far into a line its kinds are looked for.
 const KIND_WINDOW: usize = 160;
+
+/// Paginated rollouts record the user's words as `item_completed` events whose item type comes
+/// after the thread and turn ids, further in than `KIND_WINDOW`.
+const USER_ITEM_MARKERS: [&str; 2] = ["\"item_completed\"", "{\"type\":\"UserMessage\""];
+const USER_ITEM_WINDOW: usize = 400;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RolloutSummary {
@@ -90,6 +96,7 @@ impl RolloutSummary {
             .iter()
             .map(|kind| memmem::Finder::new(kind.as_bytes()))
             .collect();
+        let user_item_finders = USER_ITEM_MARKERS.map(memmem::Finder::new);
         let start = LineOffset(start);
         let stop_at = limit.map(|limit| start.0.saturating_add(limit));
         // The first line is read whatever it is: pre-envelope headers carry no `type`.
@@ -100,9 +107,13 @@ impl RolloutSummary {
             position += line.len() as u64 + 1;
             let past_limit = stop_at.is_some_and(|stop| position > stop);
             let window = &line[..line.len().min(KIND_WINDOW)];
+            let user_item_window = &line[..line.len().min(USER_ITEM_WINDOW)];
             past_limit
                 || std::mem::take(&mut first_line)
                 || finders.iter().any(|finder| finder.find(window).is_some())
+                || user_item_finders
+                    .iter()
+                    .all(|finder| finder.find(user_item_window).is_some())
         };
         let mut visit = |offset: LineOffset, text: &str| {
             if stop_at.is_some_and(|stop| offset.0 >= stop) {
@@ -134,14 +145,11 @@ impl RolloutSummary {
                 }
             }
             RolloutItem::EventMsg(EventMsg::UserMessage(message)) => {
-                if self.first_user_message.is_none() {
-                    self.first_user_message = user_message_preview(message);
-                }
-                if self.preview.is_none() {
-                    self.preview = user_message_preview(message);
-                }
-                if self.title.is_none() {
-                    self.title = user_message_title(message);
+                self.observe_user_message(message);
+            }
+            RolloutItem::EventMsg(EventMsg::ItemCompleted(completed)) => {
+                if let ThreadItem::UserMessage(message) = &completed.item {
+                    self.observe_user_message(&message.as_user_message_event());
                 }
             }
             RolloutItem::EventMsg(EventMsg::ThreadGoalUpdated(goal)) => {
@@ -162,6 +170,18 @@ impl RolloutSummary {
                 self.legacy_name = Some(name.to_string());
             }
             _ => {}
+        }
+    }
+
+    fn observe_user_message(&mut self, message: &UserMessageEvent) {
+        if self.first_user_message.is_none() {
+            self.first_user_message = user_message_preview(message);
+        }
+        if self.preview.is_none() {
+            self.preview = user_message_preview(message);
+        }
+        if self.title.is_none() {
+            self.title = user_message_title(message);
         }
     }
 

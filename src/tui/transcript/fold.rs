@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::patch::{FileChange, FileDiff, parse_patch};
+use super::patch::{DiffLineKind, FileChange, FileDiff, parse_patch};
 use super::{CommandOutcome, ItemKind, PlanStep, StepStatus, TranscriptItem};
-use crate::protocol::{EventMsg, ResponseItem, RolloutItem, output_value_text};
+use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_value_text};
 use crate::store::{HistoryCursor, HistoryLine};
 
 /// User messages that carry context Codex injects rather than what the user typed.
@@ -81,6 +81,7 @@ impl Transcript {
             Ok(rollout) => match &rollout.item {
                 RolloutItem::SessionMeta(_) | RolloutItem::TurnContext(_) => {}
                 RolloutItem::Compacted(_) => self.add_compaction(cursor),
+                item if item.is_bookkeeping() => {}
                 RolloutItem::ResponseItem(item) => self.response_item(cursor, item),
                 RolloutItem::EventMsg(event) => self.event(cursor, event),
                 RolloutItem::Unknown { kind, .. } => self.add(
@@ -272,35 +273,12 @@ impl Transcript {
                     exit_code: Some(end.exit_code),
                     output: end.aggregated_output.clone(),
                 };
-                match self.call_mut(&end.call_id) {
-                    Some((index, ItemKind::Command { outcome: slot, .. })) => {
-                        *slot = Some(outcome);
-                        self.touched.push(index);
-                    }
-                    _ => self.add(
-                        cursor,
-                        ItemKind::Command {
-                            call_id: end.call_id.clone(),
-                            command: command_text(&end.command),
-                            outcome: Some(outcome),
-                        },
-                    ),
-                }
+                self.complete_command(cursor, &end.call_id, &end.command, outcome);
             }
-            EventMsg::PatchApplyEnd(end) => match self.call_mut(&end.call_id) {
-                Some((index, ItemKind::Patch { success, .. })) => {
-                    *success = Some(end.success);
-                    self.touched.push(index);
-                }
-                _ => self.add(
-                    cursor,
-                    ItemKind::Patch {
-                        call_id: end.call_id.clone(),
-                        files: files_from_changes(&end.changes),
-                        success: Some(end.success),
-                    },
-                ),
-            },
+            EventMsg::PatchApplyEnd(end) => {
+                let files = files_from_changes(&end.changes);
+                self.complete_patch(cursor, &end.call_id, files, Some(end.success));
+            }
             EventMsg::McpToolCallEnd(end) => {
                 let outcome = mcp_result(&end.result);
                 match self.call_mut(&end.call_id) {
@@ -340,7 +318,117 @@ impl Transcript {
                     message: error.message.clone(),
                 },
             ),
+            EventMsg::ItemCompleted(completed) => self.completed_item(cursor, &completed.item),
             EventMsg::Other(raw) => self.other_event(cursor, raw),
+        }
+    }
+
+    /// Items of paginated rollouts. Messages and reasoning repeat a response item (shown once,
+    /// like the older events); commands and file changes complete the call they belong to.
+    fn completed_item(&mut self, cursor: HistoryCursor, item: &ThreadItem) {
+        match item {
+            ThreadItem::UserMessage(message) => {
+                let images = message.images();
+                self.add_once(
+                    cursor,
+                    ItemKind::User {
+                        text: message.text(),
+                        images,
+                    },
+                );
+            }
+            ThreadItem::AgentMessage(message) => {
+                let text = message.text();
+                self.add_once(cursor, ItemKind::Assistant { text });
+            }
+            ThreadItem::Reasoning(reasoning) => {
+                for text in reasoning
+                    .summary_text
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                {
+                    let text = text.clone();
+                    self.add_once(cursor, ItemKind::Reasoning { text });
+                }
+                for text in reasoning
+                    .raw_content
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                {
+                    let text = text.clone();
+                    self.add_once(cursor, ItemKind::RawReasoning { text });
+                }
+            }
+            ThreadItem::CommandExecution(command) => {
+                let outcome = CommandOutcome {
+                    exit_code: command.exit_code,
+                    output: command.aggregated_output.clone().unwrap_or_default(),
+                };
+                self.complete_command(cursor, &command.id, &command.command, outcome);
+            }
+            ThreadItem::FileChange(change) => {
+                let files = files_from_changes(&change.changes);
+                self.complete_patch(cursor, &change.id, files, change.succeeded());
+            }
+        }
+    }
+
+    /// Gives a command call its outcome, or adds the command when its call was not seen.
+    fn complete_command(
+        &mut self,
+        cursor: HistoryCursor,
+        call_id: &str,
+        command: &Value,
+        outcome: CommandOutcome,
+    ) {
+        match self.call_mut(call_id) {
+            Some((index, ItemKind::Command { outcome: slot, .. })) => {
+                *slot = Some(outcome);
+                self.touched.push(index);
+            }
+            // A patch sent through the shell tool: Codex applied it as a file change.
+            Some((_, ItemKind::Patch { .. })) => {}
+            _ => self.add(
+                cursor,
+                ItemKind::Command {
+                    call_id: call_id.to_string(),
+                    command: command_text(command),
+                    outcome: Some(outcome),
+                },
+            ),
+        }
+    }
+
+    /// Records whether a patch applied; a patch call that was not seen (or was seen as a shell
+    /// command that Codex intercepted) becomes a patch item with the files it changed.
+    fn complete_patch(
+        &mut self,
+        cursor: HistoryCursor,
+        call_id: &str,
+        files: Vec<FileDiff>,
+        succeeded: Option<bool>,
+    ) {
+        match self.call_mut(call_id) {
+            Some((index, ItemKind::Patch { success, .. })) => {
+                *success = succeeded;
+                self.touched.push(index);
+            }
+            Some((index, slot @ ItemKind::Command { .. })) => {
+                *slot = ItemKind::Patch {
+                    call_id: call_id.to_string(),
+                    files,
+                    success: succeeded,
+                };
+                self.touched.push(index);
+            }
+            _ => self.add(
+                cursor,
+                ItemKind::Patch {
+                    call_id: call_id.to_string(),
+                    files,
+                    success: succeeded,
+                },
+            ),
         }
     }
 
@@ -734,11 +822,39 @@ fn files_from_changes(changes: &Value) -> Vec<FileDiff> {
                     "delete" => FileChange::Deleted,
                     _ => FileChange::Updated,
                 },
-                moved_to: None,
-                lines: Vec::new(),
+                moved_to: change
+                    .get("move_path")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                lines: change_lines(kind, change),
             }
         })
         .collect()
+}
+
+/// The lines of one file's change: a new file's content, or an update's unified diff.
+fn change_lines(kind: &str, change: &Value) -> Vec<(DiffLineKind, String)> {
+    let text = |key: &str| change.get(key).and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "add" => text("content")
+            .lines()
+            .map(|line| (DiffLineKind::Added, line.to_string()))
+            .collect(),
+        "delete" => Vec::new(),
+        _ => text("unified_diff")
+            .lines()
+            .filter(|line| !line.starts_with("---") && !line.starts_with("+++"))
+            .map(|line| match line.chars().next() {
+                Some('+') => (DiffLineKind::Added, line[1..].to_string()),
+                Some('-') => (DiffLineKind::Removed, line[1..].to_string()),
+                Some('@') => (DiffLineKind::Hunk, line.to_string()),
+                _ => (
+                    DiffLineKind::Context,
+                    line.strip_prefix(' ').unwrap_or(line).to_string(),
+                ),
+            })
+            .collect(),
+    }
 }
 
 /// `{"Ok": result}` or `{"Err": message}`; a result with `isError: true` is an error too.
