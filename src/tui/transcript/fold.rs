@@ -15,7 +15,7 @@ use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_va
 use crate::store::{HistoryCursor, HistoryLine};
 
 /// User messages that carry context Codex injects rather than what the user typed.
-const INJECTED_CONTEXT_PREFIXES: [&str; 10] = [
+const INJECTED_CONTEXT_PREFIXES: [&str; 11] = [
     "<environment_context>",
     "<user_instructions>",
     "<INSTRUCTIONS>",
@@ -26,6 +26,8 @@ const INJECTED_CONTEXT_PREFIXES: [&str; 10] = [
     "<collaboration_mode>",
     "<skill",
     "<developer",
+    // A notice to the model when it sends a patch through the shell tool.
+    "Warning: apply_patch was requested via",
 ];
 
 /// How far back (in items, within the turn) a duplicate message is looked for.
@@ -615,9 +617,18 @@ fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
         serde_json::from_str(arguments).unwrap_or_else(|_| Value::String(arguments.to_string()));
     let call_id = call_id.to_string();
     if COMMAND_TOOLS.contains(&name) {
+        let command = command_from_arguments(&args);
+        // Codex intercepts a patch sent through the shell and applies it as a patch.
+        if command.trim_start().starts_with("apply_patch") && command.contains("*** Begin Patch") {
+            return ItemKind::Patch {
+                call_id,
+                files: parse_patch(&command),
+                success: None,
+            };
+        }
         return ItemKind::Command {
             call_id,
-            command: command_from_arguments(&args),
+            command,
             outcome: None,
         };
     }

@@ -1,0 +1,326 @@
+//! Reading homes recorded from real Codex releases (`testdata/homes/<version>/`, re-recorded by
+//! `scripts/record-homes.sh`): every thread of every release lists, resolves, searches and
+//! folds into a faithful history. No Codex needed: the files are what the releases wrote.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codex_threads::manager::ThreadManager;
+use codex_threads::protocol::ThreadId;
+use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
+use codex_threads::store::*;
+use codex_threads::tui::transcript::{ItemKind, Transcript};
+use serde_json::Value;
+
+const RELEASES: [&str; 3] = ["0.169.0", "0.147.0", "0.104.0"];
+
+/// A recorded home copied into a temporary directory (tests may write to it).
+struct RecordedHome {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    manifest: Value,
+}
+
+impl RecordedHome {
+    fn copy(version: &str) -> Self {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/homes")
+            .join(version);
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("home");
+        copy_tree(&source, &path);
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.join("RECORDING.json")).unwrap())
+                .unwrap();
+        RecordedHome {
+            _dir: dir,
+            path,
+            manifest,
+        }
+    }
+
+    fn thread(&self, scenario: &str) -> ThreadId {
+        self.manifest["threads"][scenario]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {scenario} thread recorded"))
+            .parse()
+            .unwrap()
+    }
+
+    fn scenarios(&self) -> Vec<(String, ThreadId)> {
+        self.manifest["threads"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, id)| (name.clone(), id.as_str().unwrap().parse().unwrap()))
+            .collect()
+    }
+
+    fn manager(&self) -> ThreadManager {
+        let cache = self.path.parent().unwrap().join("cache");
+        let options = LocalStoreOptions {
+            cache_dir: Some(cache),
+            ..LocalStoreOptions::default()
+        };
+        ThreadManager::new(Arc::new(LocalThreadStore::open(&self.path, options)))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+async fn list_all(manager: &ThreadManager, archived: bool) -> Vec<StoredThread> {
+    manager
+        .list_threads(ListThreadsParams {
+            archived,
+            page_size: 0,
+            ..ListThreadsParams::default()
+        })
+        .await
+        .unwrap()
+        .items
+}
+
+async fn transcript(manager: &ThreadManager, id: ThreadId) -> Transcript {
+    let page = manager
+        .read_history_page(ReadHistoryPageParams {
+            thread_id: id,
+            include_archived: true,
+            anchor: None,
+            direction: HistoryDirection::Forward,
+            limit: 10_000,
+            include_raw: false,
+        })
+        .await
+        .unwrap();
+    assert!(page.at_end);
+    Transcript::from_lines(&page.lines)
+}
+
+/// The kinds of a transcript's items, by name (`User`, `Command`, …).
+fn kinds(transcript: &Transcript) -> Vec<&'static str> {
+    transcript
+        .items()
+        .iter()
+        .map(|item| match item.kind {
+            ItemKind::User { .. } => "User",
+            ItemKind::Assistant { .. } => "Assistant",
+            ItemKind::Reasoning { .. } => "Reasoning",
+            ItemKind::Command { .. } => "Command",
+            ItemKind::Patch { .. } => "Patch",
+            ItemKind::TurnEnded { .. } => "TurnEnded",
+            ItemKind::Skipped { .. } => "Skipped",
+            _ => "Other",
+        })
+        .collect()
+}
+
+async fn search(manager: &ThreadManager, query: &str) -> Vec<SearchHit> {
+    let mut run = manager.search(SearchParams {
+        query: query.to_string(),
+        include_archived: true,
+        thread_id: None,
+        max_hits_per_thread: None,
+    });
+    let mut hits = Vec::new();
+    while let Some(hit) = run.hits.recv().await {
+        hits.push(hit);
+    }
+    run.done.await.unwrap().unwrap();
+    hits
+}
+
+#[tokio::test]
+async fn every_thread_of_every_release_lists_with_codex_preview() {
+    for version in RELEASES {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        let active = list_all(&manager, false).await;
+        let archived = list_all(&manager, true).await;
+        for (scenario, id) in home.scenarios() {
+            let listed = if scenario == "app_server_archived" {
+                &archived
+            } else {
+                &active
+            };
+            let thread = listed
+                .iter()
+                .find(|t| t.thread_id == id)
+                .unwrap_or_else(|| panic!("Codex {version}: {scenario} ({id}) not listed"));
+            assert!(
+                !thread.preview.is_empty(),
+                "Codex {version}: {scenario} has no preview"
+            );
+            assert!(
+                !thread.preview.starts_with('<'),
+                "Codex {version}: {scenario} previews injected context: {}",
+                thread.preview
+            );
+        }
+        assert_eq!(
+            active.len() + archived.len(),
+            home.scenarios().len(),
+            "Codex {version}: threads listed that were not recorded"
+        );
+        // Where the release keeps a state DB, its preview column is what Codex shows.
+        if let Some(previews) = db_previews(&home.path) {
+            for thread in active.iter().chain(&archived) {
+                assert_eq!(
+                    Some(&thread.preview),
+                    previews.get(&thread.thread_id.to_string()),
+                    "Codex {version}: preview of {}",
+                    thread.thread_id
+                );
+            }
+        }
+    }
+}
+
+fn db_previews(home: &Path) -> Option<std::collections::HashMap<String, String>> {
+    let path = home.join("state_5.sqlite");
+    if !path.exists() {
+        return None;
+    }
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection
+        .prepare("SELECT id, preview FROM threads")
+        .unwrap();
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    Some(rows.map(Result::unwrap).collect())
+}
+
+#[tokio::test]
+async fn names_set_by_codex_show_and_resolve() {
+    for version in RELEASES {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        let named = home.thread("app_server_named");
+        let thread = manager
+            .read_thread(ReadThreadParams {
+                thread_id: named,
+                include_archived: true,
+                include_history: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            thread.name.as_deref(),
+            Some("Named by Codex"),
+            "Codex {version}"
+        );
+        assert_eq!(
+            manager.resolve_thread("Named by Codex").await.unwrap(),
+            named,
+            "Codex {version}: lookup by name"
+        );
+        let tui = home.thread("tui");
+        let prefix = &tui.to_string()[..20];
+        assert_eq!(
+            manager.resolve_thread(prefix).await.unwrap(),
+            tui,
+            "Codex {version}: lookup by prefix"
+        );
+    }
+}
+
+#[tokio::test]
+async fn histories_fold_into_messages_reasoning_commands_and_patches() {
+    for version in RELEASES {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        for (scenario, id) in home.scenarios() {
+            let transcript = transcript(&manager, id).await;
+            let kinds = kinds(&transcript);
+            assert!(
+                !kinds.contains(&"Skipped"),
+                "Codex {version}: {scenario} has skipped lines: {:?}",
+                transcript.items()
+            );
+            assert!(
+                kinds.contains(&"User") && kinds.contains(&"Assistant"),
+                "Codex {version}: {scenario}: {kinds:?}"
+            );
+            // Codex writes each message twice; it shows once.
+            let users = kinds.iter().filter(|k| **k == "User").count();
+            let turns = kinds.iter().filter(|k| **k == "TurnEnded").count();
+            assert_eq!(users, turns, "Codex {version}: {scenario}: {kinds:?}");
+        }
+
+        let reasoning = transcript(&manager, home.thread("exec_reasoning")).await;
+        assert!(
+            kinds(&reasoning).contains(&"Reasoning"),
+            "Codex {version}: no reasoning"
+        );
+        let shell = transcript(&manager, home.thread("exec_shell")).await;
+        let outputs: Vec<String> = shell
+            .items()
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ItemKind::Command {
+                    outcome: Some(outcome),
+                    ..
+                } => Some(outcome.output.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            outputs.iter().any(|o| o.contains("alpha\nbeta")),
+            "Codex {version}: command output {outputs:?}"
+        );
+        let patch = transcript(&manager, home.thread("exec_apply_patch")).await;
+        let files = patch
+            .items()
+            .iter()
+            .flat_map(|item| match &item.kind {
+                ItemKind::Patch { files, .. } => files.iter().map(|f| f.path.clone()).collect(),
+                _ => Vec::new(),
+            })
+            .collect::<Vec<_>>();
+        assert!(
+            files.iter().any(|f| f.ends_with("notes.txt")),
+            "Codex {version}: patch files {files:?}: {:?}",
+            patch.items()
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_finds_user_words_and_command_output_once() {
+    for version in RELEASES {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        let hits = search(&manager, "Grüße").await;
+        let odd = home.thread("exec_odd_cwd");
+        // The mock model's answer quotes the prompt; the prompt itself is found once.
+        let in_prompt: Vec<_> = hits
+            .iter()
+            .filter(|h| h.thread_id == odd && !h.kind.contains("assistant"))
+            .collect();
+        assert_eq!(
+            in_prompt.len(),
+            1,
+            "Codex {version}: the prompt is found once: {hits:?}"
+        );
+
+        let hits = search(&manager, "README.md").await;
+        assert!(
+            hits.iter()
+                .any(|h| h.thread_id == home.thread("exec_shell")),
+            "Codex {version}: command output searched: {hits:?}"
+        );
+    }
+}
