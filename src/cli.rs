@@ -356,6 +356,8 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
         "model_provider": thread.model_provider,
         "model": thread.model,
         "memory_mode": thread.memory_mode,
+        "history_mode": thread.history_mode.as_str(),
+        "open_in_codex": thread.open_in_codex,
         "tokens_used": thread.tokens_used(),
         "source": thread.source,
         "forked_from_id": thread.forked_from_id,

@@ -324,3 +324,146 @@ async fn search_finds_user_words_and_command_output_once() {
         );
     }
 }
+
+fn db_row(home: &Path, id: ThreadId) -> (Option<String>, Option<String>, Option<String>, i64) {
+    let connection = rusqlite::Connection::open(home.join("state_5.sqlite")).unwrap();
+    connection
+        .query_row(
+            "SELECT name, title, memory_mode, updated_at_ms FROM threads WHERE id = ?",
+            [id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap()
+}
+
+fn rollout_of(home: &Path, id: ThreadId) -> PathBuf {
+    let mut found = Vec::new();
+    let mut stack = vec![home.join("sessions"), home.join("archived_sessions")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().contains(&id.to_string()) {
+                found.push(path);
+            }
+        }
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.remove(0)
+}
+
+async fn edit(manager: &ThreadManager, id: ThreadId, patch: ThreadMetadataPatch) -> StoredThread {
+    manager
+        .update_thread_metadata(id, patch, true)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn edits_of_a_paginated_thread_go_to_the_db_and_never_to_its_rollout() {
+    for version in ["0.169.0", "0.147.0"] {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        let id = home.thread("tui");
+        let rollout = rollout_of(&home.path, id);
+        let before = std::fs::read(&rollout).unwrap();
+        let modified = std::fs::metadata(&rollout).unwrap().modified().unwrap();
+        let (_, title, _, updated_ms) = db_row(&home.path, id);
+
+        let renamed = edit(
+            &manager,
+            id,
+            ThreadMetadataPatch {
+                name: Some(Some("Our name".to_string())),
+                ..ThreadMetadataPatch::default()
+            },
+        )
+        .await;
+        assert_eq!(renamed.name.as_deref(), Some("Our name"), "Codex {version}");
+        let disabled = edit(
+            &manager,
+            id,
+            ThreadMetadataPatch {
+                memory_mode: Some(codex_threads::protocol::ThreadMemoryMode::Disabled),
+                ..ThreadMetadataPatch::default()
+            },
+        )
+        .await;
+        assert_eq!(
+            disabled.memory_mode,
+            codex_threads::protocol::ThreadMemoryMode::Disabled
+        );
+        let row = db_row(&home.path, id);
+        assert_eq!(
+            row.0.as_deref(),
+            Some("Our name"),
+            "Codex {version}: name column"
+        );
+        assert_eq!(
+            row.1, title,
+            "Codex {version}: title keeps the derived title"
+        );
+        assert_eq!(row.2.as_deref(), Some("disabled"), "Codex {version}");
+        assert_eq!(
+            row.3, updated_ms,
+            "Codex {version}: the thread keeps its place"
+        );
+        let index = std::fs::read_to_string(home.path.join("session_index.jsonl")).unwrap();
+        assert!(index.contains("Our name"), "Codex {version}: {index}");
+
+        let cleared = edit(
+            &manager,
+            id,
+            ThreadMetadataPatch {
+                name: Some(None),
+                ..ThreadMetadataPatch::default()
+            },
+        )
+        .await;
+        assert_eq!(cleared.name, None, "Codex {version}");
+        assert_eq!(db_row(&home.path, id).0, None, "Codex {version}");
+
+        assert_eq!(
+            std::fs::read(&rollout).unwrap(),
+            before,
+            "Codex {version}: the paginated rollout was written to"
+        );
+        assert_eq!(
+            std::fs::metadata(&rollout).unwrap().modified().unwrap(),
+            modified
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_thread_of_an_unknown_history_mode_is_not_edited() {
+    let home = RecordedHome::copy("0.169.0");
+    let id = home.thread("exec_shell");
+    let rollout = rollout_of(&home.path, id);
+    let text = std::fs::read_to_string(&rollout).unwrap();
+    let changed = text.replacen(
+        "\"history_mode\":\"paginated\"",
+        "\"history_mode\":\"chunked\"",
+        1,
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&rollout, &changed).unwrap();
+    let manager = home.manager();
+    let err = manager
+        .update_thread_metadata(
+            id,
+            ThreadMetadataPatch {
+                name: Some(Some("x".to_string())),
+                ..ThreadMetadataPatch::default()
+            },
+            true,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("chunked"), "{err}");
+    assert_eq!(std::fs::read_to_string(&rollout).unwrap(), changed);
+    assert_eq!(db_row(&home.path, id).0, None);
+    let index = std::fs::read_to_string(home.path.join("session_index.jsonl")).unwrap();
+    assert!(!index.contains(&id.to_string()));
+}

@@ -52,6 +52,50 @@ impl FromStr for ThreadId {
     }
 }
 
+/// How a thread's rollout is written (`session_meta.history_mode`). Legacy rollouts (no field,
+/// or `"legacy"`) take appended metadata copies; paginated ones (every line numbered by
+/// `ordinal`, Codex 0.147+) must never be appended to by anyone but Codex, and keep their
+/// explicit metadata in the state DB.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum HistoryMode {
+    #[default]
+    Legacy,
+    Paginated,
+    /// A mode from a release this version does not know.
+    Other(String),
+}
+
+impl HistoryMode {
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            None | Some("legacy") => HistoryMode::Legacy,
+            Some("paginated") => HistoryMode::Paginated,
+            Some(other) => HistoryMode::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            HistoryMode::Legacy => "legacy",
+            HistoryMode::Paginated => "paginated",
+            HistoryMode::Other(other) => other,
+        }
+    }
+}
+
+impl From<String> for HistoryMode {
+    fn from(value: String) -> Self {
+        HistoryMode::parse(Some(&value))
+    }
+}
+
+impl From<HistoryMode> for String {
+    fn from(mode: HistoryMode) -> Self {
+        mode.as_str().to_string()
+    }
+}
+
 /// Whether Codex may generate memories from a thread. JSON: `"enabled"` / `"disabled"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -10,7 +10,7 @@ pub mod text;
 pub mod time;
 
 pub use event_msg::*;
-pub use ids::{ThreadId, ThreadMemoryMode};
+pub use ids::{HistoryMode, ThreadId, ThreadMemoryMode};
 pub use line::{CompactedItem, DecodeError, RolloutItem, RolloutLine, TurnContextItem};
 pub use response_item::*;
 pub use session_meta::{GitInfo, SessionMeta, source_to_text};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::ids::{ThreadId, ThreadMemoryMode};
+use super::ids::{HistoryMode, ThreadId, ThreadMemoryMode};
 
 /// Git facts collected when the rollout file was created. Every field is omitted when unknown.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +86,10 @@ impl SessionMeta {
         self.memory_mode
             .as_deref()
             .and_then(ThreadMemoryMode::parse)
+    }
+
+    pub fn history_mode(&self) -> HistoryMode {
+        HistoryMode::parse(self.extra.get("history_mode").and_then(Value::as_str))
     }
 
     /// The source as SQLite stores it: the plain string for simple variants, JSON text otherwise.

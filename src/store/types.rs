@@ -7,7 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::patch::ThreadMetadataPatch;
-use crate::protocol::{GitInfo, RolloutItem, RolloutLine, ThreadId, ThreadMemoryMode, TokenUsage};
+use crate::protocol::{
+    GitInfo, HistoryMode, RolloutItem, RolloutLine, ThreadId, ThreadMemoryMode, TokenUsage,
+};
 
 /// What the list shows when a thread has neither a name nor a preview.
 pub const NO_MESSAGE_YET: &str = "(no message yet)";
@@ -42,6 +44,12 @@ pub struct StoredThread {
     pub token_usage: Option<TokenUsage>,
     pub first_user_message: Option<String>,
     pub memory_mode: ThreadMemoryMode,
+    /// How the rollout is written; decides where edits go (see the local store's write policy).
+    #[serde(default)]
+    pub history_mode: HistoryMode,
+    /// A Codex process holds the thread open for writing (its writer lock is taken).
+    #[serde(default)]
+    pub open_in_codex: bool,
     #[serde(skip)]
     pub history: Option<Vec<RolloutItem>>,
 }
@@ -74,6 +82,8 @@ impl StoredThread {
             token_usage: None,
             first_user_message: None,
             memory_mode: ThreadMemoryMode::Enabled,
+            history_mode: HistoryMode::Legacy,
+            open_in_codex: false,
             history: None,
         }
     }

@@ -11,7 +11,9 @@ use super::cache::Depth;
 use super::state_db::ThreadRow;
 use super::summary::RolloutSummary;
 use crate::protocol::time::{from_millis, parse_timestamp};
-use crate::protocol::{GitInfo, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage};
+use crate::protocol::{
+    GitInfo, HistoryMode, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage,
+};
 use crate::rollout::{
     LineOffset, RolloutFile, find_newest_thread_name, read_backward, read_forward,
     read_newest_thread_names, scan_lines,
@@ -288,7 +290,11 @@ pub(super) fn build_thread(
         .unwrap_or(file.file_timestamp);
     thread.preview = summary.preview.clone().unwrap_or_default();
     thread.first_user_message = summary.first_user_message.clone();
-    thread.name = resolve_name(summary, row, index_name);
+    thread.history_mode = match (meta, row.and_then(|row| row.history_mode.as_deref())) {
+        (None, Some(mode)) => HistoryMode::parse(Some(mode)),
+        _ => summary.history_mode.clone(),
+    };
+    thread.name = resolve_name(summary, row, index_name, &thread.history_mode);
     thread.cwd = summary
         .cwd()
         .map(PathBuf::from)
@@ -321,12 +327,15 @@ pub(super) fn build_thread(
             ..Default::default()
         })
     });
-    // The rollout's own metadata lines win: Codex writes them with every explicit change and
-    // repairs its DB from them.
-    thread.memory_mode = summary
-        .memory_mode
-        .or_else(|| row.and_then(ThreadRow::memory_mode))
-        .unwrap_or_default();
+    let db_memory_mode = row.and_then(ThreadRow::memory_mode);
+    thread.memory_mode = match thread.history_mode {
+        // Codex writes a paginated thread's memory mode to its DB only.
+        HistoryMode::Paginated => db_memory_mode.or(summary.memory_mode),
+        // The rollout's own metadata lines win: Codex writes them with every explicit change
+        // and repairs its DB from them.
+        _ => summary.memory_mode.or(db_memory_mode),
+    }
+    .unwrap_or_default();
     thread.git_info = summary.git.clone().or_else(|| row.and_then(row_git));
     thread
 }
@@ -334,12 +343,19 @@ pub(super) fn build_thread(
 /// Name resolution (codex-format §4.2): the DB's explicit title, else the newest
 /// `session_index.jsonl` entry, else a legacy rename event; a name equal to the preview is none.
 /// `index_name` is the newest entry's name, blank when it cleared the name: a clear must also
-/// hide a legacy rename, which predates every index entry.
+/// hide a legacy rename, which predates every index entry. A paginated thread with a DB row
+/// is named by the row's `name` column alone, as Codex reads it.
 fn resolve_name(
     summary: &RolloutSummary,
     row: Option<&ThreadRow>,
     index_name: Option<String>,
+    history_mode: &HistoryMode,
 ) -> Option<String> {
+    let paginated_row = row.filter(|_| *history_mode == HistoryMode::Paginated);
+    if let Some(row) = paginated_row {
+        let name = row.name.as_deref().map(str::trim).unwrap_or_default();
+        return (!name.is_empty()).then(|| name.to_string());
+    }
     let name = row
         .and_then(ThreadRow::explicit_name)
         .or(index_name)

@@ -12,7 +12,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use crate::protocol::time::from_millis;
-use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::protocol::{HistoryMode, ThreadId, ThreadMemoryMode};
 use crate::store::ThreadMetadataPatch;
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
@@ -63,6 +63,9 @@ pub struct ThreadRow {
     pub git_branch: Option<String>,
     pub git_origin_url: Option<String>,
     pub memory_mode: Option<String>,
+    /// The explicit name of a paginated thread (newer DBs; legacy threads keep it in `title`).
+    pub name: Option<String>,
+    pub history_mode: Option<String>,
 }
 
 impl ThreadRow {
@@ -170,12 +173,13 @@ impl StateDb {
         &self,
         id: ThreadId,
         patch: &ThreadMetadataPatch,
+        history_mode: &HistoryMode,
     ) -> Result<bool, StateDbError> {
         let existing = self.thread_row(id)?;
         let Some(existing) = existing else {
             return Ok(false);
         };
-        let assignments = self.assignments(patch, &existing);
+        let assignments = self.assignments(patch, &existing, history_mode);
         if assignments.is_empty() {
             return Ok(true);
         }
@@ -198,6 +202,7 @@ impl StateDb {
         &self,
         patch: &ThreadMetadataPatch,
         existing: &ThreadRow,
+        history_mode: &HistoryMode,
     ) -> Vec<(&'static str, SqlValue)> {
         let text = |value: &str| SqlValue::Text(value.to_string());
         let optional = |value: &Option<String>| match value {
@@ -214,9 +219,19 @@ impl StateDb {
         if let Some(first) = &patch.first_user_message {
             set.push(("first_user_message", text(first)));
         }
-        match (&patch.name, &patch.title) {
+        let name = patch.name.as_ref().map(|name| {
             // Trimmed like the session_index entry, so both places hold the same name.
-            (Some(name), _) => set.push(("title", text(name.as_deref().map_or("", str::trim)))),
+            name.as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+        });
+        match (name, &patch.title) {
+            // Codex keeps a paginated thread's name in its own column (cleared to NULL) and
+            // leaves `title` as the derived title.
+            (Some(name), _) if *history_mode == HistoryMode::Paginated => {
+                set.push(("name", name.map_or(SqlValue::Null, text)));
+            }
+            (Some(name), _) => set.push(("title", text(name.unwrap_or("")))),
             // A derived title never overwrites an explicit name.
             (None, Some(title)) if existing.explicit_name().is_none() => {
                 set.push(("title", text(title)))
@@ -433,5 +448,7 @@ fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Threa
         git_branch: text("git_branch")?,
         git_origin_url: text("git_origin_url")?,
         memory_mode: text("memory_mode")?,
+        name: text("name")?,
+        history_mode: text("history_mode")?,
     })
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::text::{user_message_preview, user_message_title};
 use crate::protocol::{
-    EventMsg, GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadItem, ThreadMemoryMode,
-    TokenUsage, UserMessageEvent,
+    EventMsg, GitInfo, HistoryMode, RolloutItem, RolloutLine, SessionMeta, ThreadItem,
+    ThreadMemoryMode, TokenUsage, UserMessageEvent,
 };
 use crate::rollout::{LineOffset, scan_lines};
 
@@ -49,6 +49,9 @@ pub struct RolloutSummary {
     pub memory_mode: Option<ThreadMemoryMode>,
     /// From the last own `session_meta` that carries git facts.
     pub git: Option<GitInfo>,
+    /// From the thread's own first `session_meta` (kept apart: the meta's extras are dropped).
+    #[serde(default)]
+    pub history_mode: HistoryMode,
     /// From the last legacy `thread_name_updated` event (before 2026-05-05); `Some("")` clears.
     pub legacy_name: Option<String>,
     /// Just past the last complete line read; a later pass continues here.
@@ -191,6 +194,7 @@ impl RolloutSummary {
 
     fn observe_meta(&mut self, meta: &SessionMeta) {
         if self.meta.is_none() {
+            self.history_mode = meta.history_mode();
             let mut own = meta.clone();
             // Base instructions and other extras are large and never shown in a summary.
             own.extra.clear();

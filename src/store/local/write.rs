@@ -10,7 +10,7 @@ use super::LocalStore;
 use super::live_writer::LiveWriter;
 use super::read::Located;
 use crate::protocol::time::now_millis;
-use crate::protocol::{GitInfo, RolloutItem, RolloutLine, SessionMeta, ThreadId};
+use crate::protocol::{GitInfo, HistoryMode, RolloutItem, RolloutLine, SessionMeta, ThreadId};
 use crate::rollout::{
     AppendError, RolloutFile, append_line, append_thread_name, read_head, rollout_date_parts,
 };
@@ -126,6 +126,20 @@ impl LocalStore {
             });
         }
         let located = self.locate(id, include_archived)?;
+        let current = self.read_thread(read_back.clone())?;
+        match &current.history_mode {
+            HistoryMode::Legacy => {}
+            HistoryMode::Paginated => {
+                self.update_paginated_metadata(id, &patch)?;
+                return self.read_thread(read_back);
+            }
+            HistoryMode::Other(mode) => {
+                return Err(ThreadStoreError::invalid(format!(
+                    "thread {id} has history mode \"{mode}\", which this version does not know how \
+                     to edit; nothing was changed"
+                )));
+            }
+        }
         let explicit = !patch.has_observed_facts();
         let writes_meta_copy =
             explicit && (patch.memory_mode.is_some() || patch.git_info.is_some());
@@ -146,11 +160,47 @@ impl LocalStore {
             }
         }
         if let Some(db) = &self.state_db
-            && let Err(err) = db.apply_patch(id, &patch)
+            && let Err(err) = db.apply_patch(id, &patch, &HistoryMode::Legacy)
         {
             tracing::warn!(%err, thread = %id, "state DB not updated; the files hold the change");
         }
         self.read_thread(read_back)
+    }
+
+    /// A paginated rollout is never appended to (Codex numbers every line and treats a
+    /// `session_meta` as a history boundary), so its explicit metadata lives in the state DB,
+    /// where Codex reads it; names also go to `session_index.jsonl`, as Codex writes them. The
+    /// DB goes first: if it fails, nothing has changed.
+    fn update_paginated_metadata(
+        &self,
+        id: ThreadId,
+        patch: &ThreadMetadataPatch,
+    ) -> StoreResult<()> {
+        let no_db = || ThreadStoreError::Conflict {
+            message: format!(
+                "thread {id} is paginated and Codex keeps its name and memory mode in its state \
+                 DB, which has no row for it; nothing was changed"
+            ),
+        };
+        let db = self.state_db.as_ref().ok_or_else(no_db)?;
+        let updated = db
+            .apply_patch(id, patch, &HistoryMode::Paginated)
+            .map_err(|err| ThreadStoreError::Conflict {
+                message: format!("{err}; nothing was changed"),
+            })?;
+        if !updated {
+            return Err(no_db());
+        }
+        if let Some(name) = &patch.name {
+            let name = name.as_deref().map(str::trim).unwrap_or("");
+            append_thread_name(&self.home, id, name).map_err(|err| ThreadStoreError::Conflict {
+                message: format!(
+                    "the state DB has the new name, but session_index.jsonl could not be \
+                     appended to: {err}"
+                ),
+            })?;
+        }
+        Ok(())
     }
 
     /// Appends a copy of the thread's first `session_meta` with the patch's memory mode and
@@ -209,9 +259,10 @@ impl LocalStore {
         fs::create_dir_all(&target_dir)?;
         move_rollout(&file, &target_dir)?;
         if let Some(db) = &self.state_db {
-            let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
+            // Codex records the file as it is, `.jsonl.zst` for a compressed rollout.
+            let moved = target_dir.join(file.path.file_name().unwrap_or_default());
             let modified: DateTime<Utc> = file.modified.into();
-            if let Err(err) = db.mark_archived(id, &plain, now_millis(), modified) {
+            if let Err(err) = db.mark_archived(id, &moved, now_millis(), modified) {
                 tracing::warn!(%err, thread = %id, "state DB not marked archived");
             }
         }
@@ -244,8 +295,8 @@ impl LocalStore {
             tracing::warn!(%err, path = %target.display(), "could not touch the unarchived rollout");
         }
         if let Some(db) = &self.state_db {
-            let plain = target_dir.join(file.plain_path().file_name().unwrap_or_default());
-            if let Err(err) = db.mark_unarchived(id, &plain, now.into()) {
+            let moved = target_dir.join(file.path.file_name().unwrap_or_default());
+            if let Err(err) = db.mark_unarchived(id, &moved, now.into()) {
                 tracing::warn!(%err, thread = %id, "state DB not marked unarchived");
             }
         }
