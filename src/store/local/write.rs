@@ -126,7 +126,7 @@ impl LocalStore {
             });
         }
         let located = self.locate(id, include_archived)?;
-        let current = self.read_thread(read_back.clone())?;
+        let current = self.read_thread(read_back)?;
         match &current.history_mode {
             HistoryMode::Legacy => {}
             HistoryMode::Paginated => {
