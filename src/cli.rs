@@ -92,7 +92,12 @@ pub enum Command {
         json: bool,
     },
     /// Move a thread into archived_sessions/.
-    Archive { thread: String },
+    Archive {
+        thread: String,
+        /// Archive even when a Codex process has the thread open.
+        #[arg(long)]
+        force: bool,
+    },
     /// Move an archived thread back into sessions/.
     Unarchive { thread: String },
 }
@@ -217,8 +222,21 @@ pub async fn run_command(
             archived,
             json,
         } => search(manager, query, archived, json, out).await?,
-        Command::Archive { thread } => {
+        Command::Archive { thread, force } => {
             let id = manager.resolve_thread(&thread).await?;
+            let current = manager
+                .read_thread(ReadThreadParams {
+                    thread_id: id,
+                    include_archived: true,
+                    include_history: false,
+                })
+                .await?;
+            if current.open_in_codex && !force {
+                anyhow::bail!(
+                    "thread {id} is open in a Codex process, which may still write to it; \
+                     archive it after Codex closes it, or pass --force"
+                );
+            }
             manager.archive_thread(id).await?;
             writeln!(out, "archived {id}")?;
         }

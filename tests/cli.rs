@@ -297,3 +297,34 @@ fn subcommands_run_on_the_demo_home_with_demo() {
             .any(|t| t["name"] == "Rate limiter design")
     );
 }
+
+#[test]
+fn a_thread_codex_holds_open_is_live_and_archived_only_with_force() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Keep me open", "Sure.");
+    let written = home.add_thread(&spec);
+    let id = written.id.to_string();
+    let locks = home.path().join("thread-writer-locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let lock_path = locks.join(format!("{id}.lock"));
+    std::fs::write(&lock_path, "").unwrap();
+    // Old enough that only the lock can make it live.
+    set_mtime(&written.path, at("2026-01-01T00:00:00.000Z"));
+
+    let listed = json(&run(home.path(), &["list", "--json"]));
+    assert_eq!(listed[0]["live"], false);
+    assert_eq!(listed[0]["open_in_codex"], false);
+
+    // Another process's lock, as Codex holds it.
+    let holder = std::fs::File::open(&lock_path).unwrap();
+    holder.lock().unwrap();
+    let listed = json(&run(home.path(), &["list", "--json"]));
+    assert_eq!(listed[0]["open_in_codex"], true);
+    assert_eq!(listed[0]["live"], true);
+
+    let refused = one_line_error(&run(home.path(), &["archive", &id]));
+    assert!(refused.contains("open in a Codex process"), "{refused}");
+    assert!(written.path.exists(), "nothing moved");
+    stdout(&run(home.path(), &["archive", &id, "--force"]));
+    holder.unlock().unwrap();
+}

@@ -71,9 +71,11 @@ impl ThreadManager {
             .cloned()
     }
 
-    /// Live in this process, or written by another process in the last few seconds.
+    /// Live in this process, held open by a Codex process, or written by another process in
+    /// the last few seconds.
     pub fn is_live(&self, thread: &StoredThread, now: DateTime<Utc>) -> bool {
         self.live_thread(thread.thread_id).is_some()
+            || thread.open_in_codex
             || (!thread.archived && now - thread.updated_at < RECENT_WRITE_WINDOW)
     }
 

@@ -9,6 +9,7 @@ mod reader;
 mod search;
 mod session_index;
 mod source;
+mod writer_locks;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
 pub use home::{
@@ -25,6 +26,7 @@ pub use session_index::{
     find_thread_name, read_newest_thread_names, read_thread_names,
 };
 pub use source::{RolloutSource, open_rollout};
+pub use writer_locks::{WRITER_LOCKS_SUBDIR, WriterLocks};
 
 #[cfg(test)]
 pub(crate) mod test_support;

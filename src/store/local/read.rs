@@ -15,7 +15,7 @@ use crate::protocol::{
     GitInfo, HistoryMode, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage,
 };
 use crate::rollout::{
-    LineOffset, RolloutFile, find_newest_thread_name, read_backward, read_forward,
+    LineOffset, RolloutFile, WriterLocks, find_newest_thread_name, read_backward, read_forward,
     read_newest_thread_names, scan_lines,
 };
 use crate::store::listing::{ListKey, matches_filters, take_page};
@@ -117,6 +117,7 @@ impl LocalStore {
             None
         });
         let mut thread = build_thread(&file, &summary, self.state_row(id).as_ref(), index_name);
+        thread.open_in_codex = WriterLocks::snapshot(self.home.root()).is_held(id);
         if params.include_history {
             thread.history = Some(self.load_history(LoadThreadHistoryParams {
                 thread_id: id,
@@ -157,6 +158,7 @@ impl LocalStore {
             0 => usize::MAX,
             size => size + 1, // one more tells whether another page exists
         };
+        let writer_locks = WriterLocks::snapshot(self.home.root());
         let mut found: Vec<(ListKey, StoredThread)> = Vec::new();
         for chunk in candidates.chunks(64) {
             let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
@@ -172,7 +174,8 @@ impl LocalStore {
                     }
                 };
                 let name = names.get(&file.thread_id).cloned();
-                let thread = build_thread(file, &summary, rows.get(&file.thread_id), name);
+                let mut thread = build_thread(file, &summary, rows.get(&file.thread_id), name);
+                thread.open_in_codex = writer_locks.is_held(file.thread_id);
                 if matches_filters(&thread, params) {
                     found.push((*key, thread));
                 }

@@ -50,6 +50,8 @@ pub struct ConfirmDialog {
     pub action: ConfirmAction,
     /// The thread's title, as the question shows it.
     pub title: String,
+    /// A Codex process has the thread open (its writer lock is held): said before it is moved.
+    pub open_in_codex: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

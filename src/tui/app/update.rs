@@ -310,6 +310,7 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
             state.overlay = Some(Overlay::Confirm(ConfirmDialog {
                 action,
                 title: single_line(thread.title()),
+                open_in_codex: thread.open_in_codex,
             }));
             Vec::new()
         }

@@ -51,9 +51,18 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
         ConfirmAction::Archive(_) => "Archive",
         ConfirmAction::Unarchive(_) => "Unarchive",
     };
-    let popup = centered(frame.area(), 60, 4);
+    let popup = centered(frame.area(), 60, if dialog.open_in_codex { 5 } else { 4 });
     let width = usize::from(popup.width.saturating_sub(2));
     let question = truncate(&format!("{verb} “{}”?", dialog.title), width);
+    let warning = dialog.open_in_codex.then(|| {
+        Line::from(Span::styled(
+            truncate(
+                "Codex has this thread open and may still write to it.",
+                width,
+            ),
+            theme.warning,
+        ))
+    });
     let yes = state
         .keymap
         .key_hint(Mode::Confirm, Action::Accept)
@@ -62,13 +71,14 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
         .keymap
         .key_hint(Mode::Confirm, Action::Back)
         .unwrap_or("n");
-    let lines = vec![
-        Line::from(Span::raw(question)),
-        Line::from(Span::styled(
+    let lines: Vec<Line> = [Line::from(Span::raw(question))]
+        .into_iter()
+        .chain(warning)
+        .chain([Line::from(Span::styled(
             truncate(&format!("{yes} yes · {no} no"), width),
             theme.dim,
-        )),
-    ];
+        ))])
+        .collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.warning)
