@@ -612,6 +612,20 @@ pub fn is_injected_context(text: &str) -> bool {
 }
 
 /// The item a function (or custom tool) call becomes, by tool name.
+/// The patch of a shell command like `apply_patch <<'EOF' … EOF`, without the heredoc around it.
+fn shell_patch(command: &str) -> Option<&str> {
+    const BEGIN: &str = "*** Begin Patch";
+    const END: &str = "*** End Patch";
+    if !command.trim_start().starts_with("apply_patch") {
+        return None;
+    }
+    let start = command.find(BEGIN)?;
+    let end = command[start..]
+        .find(END)
+        .map_or(command.len(), |at| start + at + END.len());
+    Some(&command[start..end])
+}
+
 fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
     let args: Value =
         serde_json::from_str(arguments).unwrap_or_else(|_| Value::String(arguments.to_string()));
@@ -619,10 +633,10 @@ fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
     if COMMAND_TOOLS.contains(&name) {
         let command = command_from_arguments(&args);
         // Codex intercepts a patch sent through the shell and applies it as a patch.
-        if command.trim_start().starts_with("apply_patch") && command.contains("*** Begin Patch") {
+        if let Some(patch) = shell_patch(&command) {
             return ItemKind::Patch {
                 call_id,
-                files: parse_patch(&command),
+                files: parse_patch(patch),
                 success: None,
             };
         }
