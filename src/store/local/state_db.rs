@@ -302,6 +302,12 @@ impl StateDb {
         if let Some(mode) = patch.memory_mode {
             set.push(("memory_mode", text(mode.as_str())));
         }
+        if patch.updated_at.is_none()
+            && let Some(at) = explicit_edit_time(patch, existing, history_mode)
+        {
+            set.push(("updated_at", SqlValue::Integer(at.timestamp())));
+            set.push(("updated_at_ms", SqlValue::Integer(at.timestamp_millis())));
+        }
         set.retain(|(column, _)| self.has_column(column));
         set
     }
@@ -389,6 +395,28 @@ impl StateDb {
             .execute(sql, params_from_iter(values))
             .map_err(|e| self.error(e))?;
         transaction.commit().map_err(|e| self.error(e))
+    }
+}
+
+/// The update time an explicit edit gives the row, as Codex sets it (observed in 0.147 and
+/// 0.169): a paginated thread's name or memory mode nudges it by a millisecond, so the thread
+/// keeps its place in Codex's order; a legacy thread's memory mode makes it "now" (Codex also
+/// appends to the rollout); a legacy name leaves it alone.
+fn explicit_edit_time(
+    patch: &ThreadMetadataPatch,
+    existing: &ThreadRow,
+    history_mode: &HistoryMode,
+) -> Option<DateTime<Utc>> {
+    let renamed = patch.name.is_some();
+    let memory = patch.memory_mode.is_some();
+    match history_mode {
+        HistoryMode::Paginated if renamed || memory => existing
+            .updated_at
+            .map(|at| at + chrono::Duration::milliseconds(1)),
+        HistoryMode::Legacy if memory && !patch.has_observed_facts() => {
+            Some(crate::protocol::time::now_millis())
+        }
+        _ => None,
     }
 }
 
