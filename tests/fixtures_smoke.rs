@@ -466,6 +466,7 @@ fn the_state_db_has_every_codex_column_and_uses_wal() {
         .unwrap();
     assert_eq!(mode, "wal");
     for table in [
+        "_sqlx_migrations",
         "backfill_state",
         "thread_dynamic_tools",
         "thread_spawn_edges",

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use codex_threads::protocol::{ThreadId, ThreadMemoryMode, source_to_text};
+use codex_threads::testing::codex_state_db::{StateDbRelease, create_empty};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Value};
@@ -13,30 +14,16 @@ use super::spec::ThreadSpec;
 
 pub const STATE_DB_FILE_NAME: &str = "state_5.sqlite";
 
-/// The schema as of about May/June 2026.
-pub const STATE_SCHEMA_SQL: &str = codex_threads::testing::CODEX_STATE_SCHEMA_SQL;
-
-/// Every `threads` column of the current schema, in table order (codex-format §1.4).
+/// Every `threads` column of the newest recorded release's DB (0.169.0), in table order.
 pub const THREAD_COLUMNS: &[&str] = &[
     "id",
     "rollout_path",
     "created_at",
     "updated_at",
-    "created_at_ms",
-    "updated_at_ms",
     "source",
-    "thread_source",
-    "agent_nickname",
-    "agent_role",
-    "agent_path",
     "model_provider",
-    "model",
-    "reasoning_effort",
     "cwd",
-    "cli_version",
     "title",
-    "preview",
-    "first_user_message",
     "sandbox_policy",
     "approval_mode",
     "tokens_used",
@@ -46,16 +33,39 @@ pub const THREAD_COLUMNS: &[&str] = &[
     "git_sha",
     "git_branch",
     "git_origin_url",
+    "cli_version",
+    "first_user_message",
+    "agent_nickname",
+    "agent_role",
     "memory_mode",
+    "model",
+    "reasoning_effort",
+    "agent_path",
+    "created_at_ms",
+    "updated_at_ms",
+    "thread_source",
+    "preview",
     "recency_at",
     "recency_at_ms",
     "history_mode",
+    "name",
+    "is_pinned",
+    "thread_section_id",
+    "section_position",
+    "section_entered_at_ms",
+    "project_id",
+    "originator",
+    "daybreak_enabled",
+    "creator_user_id",
+    "creator_account_id",
+    "attached_thread_parent_id",
 ];
 
-/// Which shape of `threads` table to create, to test DBs that are not what we expect.
+/// Which shape of `threads` table to create, to test DBs that are not what we expect. Each is
+/// Codex's own DB (newest recorded release) with columns dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SchemaVariant {
-    /// All columns of `THREAD_COLUMNS`.
+    /// All columns of `THREAD_COLUMNS`, exactly as Codex created them.
     Current,
     /// No `memory_mode` column.
     WithoutMemoryMode,
@@ -185,9 +195,9 @@ impl ThreadRow {
         }
     }
 
-    /// `(column, value)` for every column of the current schema.
+    /// `(column, value)` for the columns this row sets; the others keep Codex's defaults.
     fn column_values(&self) -> Vec<(&'static str, SqlValue)> {
-        vec![
+        let mut values = vec![
             ("id", text(self.id.to_string())),
             (
                 "rollout_path",
@@ -223,16 +233,14 @@ impl ThreadRow {
             ("git_branch", optional_text(&self.git_branch)),
             ("git_origin_url", optional_text(&self.git_origin_url)),
             ("memory_mode", text(&self.memory_mode)),
-            (
-                "recency_at",
-                self.recency_at.map_or(SqlValue::Null, seconds),
-            ),
-            (
-                "recency_at_ms",
-                self.recency_at.map_or(SqlValue::Null, millis),
-            ),
             ("history_mode", text(&self.history_mode)),
-        ]
+        ];
+        // Codex's columns are NOT NULL: without a recency its insert trigger copies updated_at.
+        if let Some(recency_at) = self.recency_at {
+            values.push(("recency_at", seconds(recency_at)));
+            values.push(("recency_at_ms", millis(recency_at)));
+        }
+        values
     }
 }
 
@@ -280,21 +288,13 @@ impl TestHome {
         Connection::open(&path).expect("open state DB")
     }
 
-    /// Creates `state_5.sqlite` as Codex does (WAL, incremental auto-vacuum), with a complete
-    /// backfill, and the `threads` table shaped by `variant`.
+    /// Creates `state_5.sqlite` from the DB Codex itself created (its schema, triggers and
+    /// migration history; WAL, incremental auto-vacuum), with a complete backfill, and the
+    /// `threads` table shaped by `variant`.
     pub fn create_state_db(&self, variant: SchemaVariant) -> PathBuf {
         let path = self.state_db_path();
-        let connection = Connection::open(&path).expect("create state DB");
-        connection
-            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")
-            .expect("set auto_vacuum");
-        let mode: String = connection
-            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
-            .expect("switch to WAL");
-        assert_eq!(mode, "wal");
-        connection
-            .execute_batch(STATE_SCHEMA_SQL)
-            .expect("create Codex state schema");
+        create_empty(&path, StateDbRelease::NEWEST).expect("create state DB");
+        let connection = Connection::open(&path).expect("open state DB");
         for column in variant.dropped_columns() {
             drop_thread_column(&connection, column);
         }
@@ -382,21 +382,25 @@ pub fn thread_columns(connection: &Connection) -> Vec<String> {
         .expect("read table_info")
 }
 
-/// Drops a `threads` column together with the indexes that mention it (SQLite refuses otherwise).
+/// Drops a `threads` column together with the indexes and triggers that mention it (SQLite
+/// refuses otherwise; an older DB without the column had neither).
 fn drop_thread_column(connection: &Connection, column: &str) {
     let pattern = format!("%{column}%");
-    let indexes: Vec<String> = connection
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'threads' AND sql LIKE ?1")
+    let dependents: Vec<(String, String)> = connection
+        .prepare(
+            "SELECT type, name FROM sqlite_master
+             WHERE type IN ('index', 'trigger') AND tbl_name = 'threads' AND sql LIKE ?1",
+        )
         .and_then(|mut statement| {
             statement
-                .query_map([pattern], |row| row.get(0))?
+                .query_map([pattern], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()
         })
-        .expect("find indexes using the column");
-    for index in indexes {
+        .expect("find indexes and triggers using the column");
+    for (kind, name) in dependents {
         connection
-            .execute_batch(&format!("DROP INDEX {index}"))
-            .expect("drop index");
+            .execute_batch(&format!("DROP {kind} {name}"))
+            .expect("drop index or trigger");
     }
     connection
         .execute_batch(&format!("ALTER TABLE threads DROP COLUMN {column}"))

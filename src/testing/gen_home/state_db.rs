@@ -1,4 +1,5 @@
-//! `state_5.sqlite` for a generated home: Codex's schema and one `threads` row per rollout,
+//! `state_5.sqlite` for a generated home: the empty DB of the newest recorded Codex release
+//! (its schema and migration history, so real Codex opens it) and one `threads` row per rollout,
 //! filled as Codex's extractor would (codex-format §1.4, §4.5).
 
 use std::fs::File;
@@ -11,7 +12,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
 use super::GeneratedThread;
-use crate::testing::CODEX_STATE_SCHEMA_SQL;
+use crate::testing::codex_state_db::{self, StateDbRelease};
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 
@@ -50,16 +51,12 @@ fn sql_error(err: rusqlite::Error) -> io::Error {
     io::Error::other(err)
 }
 
-/// Creates the DB (WAL, incremental auto-vacuum, complete backfill) and inserts every thread.
+/// Creates the DB (Codex's own, so WAL and incremental auto-vacuum), marks the backfill complete
+/// and inserts every thread.
 pub fn write(root: &Path, threads: &[GeneratedThread], end: DateTime<Utc>) -> io::Result<PathBuf> {
     let path = root.join(STATE_DB_FILE);
+    codex_state_db::create_empty(&path, StateDbRelease::NEWEST)?;
     let mut connection = Connection::open(&path).map_err(sql_error)?;
-    connection
-        .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;")
-        .map_err(sql_error)?;
-    connection
-        .execute_batch(CODEX_STATE_SCHEMA_SQL)
-        .map_err(sql_error)?;
     let transaction = connection.transaction().map_err(sql_error)?;
     transaction
         .execute(
