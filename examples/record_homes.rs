@@ -18,13 +18,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use codex_threads::testing::codex::{self, AppServer, CodexRelease};
 use codex_threads::testing::mock_model::MockModel;
+
+#[path = "../tests/common/codex_tui.rs"]
+mod codex_tui;
+use codex_tui::tui_thread;
 
 const RECORDING_ROOT: &str = "/tmp/codex-threads-recording";
 
@@ -155,7 +159,14 @@ fn record(release: &CodexRelease, model: &MockModel) -> Result<Recorded> {
     drop(server);
 
     let before = thread_ids(&home);
-    let tui = tui_thread(release, &home, &repo, "Hello from the interactive TUI");
+    let prompt = "Hello from the interactive TUI";
+    let tui = tui_thread(
+        release,
+        &home,
+        &repo,
+        prompt,
+        &format!("Answer to: {prompt}"),
+    );
     codex::stop_daemons(&home);
     tui?;
     note("tui", newest_new_thread(&home, &before)?);
@@ -248,107 +259,6 @@ fn newest_new_thread(home: &Path, before: &[(std::time::SystemTime, String)]) ->
     new.pop()
         .map(|(_, id)| id)
         .context("Codex wrote no new rollout")
-}
-
-/// Starts the interactive TUI in a pseudo-terminal, sends one prompt, waits for the answer and
-/// quits.
-fn tui_thread(release: &CodexRelease, home: &Path, cwd: &Path, prompt: &str) -> Result<()> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::{Read, Write};
-    use std::sync::{Arc, Mutex};
-
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = CommandBuilder::new(&release.binary);
-    let template = codex::command(release, home, cwd);
-    for (key, value) in template.get_envs() {
-        match value {
-            Some(value) => builder.env(key, value),
-            None => builder.env_remove(key),
-        }
-    }
-    builder.env("TERM", "xterm-256color");
-    builder.cwd(cwd);
-    let mut child = pair
-        .slave
-        .spawn_command(builder)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    drop(pair.slave);
-    let mut reader = pair
-        .master
-        .try_clone_reader()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut writer = pair
-        .master
-        .take_writer()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let screen = Arc::new(Mutex::new(vt100::Parser::new(
-        std::num::NonZeroU16::new(40).unwrap(),
-        std::num::NonZeroU16::new(120).unwrap(),
-        0,
-    )));
-    {
-        let screen = screen.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut screen) = screen.lock() {
-                    screen.process(&buffer[..n]);
-                }
-            }
-        });
-    }
-    let contents = || {
-        screen
-            .lock()
-            .map(|s| s.screen().contents())
-            .unwrap_or_default()
-    };
-    let wait_for = |what: &dyn Fn(&str) -> bool, label: &str| -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if what(&contents()) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("Codex TUI: no {label} in time; screen:\n{}", contents())
-    };
-    // The composer is ready when its placeholder or prompt marker shows.
-    wait_for(
-        &|s: &str| s.contains('›') || s.contains("Ask Codex"),
-        "composer",
-    )?;
-    writer.write_all(prompt.as_bytes())?;
-    writer.flush()?;
-    std::thread::sleep(Duration::from_millis(300));
-    writer.write_all(b"\r")?;
-    writer.flush()?;
-    let answer = format!("Answer to: {prompt}");
-    wait_for(&|s: &str| s.contains(&answer), "answer")?;
-    writer.write_all(b"/quit")?;
-    writer.flush()?;
-    std::thread::sleep(Duration::from_millis(300));
-    writer.write_all(b"\r")?;
-    writer.flush()?;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.kill()?;
-    Ok(())
 }
 
 /// Copies what a Codex home holds about threads (not its config, logs or caches).

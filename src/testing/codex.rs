@@ -1,6 +1,6 @@
 //! Drivers for real Codex releases, run offline against [`MockModel`](super::mock_model):
-//! where the installed releases are, a Codex home configured for the mock, `codex exec`, and a
-//! JSON-RPC client for `codex app-server`.
+//! where the installed releases are, what each of them can do, a Codex home configured for the
+//! mock, `codex exec`, and a JSON-RPC client for `codex app-server`.
 //!
 //! `scripts/install-codex-releases.sh` installs the releases into
 //! `$CODEX_RELEASES_DIR/<version>/bin/codex` (default `~/.cache/codex-threads/codex-releases`).
@@ -24,16 +24,103 @@ const MOCK_KEY_VAR: &str = "CODEX_THREADS_MOCK_KEY";
 /// How long one app-server request may take.
 const RPC_DEADLINE: Duration = Duration::from_secs(60);
 
+/// How long one `codex exec` may take; against the mock a turn takes about a second, so this
+/// only stops a hung release from hanging the tests.
+const EXEC_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Every `sourceKinds` value of `thread/list` (the same enum in all supported releases);
+/// without them the app server lists only interactive threads.
+pub const ALL_SOURCE_KINDS: [&str; 10] = [
+    "cli",
+    "vscode",
+    "exec",
+    "appServer",
+    "subAgent",
+    "subAgentReview",
+    "subAgentCompact",
+    "subAgentThreadSpawn",
+    "subAgentOther",
+    "unknown",
+];
+
 #[derive(Clone, Debug)]
 pub struct CodexRelease {
     pub version: String,
     pub binary: PathBuf,
 }
 
+/// What a release can do, as observed on the supported releases (0.104.0 is the one before the
+/// state DB; 0.147.0 and 0.169.0 behave alike here). Every difference between them that a test
+/// needs is decided here, not in the tests.
 impl CodexRelease {
+    /// A supported release, whether or not it is installed (see [`Self::is_installed`]).
+    pub fn supported(version: &str) -> Self {
+        Self {
+            version: version.to_owned(),
+            binary: releases_dir().join(version).join("bin").join("codex"),
+        }
+    }
+
+    pub fn is_installed(&self) -> bool {
+        self.binary.exists()
+    }
+
+    fn before_state_db(&self) -> bool {
+        self.version == "0.104.0"
+    }
+
     /// Codex's state DB and paginated history came after 0.104.
     pub fn writes_state_db(&self) -> bool {
-        self.version != "0.104.0"
+        !self.before_state_db()
+    }
+
+    /// Whether the app server's `Thread` has a `name` (0.104's has none; it only resolves names
+    /// in `codex exec resume NAME`).
+    pub fn shows_names(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether the app server has the experimental `thread/memoryMode/set`.
+    pub fn sets_memory_mode(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether the app server has `thread/delete`.
+    pub fn deletes_threads(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// 0.104's `thread/name/set` works only on a thread loaded with `thread/resume`, and writes
+    /// `session_index.jsonl` after it has replied.
+    pub fn names_loaded_threads_only(&self) -> bool {
+        self.before_state_db()
+    }
+
+    /// Whether `codex exec resume NAME` stops finding a thread by a name it no longer has (after
+    /// Codex's own rename); 0.104 finds a thread by any name it ever had in
+    /// `session_index.jsonl`.
+    pub fn forgets_superseded_names(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether `thread/read` answers for an archived thread (0.104 says "thread not loaded").
+    pub fn reads_archived_threads(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether `codex exec resume ID` of an archived thread fails saying so; 0.104 does not
+    /// find the thread and silently starts a new one.
+    pub fn refuses_to_resume_archived(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// The `sortKey`s of `thread/list` that order threads by time.
+    pub fn sort_keys(&self) -> &'static [&'static str] {
+        if self.before_state_db() {
+            &["created_at", "updated_at"]
+        } else {
+            &["created_at", "updated_at", "recency_at"]
+        }
     }
 }
 
@@ -49,11 +136,8 @@ pub fn releases_dir() -> PathBuf {
 
 /// The supported release `version`, when it is installed.
 pub fn release(version: &str) -> Option<CodexRelease> {
-    let binary = releases_dir().join(version).join("bin").join("codex");
-    binary.exists().then(|| CodexRelease {
-        version: version.to_owned(),
-        binary,
-    })
+    let release = CodexRelease::supported(version);
+    release.is_installed().then_some(release)
 }
 
 /// Every supported release that is installed, newest first.
@@ -117,28 +201,51 @@ pub fn command(release: &CodexRelease, home: &Path, cwd: &Path) -> Command {
 
 /// `codex exec PROMPT` in `cwd`; the output when it succeeded.
 pub fn exec(release: &CodexRelease, home: &Path, cwd: &Path, prompt: &str) -> Result<Output> {
-    let output = command(release, home, cwd)
-        .args(exec_flags())
-        .arg(prompt)
-        .output()
-        .context("starting codex exec")?;
+    let mut command = command(release, home, cwd);
+    command.args(exec_flags()).arg(prompt);
+    let output = output_within(&mut command, EXEC_DEADLINE).context("codex exec")?;
     check_success("codex exec", output)
 }
 
-/// `codex exec resume ID PROMPT` in `cwd`.
+/// `codex exec resume THREAD PROMPT` in `cwd`, where `THREAD` is an id or a thread name (names
+/// are looked up among the threads of `cwd` only).
 pub fn exec_resume(
     release: &CodexRelease,
     home: &Path,
     cwd: &Path,
-    id: &str,
+    thread: &str,
     prompt: &str,
 ) -> Result<Output> {
-    let output = command(release, home, cwd)
-        .args(exec_flags())
-        .args(["resume", id, prompt])
-        .output()
-        .context("starting codex exec resume")?;
+    let mut command = command(release, home, cwd);
+    command.args(exec_flags()).args(["resume", thread, prompt]);
+    let output = output_within(&mut command, EXEC_DEADLINE).context("codex exec resume")?;
     check_success("codex exec resume", output)
+}
+
+/// Runs `command` to completion with its output captured, killing it (only it, by its pid)
+/// when it outlives `deadline`.
+pub fn output_within(command: &mut Command, deadline: Duration) -> Result<Output> {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {:?}", command.get_program()))?;
+    let pid = child.id();
+    let (done, result) = channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match result.recv_timeout(deadline) {
+        Ok(output) => Ok(output?),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            bail!(
+                "{:?} did not finish within {} s",
+                command.get_program(),
+                deadline.as_secs()
+            )
+        }
+    }
 }
 
 fn exec_flags() -> [&'static str; 4] {
@@ -155,12 +262,26 @@ fn check_success(what: &str, output: Output) -> Result<Output> {
         return Ok(output);
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
     bail!(
         "{what} failed ({}): {}",
         output.status,
-        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        error_lines(&stderr)
     )
+}
+
+/// The lines of a release's stderr that say what went wrong: its `Error:` line when it printed
+/// one (newer releases follow it with a long backtrace), else the last few lines.
+fn error_lines(stderr: &str) -> String {
+    if let Some(error) = stderr.lines().find(|l| l.starts_with("Error:")) {
+        return error.to_owned();
+    }
+    let tail: Vec<&str> = stderr
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(5)
+        .collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
 }
 
 /// A running `codex app-server`, spoken to in JSON-RPC over its stdio (one object a line).
@@ -311,7 +432,16 @@ impl AppServer {
 
     /// `thread/list` of every source, archived or not, keyed by id.
     pub fn list_threads(&mut self, archived: bool) -> Result<HashMap<String, Value>> {
-        let mut threads = HashMap::new();
+        let threads = self.list_threads_sorted(archived, "created_at")?;
+        Ok(threads
+            .into_iter()
+            .filter_map(|t| Some((t["id"].as_str()?.to_owned(), t)))
+            .collect())
+    }
+
+    /// Every thread of every source in Codex's order for `sort_key` (newest first), all pages.
+    pub fn list_threads_sorted(&mut self, archived: bool, sort_key: &str) -> Result<Vec<Value>> {
+        let mut threads = Vec::new();
         let mut cursor = Value::Null;
         loop {
             let reply = self.request(
@@ -320,14 +450,11 @@ impl AppServer {
                     "cursor": cursor,
                     "limit": 100,
                     "archived": archived,
-                    "sourceKinds": ["cli", "vscode", "exec", "appServer", "subAgent", "unknown"],
+                    "sortKey": sort_key,
+                    "sourceKinds": ALL_SOURCE_KINDS,
                 }),
             )?;
-            for thread in reply["data"].as_array().into_iter().flatten() {
-                if let Some(id) = thread["id"].as_str() {
-                    threads.insert(id.to_owned(), thread.clone());
-                }
-            }
+            threads.extend(reply["data"].as_array().into_iter().flatten().cloned());
             cursor = reply["nextCursor"].clone();
             if cursor.is_null() {
                 return Ok(threads);
