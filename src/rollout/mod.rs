@@ -23,7 +23,7 @@ pub use reader::{
 pub use search::{ByteMatcher, find_matching_lines};
 pub use session_index::{
     SessionIndexEntry, append_thread_name, find_newest_thread_name, find_thread_ids_by_name,
-    find_thread_name, read_newest_thread_names, read_thread_names,
+    find_thread_name, read_newest_thread_names, read_thread_names, remove_thread_names,
 };
 pub use source::{RolloutSource, open_rollout};
 pub use writer_locks::{WRITER_LOCKS_SUBDIR, WriterLocks};

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::home::CodexHome;
+use super::home::{CodexHome, SESSION_INDEX_FILE};
 use super::lines::ReverseLines;
 use crate::protocol::ThreadId;
 use crate::protocol::time::format_index_timestamp;
@@ -144,6 +144,42 @@ pub fn append_thread_name(home: &CodexHome, id: ThreadId, name: &str) -> io::Res
         .open(home.session_index_path())?;
     file.write_all(&bytes)?;
     file.sync_all()
+}
+
+/// Removes every entry of thread `id`, so that no name is found for it: a legacy thread's
+/// name is cleared this way, since Codex (which never clears a name itself) skips blank
+/// entries and would show the older name again. The file is rewritten to a temporary file and
+/// renamed over, while holding `session_index.jsonl.lock` as Codex does when it rewrites the
+/// index (its `delete` removes a thread's entries the same way). Lines that do not parse are
+/// kept as they are.
+pub fn remove_thread_names(home: &CodexHome, id: ThreadId) -> io::Result<()> {
+    let path = home.session_index_path();
+    if !path.exists() {
+        return Ok(());
+    }
+    let lock = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(home.root().join(format!("{SESSION_INDEX_FILE}.lock")))?;
+    lock.lock()?;
+    let text = fs::read_to_string(&path)?;
+    let id_text = id.to_string();
+    let kept: String = text
+        .split_inclusive('\n')
+        .filter(|line| {
+            serde_json::from_str::<SessionIndexEntry>(line.trim_end())
+                .map_or(true, |entry| entry.id.to_string() != id_text)
+        })
+        .collect();
+    if kept.len() != text.len() {
+        let temporary = path.with_extension("jsonl.codex-threads.tmp");
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(kept.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&temporary, &path)?;
+    }
+    lock.unlock()
 }
 
 #[cfg(test)]

@@ -231,7 +231,12 @@ impl StateDb {
             (Some(name), _) if *history_mode == HistoryMode::Paginated => {
                 set.push(("name", name.map_or(SqlValue::Null, text)));
             }
-            (Some(name), _) => set.push(("title", text(name.unwrap_or("")))),
+            (Some(Some(name)), _) => set.push(("title", text(name))),
+            // A cleared name gives the title back to the first message, as Codex derives it.
+            (Some(None), _) => {
+                let derived = existing.first_user_message.as_deref().unwrap_or("");
+                set.push(("title", text(derived)));
+            }
             // A derived title never overwrites an explicit name.
             (None, Some(title)) if existing.explicit_name().is_none() => {
                 set.push(("title", text(title)))

@@ -12,7 +12,8 @@ use super::read::Located;
 use crate::protocol::time::now_millis;
 use crate::protocol::{GitInfo, HistoryMode, RolloutItem, RolloutLine, SessionMeta, ThreadId};
 use crate::rollout::{
-    AppendError, RolloutFile, append_line, append_thread_name, read_head, rollout_date_parts,
+    AppendError, RolloutFile, append_line, append_thread_name, read_head, remove_thread_names,
+    rollout_date_parts,
 };
 use crate::store::*;
 
@@ -155,8 +156,7 @@ impl LocalStore {
                 self.append_session_meta_copy(id, &file.plain_path(), &file.path, &patch)?;
             }
             if let Some(name) = &patch.name {
-                let name = name.as_deref().map(str::trim).unwrap_or("");
-                append_thread_name(&self.home, id, name)?;
+                write_index_name(&self.home, id, name.as_deref())?;
             }
         }
         if let Some(db) = &self.state_db
@@ -192,12 +192,13 @@ impl LocalStore {
             return Err(no_db());
         }
         if let Some(name) = &patch.name {
-            let name = name.as_deref().map(str::trim).unwrap_or("");
-            append_thread_name(&self.home, id, name).map_err(|err| ThreadStoreError::Conflict {
-                message: format!(
-                    "the state DB has the new name, but session_index.jsonl could not be \
-                     appended to: {err}"
-                ),
+            write_index_name(&self.home, id, name.as_deref()).map_err(|err| {
+                ThreadStoreError::Conflict {
+                    message: format!(
+                        "the state DB has the new name, but session_index.jsonl was not \
+                         updated: {err}"
+                    ),
+                }
             })?;
         }
         Ok(())
@@ -305,6 +306,24 @@ impl LocalStore {
             include_archived: false,
             include_history: false,
         })
+    }
+}
+
+/// A name goes to `session_index.jsonl` as a new entry. A cleared one (`None` or blank) takes
+/// the thread's older entries out, since Codex skips blank entries and would find the older
+/// name again (and resume the thread by it), then leaves one blank entry, which tells our own
+/// reader to hide a name from a legacy rename event too.
+fn write_index_name(
+    home: &crate::rollout::CodexHome,
+    id: ThreadId,
+    name: Option<&str>,
+) -> std::io::Result<()> {
+    match name.map(str::trim).filter(|name| !name.is_empty()) {
+        Some(name) => append_thread_name(home, id, name),
+        None => {
+            remove_thread_names(home, id)?;
+            append_thread_name(home, id, "")
+        }
     }
 }
 
