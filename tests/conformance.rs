@@ -376,8 +376,8 @@ fn our_edits(
             home.after_the_latest_turns_second();
         }
 
-        // What Codex shows before our edit: its own counterpart's effect (on a copy of the
-        // home), and the rollout's size (a paginated rollout must not grow).
+        // Before our edit: where Codex's own edit of the same kind puts the thread (made on a
+        // copy of the home, then undone), and the rollout (a paginated one must not grow).
         let places_wanted = live.map(|(home, subject)| match &counterpart {
             Counterpart::Codex(codex_edit) => home.on_a_copy(|| {
                 codex_edit.apply(home, &subject.id)?;
