@@ -195,7 +195,8 @@ fn last_turn_input(input: &[Value]) -> TurnInput {
     TurnInput::Prompt(String::new())
 }
 
-fn message_text(item: &Value) -> String {
+/// The text of a Responses API message item (`content` as a string or as parts).
+pub fn message_text(item: &Value) -> String {
     match &item["content"] {
         Value::String(text) => text.clone(),
         Value::Array(parts) => parts

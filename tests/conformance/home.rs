@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use codex_threads::testing::codex::{self, AppServer, CodexRelease};
-use codex_threads::testing::mock_model::MockModel;
+use codex_threads::testing::mock_model::{MockModel, message_text};
 
 use crate::codex_tui;
 use crate::ours::Ours;
@@ -185,18 +185,6 @@ fn line_kind(line: &Value) -> String {
     match line["payload"]["type"].as_str() {
         Some(inner) => format!("{} {inner}", line["type"].as_str().unwrap_or("?")),
         None => line["type"].as_str().unwrap_or("?").to_owned(),
-    }
-}
-
-fn message_text(item: &Value) -> String {
-    match &item["content"] {
-        Value::String(text) => text.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|part| part["text"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
     }
 }
 
