@@ -40,6 +40,7 @@ fn manager(summary: &GenSummary, cache: Option<&std::path::Path>) -> ThreadManag
         LocalStoreOptions {
             sqlite_home: None,
             cache_dir: cache.map(|dir| dir.to_path_buf()),
+            ..LocalStoreOptions::default()
         },
     );
     ThreadManager::new(Arc::new(store))

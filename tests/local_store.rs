@@ -1229,28 +1229,65 @@ async fn without_a_state_db_the_jsonl_writes_still_happen() {
 }
 
 #[tokio::test]
-async fn a_locked_state_db_does_not_stop_the_jsonl_writes() {
+async fn an_edit_that_cannot_reach_a_busy_db_fails_and_changes_nothing() {
     let spec = ThreadSpec::new().turn("Busy database", "ok");
     let (home, written) = indexed_home(&spec);
     let before = fs::read(&written.path).unwrap();
+    let index_before = index_lines(&home);
     let row_before = row(&home, spec.id);
-    let store = open_store(&home);
+    let store = Arc::new(LocalThreadStore::open(
+        home.path(),
+        LocalStoreOptions {
+            state_db_busy_timeout: Some(StdDuration::from_millis(200)),
+            ..LocalStoreOptions::default()
+        },
+    ));
     assert!(store.state_db_path().is_some());
 
     let lock = home.lock_state_db();
     let mut patch = rename("Named while busy");
     patch.memory_mode = Some(ThreadMemoryMode::Disabled);
+    let err = manager(&store)
+        .update_thread_metadata(spec.id, patch, false)
+        .await
+        .unwrap_err();
+    drop(lock);
+    let message = err.to_string();
+    assert!(
+        message.contains("locked") && message.contains("nothing was changed"),
+        "{message}"
+    );
+    assert_eq!(fs::read(&written.path).unwrap(), before);
+    assert_eq!(index_lines(&home), index_before);
+    assert_eq!(row(&home, spec.id), row_before);
+    assert_eq!(read(&store, spec.id).await.name, None);
+}
+
+#[tokio::test]
+async fn an_edit_waits_out_a_db_that_is_busy_for_a_moment() {
+    let spec = ThreadSpec::new().turn("Briefly busy database", "ok");
+    let (home, written) = indexed_home(&spec);
+    let before = fs::read(&written.path).unwrap();
+    let store = open_store(&home);
+
+    let lock = home.lock_state_db();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(StdDuration::from_millis(300));
+        drop(lock);
+    });
+    let mut patch = rename("Named after the wait");
+    patch.memory_mode = Some(ThreadMemoryMode::Disabled);
     let thread = manager(&store)
         .update_thread_metadata(spec.id, patch, false)
         .await
         .unwrap();
-    drop(lock);
-    assert_eq!(thread.name.as_deref(), Some("Named while busy"));
-    assert_eq!(thread.memory_mode, ThreadMemoryMode::Disabled);
-    assert_index_entry(&index_lines(&home)[0], spec.id, "Named while busy");
+    releaser.join().unwrap();
+    assert_eq!(thread.name.as_deref(), Some("Named after the wait"));
+    assert_index_entry(&index_lines(&home)[0], spec.id, "Named after the wait");
     assert_memory_copy_appended(&before, &fs::read(&written.path).unwrap(), "disabled");
-    // SQLite was best effort: the row is as it was.
-    assert_eq!(row(&home, spec.id), row_before);
+    let row = row(&home, spec.id);
+    assert_eq!(row["title"], "Named after the wait");
+    assert_eq!(row["memory_mode"], "disabled");
 }
 
 #[tokio::test]

@@ -32,6 +32,8 @@ pub struct LocalStoreOptions {
     pub sqlite_home: Option<PathBuf>,
     /// Where our summary index lives (`None`: summaries are kept in memory only).
     pub cache_dir: Option<PathBuf>,
+    /// How long an edit waits for a busy state DB before it fails (`None`: 10 s).
+    pub state_db_busy_timeout: Option<std::time::Duration>,
 }
 
 impl LocalStoreOptions {
@@ -47,6 +49,7 @@ impl LocalStoreOptions {
             sqlite_home: env_path("CODEX_SQLITE_HOME"),
             cache_dir: env_path("CODEX_THREADS_CACHE_DIR")
                 .or_else(|| dirs::cache_dir().map(|dir| dir.join("codex-threads"))),
+            state_db_busy_timeout: None,
         }
     }
 }
@@ -108,7 +111,7 @@ impl LocalThreadStore {
             .or_else(|| configured_sqlite_home(home.root()));
         let state_db =
             locate_state_db(home.root(), sqlite_home.as_deref()).and_then(
-                |path| match StateDb::open(&path) {
+                |path| match StateDb::open(&path, options.state_db_busy_timeout) {
                     Ok(db) => Some(db),
                     Err(err) => {
                         tracing::warn!(%err, "state DB unusable; working from rollout files only");

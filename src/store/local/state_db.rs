@@ -17,8 +17,10 @@ use crate::store::ThreadMetadataPatch;
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 
-/// How long a write waits for Codex to release the DB before giving up on the SQLite side.
-const BUSY_TIMEOUT: Duration = Duration::from_millis(1500);
+/// How long a statement waits for Codex to release the DB (SQLite retries until then) before
+/// the edit fails. Codex holds its write transactions for milliseconds; a DB busy for longer is
+/// reported, not given up on silently.
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateDbError {
@@ -83,6 +85,10 @@ impl ThreadRow {
     }
 }
 
+/// The values some columns of a row had before an edit.
+#[derive(Debug)]
+pub struct PreviousValues(Vec<(&'static str, SqlValue)>);
+
 pub struct StateDb {
     path: PathBuf,
     connection: Mutex<Connection>,
@@ -91,7 +97,8 @@ pub struct StateDb {
 
 impl StateDb {
     /// Opens an existing DB read-write without creating, migrating or reconfiguring it.
-    pub fn open(path: &Path) -> Result<StateDb, StateDbError> {
+    /// `busy_timeout` (default 10 s) bounds how long a statement waits for a busy DB.
+    pub fn open(path: &Path, busy_timeout: Option<Duration>) -> Result<StateDb, StateDbError> {
         let sqlite = |source| StateDbError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -100,7 +107,9 @@ impl StateDb {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        connection
+            .busy_timeout(busy_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT))
+            .map_err(sqlite)?;
         let columns = table_columns(&connection, "threads").map_err(sqlite)?;
         if columns.is_empty() {
             return Err(StateDbError::NoThreadsTable(path.to_path_buf()));
@@ -166,35 +175,62 @@ impl StateDb {
         Ok(rows)
     }
 
-    /// Writes the fields of `patch` to an existing row, the way Codex maps them (§4.1). Returns
-    /// false when the thread has no row: Codex rebuilds missing rows from the rollout itself, so
-    /// we do not invent one in its DB.
+    /// Writes the fields of `patch` to an existing row, the way Codex maps them (§4.1), and
+    /// returns the values those columns had, to put back if the rest of the edit fails. `None`
+    /// when the thread has no row: Codex rebuilds missing rows from the rollout itself, so we do
+    /// not invent one in its DB.
     pub fn apply_patch(
         &self,
         id: ThreadId,
         patch: &ThreadMetadataPatch,
         history_mode: &HistoryMode,
-    ) -> Result<bool, StateDbError> {
+    ) -> Result<Option<PreviousValues>, StateDbError> {
         let existing = self.thread_row(id)?;
         let Some(existing) = existing else {
-            return Ok(false);
+            return Ok(None);
         };
         let assignments = self.assignments(patch, &existing, history_mode);
         if assignments.is_empty() {
-            return Ok(true);
+            return Ok(Some(PreviousValues(Vec::new())));
         }
+        let columns: Vec<&'static str> = assignments.iter().map(|(column, _)| *column).collect();
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        let previous = transaction
+            .query_row(
+                &format!("SELECT {} FROM threads WHERE id = ?", columns.join(", ")),
+                [id.to_string()],
+                |row| {
+                    (0..columns.len())
+                        .map(|index| row.get::<_, SqlValue>(index))
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                },
+            )
+            .map_err(|e| self.error(e))?;
         let sql = format!(
             "UPDATE threads SET {} WHERE id = ?",
-            assignments
+            columns
                 .iter()
-                .map(|(column, _)| format!("{column} = ?"))
+                .map(|column| format!("{column} = ?"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         let mut values: Vec<SqlValue> = assignments.into_iter().map(|(_, v)| v).collect();
         values.push(SqlValue::Text(id.to_string()));
-        self.write(&sql, values)?;
-        Ok(true)
+        transaction
+            .execute(&sql, params_from_iter(values))
+            .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))?;
+        Ok(Some(PreviousValues(
+            columns.into_iter().zip(previous).collect(),
+        )))
+    }
+
+    /// Puts back what `apply_patch` changed.
+    pub fn restore(&self, id: ThreadId, previous: PreviousValues) -> Result<(), StateDbError> {
+        self.set_columns(id, previous.0)
     }
 
     /// Column assignments for a patch, limited to the columns this DB has.

@@ -142,29 +142,69 @@ impl LocalStore {
             }
         }
         let explicit = !patch.has_observed_facts();
-        let writes_meta_copy =
-            explicit && (patch.memory_mode.is_some() || patch.git_info.is_some());
-        if writes_meta_copy || patch.name.is_some() {
-            if self.writers().contains_key(&id) {
-                self.persist_thread(id)?;
+        if !explicit {
+            // Facts observed from a live thread's own lines: the rollout already holds them and
+            // Codex repairs its DB from the rollout, so a busy DB must not stop the thread.
+            if let Some(db) = &self.state_db
+                && let Err(err) = db.apply_patch(id, &patch, &HistoryMode::Legacy)
+            {
+                tracing::warn!(%err, thread = %id, "state DB not updated; the rollout holds the facts");
             }
-            if writes_meta_copy {
-                let file = match located {
-                    Located::File(file) => file,
-                    Located::NotMaterialized(_) => self.locate_file(id, true)?,
-                };
-                self.append_session_meta_copy(id, &file.plain_path(), &file.path, &patch)?;
-            }
-            if let Some(name) = &patch.name {
-                write_index_name(&self.home, id, name.as_deref())?;
-            }
+            return self.read_thread(read_back);
         }
-        if let Some(db) = &self.state_db
-            && let Err(err) = db.apply_patch(id, &patch, &HistoryMode::Legacy)
-        {
-            tracing::warn!(%err, thread = %id, "state DB not updated; the files hold the change");
+        // An explicit edit goes to the DB first: a DB that stays busy fails it before any file
+        // changed, and a file that cannot be written puts the DB back.
+        let previous = match &self.state_db {
+            Some(db) => db
+                .apply_patch(id, &patch, &HistoryMode::Legacy)
+                .map_err(|err| ThreadStoreError::Conflict {
+                    message: format!("{err}; nothing was changed"),
+                })?,
+            None => None,
+        };
+        if let Err(err) = self.write_legacy_metadata_files(id, located, &patch) {
+            let undone = match (&self.state_db, previous) {
+                (Some(db), Some(previous)) => db.restore(id, previous).map_err(|e| e.to_string()),
+                _ => Ok(()),
+            };
+            let message = match undone {
+                Ok(()) => format!("{err}; nothing was changed"),
+                Err(undo) => format!(
+                    "{err}; the state DB has the change but the files do not, and putting the \
+                     DB back failed: {undo}"
+                ),
+            };
+            return Err(ThreadStoreError::Conflict { message });
         }
         self.read_thread(read_back)
+    }
+
+    /// Where a legacy thread's explicit edit goes besides the DB: memory mode and git facts as
+    /// an appended `session_meta` copy, a name in `session_index.jsonl`.
+    fn write_legacy_metadata_files(
+        &self,
+        id: ThreadId,
+        located: Located,
+        patch: &ThreadMetadataPatch,
+    ) -> StoreResult<()> {
+        let writes_meta_copy = patch.memory_mode.is_some() || patch.git_info.is_some();
+        if !writes_meta_copy && patch.name.is_none() {
+            return Ok(());
+        }
+        if self.writers().contains_key(&id) {
+            self.persist_thread(id)?;
+        }
+        if writes_meta_copy {
+            let file = match located {
+                Located::File(file) => file,
+                Located::NotMaterialized(_) => self.locate_file(id, true)?,
+            };
+            self.append_session_meta_copy(id, &file.plain_path(), &file.path, patch)?;
+        }
+        if let Some(name) = &patch.name {
+            write_index_name(&self.home, id, name.as_deref())?;
+        }
+        Ok(())
     }
 
     /// A paginated rollout is never appended to (Codex numbers every line and treats a
@@ -183,23 +223,23 @@ impl LocalStore {
             ),
         };
         let db = self.state_db.as_ref().ok_or_else(no_db)?;
-        let updated = db
+        let previous = db
             .apply_patch(id, patch, &HistoryMode::Paginated)
             .map_err(|err| ThreadStoreError::Conflict {
                 message: format!("{err}; nothing was changed"),
-            })?;
-        if !updated {
-            return Err(no_db());
-        }
-        if let Some(name) = &patch.name {
-            write_index_name(&self.home, id, name.as_deref()).map_err(|err| {
-                ThreadStoreError::Conflict {
-                    message: format!(
-                        "the state DB has the new name, but session_index.jsonl was not \
-                         updated: {err}"
-                    ),
-                }
-            })?;
+            })?
+            .ok_or_else(no_db)?;
+        if let Some(name) = &patch.name
+            && let Err(err) = write_index_name(&self.home, id, name.as_deref())
+        {
+            let message = match db.restore(id, previous) {
+                Ok(()) => format!("session_index.jsonl: {err}; nothing was changed"),
+                Err(undo) => format!(
+                    "session_index.jsonl: {err}; the state DB has the new name and putting it \
+                     back failed: {undo}"
+                ),
+            };
+            return Err(ThreadStoreError::Conflict { message });
         }
         Ok(())
     }

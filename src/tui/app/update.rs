@@ -287,6 +287,8 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
                 ThreadMemoryMode::Enabled => ThreadMemoryMode::Disabled,
                 ThreadMemoryMode::Disabled => ThreadMemoryMode::Enabled,
             };
+            // A busy state DB can hold an edit for seconds; say it is under way.
+            state.set_info(format!("Saving memory {mode}…"));
             vec![Effect::UpdateMetadata {
                 id,
                 patch: ThreadMetadataPatch::memory_mode(mode),
@@ -335,6 +337,7 @@ fn on_edit_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<
                 include_archived: dialog.include_archived,
             };
             state.overlay = None;
+            state.set_info("Saving the name…");
             vec![effect]
         }
         _ => {
