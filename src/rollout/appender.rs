@@ -7,21 +7,34 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::home::zst_sibling;
 use crate::protocol::RolloutLine;
+
+/// How long an append waits for another writer to finish the line it is in the middle of.
+const INCOMPLETE_TAIL_WAIT: Duration = Duration::from_secs(5);
+/// A partial last line that has not grown for this long belongs to a writer that stopped.
+const STALE_TAIL_AFTER: Duration = Duration::from_secs(1);
+const TAIL_POLL: Duration = Duration::from_millis(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
     #[error("rollout I/O: {0}")]
     Io(#[from] io::Error),
-    #[error("rollout {0} ends with an incomplete line; not appending")]
+    #[error(
+        "rollout {0} ends with an incomplete line that has not changed for a second (a writer \
+         stopped mid-line); not appending"
+    )]
     IncompleteLastLine(PathBuf),
+    #[error("rollout {0} kept ending mid-line while another writer wrote to it; not appending")]
+    StillBeingWritten(PathBuf),
 }
 
-/// Appends `line` + `\n` to an existing rollout in one write. Refuses if the file's last byte is
-/// not `\n` (another writer is mid-line, or crashed). A `.zst`-only rollout is materialised first.
+/// Appends `line` + `\n` to an existing rollout in one write. While the file's last byte is not
+/// `\n` another writer is mid-line: the append waits for it (a few seconds at most) and refuses
+/// if the partial line stops changing (a writer that died). A `.zst`-only rollout is
+/// materialised first.
 pub fn append_line(plain_path: &Path, line: &RolloutLine) -> Result<(), AppendError> {
     let mut file = open_for_append(plain_path, false)?;
     write_line(&mut file, line)
@@ -37,10 +50,31 @@ fn open_for_append(plain_path: &Path, create: bool) -> Result<File, AppendError>
         .append(true)
         .create(create)
         .open(plain_path)?;
-    if !ends_with_newline(&mut file)? {
-        return Err(AppendError::IncompleteLastLine(plain_path.to_path_buf()));
-    }
+    wait_for_complete_last_line(&mut file, plain_path)?;
     Ok(file)
+}
+
+/// Returns once the file ends with a complete line; see `append_line` for when it gives up.
+fn wait_for_complete_last_line(file: &mut File, path: &Path) -> Result<(), AppendError> {
+    let started = Instant::now();
+    let mut last_len = file.metadata()?.len();
+    let mut last_change = started;
+    while !ends_with_newline(file)? {
+        let now = Instant::now();
+        let len = file.metadata()?.len();
+        if len != last_len {
+            last_len = len;
+            last_change = now;
+        }
+        if now.duration_since(last_change) >= STALE_TAIL_AFTER {
+            return Err(AppendError::IncompleteLastLine(path.to_path_buf()));
+        }
+        if now.duration_since(started) >= INCOMPLETE_TAIL_WAIT {
+            return Err(AppendError::StillBeingWritten(path.to_path_buf()));
+        }
+        std::thread::sleep(TAIL_POLL);
+    }
+    Ok(())
 }
 
 /// True for an empty file or one whose last byte is `\n`.
@@ -234,6 +268,30 @@ mod tests {
             Err(AppendError::IncompleteLastLine(_))
         ));
         assert_eq!(fs::read_to_string(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn waits_for_another_writer_to_finish_its_line() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let theirs = sample(7).encode();
+        let (head, tail) = theirs.split_at(20);
+        touch(&path, format!("{}{head}", encoded(&[sample(1)])).as_bytes());
+        // The other writer finishes its line a little later, in a second write.
+        let finisher = {
+            let (path, tail) = (path.clone(), format!("{tail}\n"));
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(150));
+                let mut file = OpenOptions::new().append(true).open(path).unwrap();
+                file.write_all(tail.as_bytes()).unwrap();
+            })
+        };
+        append_line(&path, &sample(2)).unwrap();
+        finisher.join().unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            encoded(&[sample(1), sample(7), sample(2)])
+        );
     }
 
     #[test]

@@ -20,9 +20,11 @@ use crate::store::*;
 impl From<AppendError> for ThreadStoreError {
     fn from(err: AppendError) -> Self {
         match err {
-            AppendError::IncompleteLastLine(_) => ThreadStoreError::Conflict {
-                message: err.to_string(),
-            },
+            AppendError::IncompleteLastLine(_) | AppendError::StillBeingWritten(_) => {
+                ThreadStoreError::Conflict {
+                    message: err.to_string(),
+                }
+            }
             AppendError::Io(err) => err.into(),
         }
     }
