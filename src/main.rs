@@ -44,8 +44,17 @@ fn usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Errors are one line on stderr.
+/// Errors are one line on stderr. A closed stdout (`codex-threads search x | head`) is the
+/// reader's choice, not an error: exit quietly.
 fn fail(err: &anyhow::Error) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     let message = format!("{err:#}").replace('\n', " ");
     eprintln!(
         "codex-threads: {}",

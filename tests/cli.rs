@@ -328,3 +328,63 @@ fn a_thread_codex_holds_open_is_live_and_archived_only_with_force() {
     stdout(&run(home.path(), &["archive", &id, "--force"]));
     holder.unlock().unwrap();
 }
+
+#[test]
+fn list_search_matches_what_the_tui_filter_matches() {
+    let home = TestHome::new();
+    two_threads(&home);
+    let by_branch = stdout(&run(home.path(), &["list", "--search", "FEATURE/login"]));
+    assert_eq!(by_branch.lines().count(), 1, "{by_branch}");
+    assert!(by_branch.contains("Fix the flaky login test"));
+    let by_cwd = stdout(&run(home.path(), &["list", "--search", "/work/web"]));
+    assert_eq!(by_cwd.lines().count(), 1, "{by_cwd}");
+    assert!(by_cwd.contains("dark mode"));
+}
+
+#[test]
+fn an_ambiguous_prefix_names_a_few_candidates_and_counts_the_rest() {
+    let home = TestHome::new();
+    for n in 0..12 {
+        home.add_thread(&ThreadSpec::new().turn(&format!("Thread number {n}"), "ok"));
+    }
+    // Every v7 id made in the same run starts alike.
+    let listed = json(&run(home.path(), &["list", "--json"]));
+    let first = listed[0]["id"].as_str().unwrap();
+    let prefix = &first[..4];
+    let error = one_line_error(&run(home.path(), &["show", prefix]));
+    assert!(error.contains("matches 12 threads"), "{error}");
+    assert!(error.contains("and 9 more"), "{error}");
+    assert!(error.len() < 400, "{} bytes: {error}", error.len());
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let home = TestHome::new();
+    // More hits than a pipe holds (64 KiB), so the writer meets the closed pipe.
+    for n in 0..100 {
+        let mut spec = ThreadSpec::new();
+        for turn in 0..10 {
+            spec = spec.turn(&format!("Needle number {n}.{turn}"), "ok");
+        }
+        home.add_thread(&spec);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .arg("--codex-home")
+        .arg(home.path())
+        .args(["search", "needle"])
+        .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("Needle"), "{first}");
+    // The pipe closes here, as `| head -1` would close it.
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}

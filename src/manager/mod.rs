@@ -274,12 +274,21 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
+    /// Names the first few candidates and counts the rest, so the error stays one short line.
     fn ambiguous(reference: &str, matches: &[&StoredThread]) -> Self {
-        let candidates = matches
+        const SHOWN: usize = 3;
+        let mut candidates = matches
             .iter()
-            .map(|thread| format!("{} ({})", thread.thread_id, thread.title()))
+            .take(SHOWN)
+            .map(|thread| {
+                let title = crate::text::one_line(thread.title(), 40);
+                format!("{} ({title})", thread.thread_id)
+            })
             .collect::<Vec<_>>()
             .join(", ");
+        if matches.len() > SHOWN {
+            candidates.push_str(&format!(" and {} more", matches.len() - SHOWN));
+        }
         ResolveError::Ambiguous {
             reference: reference.to_string(),
             count: matches.len(),

@@ -61,16 +61,34 @@ impl ListKey {
     }
 }
 
-/// Case-insensitive substring search over a thread's title (name or preview).
+/// Case-insensitive substring search over what a listing shows of a thread (`list --search`
+/// and the TUI's `/` alike).
 pub fn matches_search(thread: &StoredThread, term: Option<&str>) -> bool {
-    let Some(term) = term.map(str::trim).filter(|term| !term.is_empty()) else {
-        return true;
-    };
-    let needle = term.to_lowercase();
-    [thread.name.as_deref(), Some(thread.preview.as_str())]
-        .into_iter()
-        .flatten()
-        .any(|text| text.to_lowercase().contains(&needle))
+    match term.map(str::trim).filter(|term| !term.is_empty()) {
+        Some(term) => matches_lowercase(thread, &term.to_lowercase()),
+        None => true,
+    }
+}
+
+/// Whether `needle` (already lowercase) is in the thread's title, preview, id, git branch or
+/// working directory.
+pub fn matches_lowercase(thread: &StoredThread, needle: &str) -> bool {
+    let branch = thread
+        .git_info
+        .as_ref()
+        .and_then(|git| git.branch.as_deref());
+    let id = thread.thread_id.to_string();
+    let cwd = thread.cwd.to_string_lossy();
+    [
+        Some(thread.title()),
+        Some(thread.preview.as_str()),
+        Some(id.as_str()),
+        branch,
+        Some(cwd.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.to_lowercase().contains(needle))
 }
 
 /// True if the thread's working directory is one of the filters (`None` = every directory).

@@ -5,6 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::protocol::ThreadId;
+use crate::store::listing::matches_lowercase;
 use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
@@ -210,7 +211,7 @@ impl ListView {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, row)| needle.is_empty() || matches_search(&row.thread, &needle))
+            .filter(|(_, row)| needle.is_empty() || matches_lowercase(&row.thread, &needle))
             .map(|(index, _)| index)
             .collect();
         if let Some(id) = selected_id
@@ -253,25 +254,4 @@ impl ListView {
             && self.has_more()
             && self.selected + PREFETCH_MARGIN >= self.matches.len()
     }
-}
-
-/// Case-insensitive search over title, preview, id, branch and working directory. `needle`
-/// must be lowercase.
-pub fn matches_search(thread: &StoredThread, needle: &str) -> bool {
-    let branch = thread
-        .git_info
-        .as_ref()
-        .and_then(|git| git.branch.as_deref());
-    let id = thread.thread_id.to_string();
-    let cwd = thread.cwd.to_string_lossy();
-    [
-        Some(thread.title()),
-        Some(thread.preview.as_str()),
-        Some(id.as_str()),
-        branch,
-        Some(cwd.as_ref()),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|text| text.to_lowercase().contains(needle))
 }
