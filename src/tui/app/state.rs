@@ -64,6 +64,20 @@ pub enum StatusKind {
 pub struct Status {
     pub kind: StatusKind,
     pub text: String,
+    /// When it was set; a tick clears it once it has been read (see `Status::expired`).
+    pub since: DateTime<Utc>,
+}
+
+impl Status {
+    /// A note is gone after a few seconds, an error stays a little longer; then the key hints
+    /// are back.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        let shown_for = match self.kind {
+            StatusKind::Info => chrono::Duration::seconds(4),
+            StatusKind::Error => chrono::Duration::seconds(10),
+        };
+        now - self.since >= shown_for
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -178,6 +192,7 @@ impl State {
         self.status = Some(Status {
             kind: StatusKind::Error,
             text: text.into(),
+            since: self.now,
         });
     }
 
@@ -185,6 +200,7 @@ impl State {
         self.status = Some(Status {
             kind: StatusKind::Info,
             text: text.into(),
+            since: self.now,
         });
     }
 }

@@ -363,6 +363,7 @@ fn m_toggles_memory_mode_through_a_metadata_effect() {
         state.list.selected_row().unwrap().thread.memory_mode,
         ThreadMemoryMode::Enabled
     );
+    assert!(state.status.as_ref().unwrap().text.starts_with("Saving"));
     let mut updated = state.list.selected_row().unwrap().thread.clone();
     updated.memory_mode = ThreadMemoryMode::Disabled;
     update(&mut state, Msg::MetadataUpdated(updated));
@@ -370,6 +371,16 @@ fn m_toggles_memory_mode_through_a_metadata_effect() {
         state.list.selected_row().unwrap().thread.memory_mode,
         ThreadMemoryMode::Disabled
     );
+    let status = state.status.clone().unwrap();
+    assert!(status.text.starts_with("Memory disabled for"), "{status:?}");
+
+    // The note goes after a few seconds, and the key hints come back.
+    let later = state.now + chrono::Duration::seconds(2);
+    update(&mut state, Msg::Tick(later));
+    assert!(state.status.is_some());
+    let later = state.now + chrono::Duration::seconds(3);
+    update(&mut state, Msg::Tick(later));
+    assert_eq!(state.status, None);
 
     // Thread 2 is disabled already: m enables it.
     update(&mut state, key(KeyCode::Char('j')));
@@ -378,6 +389,27 @@ fn m_toggles_memory_mode_through_a_metadata_effect() {
     assert!(
         matches!(effects.as_slice(), [Effect::UpdateMetadata { patch, .. }]
         if *patch == ThreadMetadataPatch::memory_mode(ThreadMemoryMode::Enabled))
+    );
+}
+
+#[test]
+fn the_status_says_what_a_rename_changed() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let before = state.list.selected_row().unwrap().thread.clone();
+    let mut renamed = before.clone();
+    renamed.name = Some("Fresh name".to_string());
+    update(&mut state, Msg::MetadataUpdated(renamed.clone()));
+    assert_eq!(
+        state.status.as_ref().unwrap().text,
+        "Renamed to “Fresh name”"
+    );
+    let mut cleared = renamed;
+    cleared.name = None;
+    update(&mut state, Msg::MetadataUpdated(cleared.clone()));
+    let text = &state.status.as_ref().unwrap().text;
+    assert_eq!(
+        *text,
+        format!("Name cleared; shown as “{}”", cleared.title())
     );
 }
 

@@ -48,6 +48,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
+            if state
+                .status
+                .as_ref()
+                .is_some_and(|status| status.expired(now))
+            {
+                state.status = None;
+            }
             refresh_list_if_due(state)
         }
         Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
@@ -72,7 +79,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => search::on_hits(state, request_id, threads, hits),
         Msg::SearchDone { request_id, result } => search::on_done(state, request_id, result),
         Msg::MetadataUpdated(thread) => {
-            state.set_info(format!("Saved “{}”", single_line(thread.title())));
+            let before = known_thread(state, thread.thread_id);
+            state.set_info(what_changed(before.as_ref(), &thread));
             apply_thread(state, &thread);
             Vec::new()
         }
@@ -749,6 +757,41 @@ fn apply_thread(state: &mut State, thread: &StoredThread) {
     {
         history.thread = thread.clone();
     }
+}
+
+/// The thread as the screen last showed it.
+fn known_thread(state: &State, id: ThreadId) -> Option<StoredThread> {
+    let from_history = state
+        .history
+        .as_ref()
+        .filter(|h| h.thread.thread_id == id)
+        .map(|h| h.thread.clone());
+    from_history.or_else(|| {
+        state
+            .list
+            .rows
+            .iter()
+            .find(|row| row.thread.thread_id == id)
+            .map(|row| row.thread.clone())
+    })
+}
+
+/// The status line after an edit: what changed, in words.
+fn what_changed(before: Option<&StoredThread>, after: &StoredThread) -> String {
+    let title = single_line(after.title());
+    let Some(before) = before else {
+        return format!("Saved “{title}”");
+    };
+    if before.name != after.name {
+        return match &after.name {
+            Some(name) => format!("Renamed to “{}”", single_line(name)),
+            None => format!("Name cleared; shown as “{title}”"),
+        };
+    }
+    if before.memory_mode != after.memory_mode {
+        return format!("Memory {} for “{title}”", after.memory_mode);
+    }
+    format!("Saved “{title}”")
 }
 
 fn title_of(state: &State, id: ThreadId) -> String {
