@@ -17,6 +17,11 @@
 //!    `thread/unarchive`, `thread/delete`) shows in our `list --json` and `show --json`, and
 //!    our previews equal the app server's for every thread.
 //!
+//! Last, live: with our TUI running on the home, the release's `codex exec` starts a new
+//! thread whose shell command waits for the check; the thread must show in our list (marked
+//! live), and its history, opened mid-turn, must follow it: the command's output and Codex's
+//! answer, written only after it opened, must appear in it (`conformance/live.rs`).
+//!
 //! One test per release runs its checks in order and fails at the end listing every failed
 //! check, one line each. A release that is not installed passes, printing one
 //! `conformance: skipped <check> for Codex <version>: not installed` line per check (unless
@@ -26,8 +31,14 @@
 mod codex_tui;
 #[path = "conformance/home.rs"]
 mod home;
+#[path = "conformance/live.rs"]
+mod live;
 #[path = "conformance/ours.rs"]
 mod ours;
+// Shared with the TUI's end-to-end tests, which use more of it than the live check does.
+#[allow(dead_code)]
+#[path = "common/pty.rs"]
+mod pty;
 #[path = "conformance/report.rs"]
 mod report;
 
@@ -188,6 +199,8 @@ fn conform(version: &str) {
             codex_deletes(report, plan, home.as_ref().zip(subject.as_ref()));
         });
     }
+    // Last: the thread it starts would be the newest, which the checks above do not expect.
+    report.skipping(no_home, |report| live::checks(report, home.as_ref()));
     report.finish();
 }
 

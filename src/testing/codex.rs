@@ -201,10 +201,17 @@ pub fn command(release: &CodexRelease, home: &Path, cwd: &Path) -> Command {
 
 /// `codex exec PROMPT` in `cwd`; the output when it succeeded.
 pub fn exec(release: &CodexRelease, home: &Path, cwd: &Path, prompt: &str) -> Result<Output> {
-    let mut command = command(release, home, cwd);
-    command.args(exec_flags()).arg(prompt);
+    let mut command = exec_command(release, home, cwd, prompt);
     let output = output_within(&mut command, EXEC_DEADLINE).context("codex exec")?;
     check_success("codex exec", output)
+}
+
+/// The command [`exec`] runs, for a caller that runs it in the background (stdout and stderr
+/// are left for the caller to direct).
+pub fn exec_command(release: &CodexRelease, home: &Path, cwd: &Path, prompt: &str) -> Command {
+    let mut command = command(release, home, cwd);
+    command.args(exec_flags()).arg(prompt);
+    command
 }
 
 /// `codex exec resume THREAD PROMPT` in `cwd`, where `THREAD` is an id or a thread name (names

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -79,6 +80,24 @@ impl ReleaseHome {
         codex::stop_daemons(&self.home);
         made?;
         new_thread(&self.home, &before)
+    }
+
+    /// `codex exec PROMPT` of this home's release, started in the background with its stdout
+    /// and stderr in `log`; the caller waits for it (or kills it).
+    pub fn spawn_exec(&self, prompt: &str, log: &Path) -> Result<Child> {
+        let log = std::fs::File::create(log)?;
+        codex::exec_command(&self.release, &self.home, &self.cwd, prompt)
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting codex exec")
+    }
+
+    /// A directory of its own, inside this home's temporary root, for `name`.
+    pub fn scratch(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.root.path().join(name);
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
     }
 
     /// `codex exec resume THREAD PROMPT`, THREAD an id or a name.
