@@ -212,7 +212,7 @@ fn command_cell(
             }
             lines.extend(under_corner(output, "(no output)", theme));
         }
-        None => lines.extend(under_corner(Vec::new(), "(no result recorded)", theme)),
+        None => lines.extend(under_corner(Vec::new(), "(no result recorded yet)", theme)),
     }
     lines
 }
@@ -471,7 +471,7 @@ fn tool_cell(
     let empty = if result.is_some() {
         "(no output)"
     } else {
-        "(no result recorded)"
+        "(no result recorded yet)"
     };
     lines.extend(under_corner(body, empty, theme));
     lines
