@@ -58,6 +58,8 @@ pub struct ListView {
     pub query: String,
     /// Typing goes to the query.
     pub searching: bool,
+    /// `G` asked for the last thread while rows were still unloaded: select it on arrival.
+    pub wants_end: bool,
 }
 
 impl ListView {
@@ -93,12 +95,14 @@ impl ListView {
             refreshed_at: None,
             query: String::new(),
             searching: false,
+            wants_end: false,
         }
     }
 
-    pub fn params(&self, cwd: &Path) -> ListThreadsParams {
+    /// The next page; `page_size` 0 loads every remaining row.
+    pub fn params(&self, cwd: &Path, page_size: usize) -> ListThreadsParams {
         ListThreadsParams {
-            page_size: LIST_PAGE_SIZE,
+            page_size,
             cursor: self.next_cursor.clone(),
             sort_key: self.sort,
             sort_direction: SortDirection::Desc,
@@ -115,9 +119,8 @@ impl ListView {
     /// Params that reload every row loaded so far from the start, for a background refresh.
     pub fn refresh_params(&self, cwd: &Path) -> ListThreadsParams {
         ListThreadsParams {
-            page_size: self.rows.len().max(LIST_PAGE_SIZE),
             cursor: None,
-            ..self.params(cwd)
+            ..self.params(cwd, self.rows.len().max(LIST_PAGE_SIZE))
         }
     }
 
@@ -144,6 +147,7 @@ impl ListView {
         self.offset = 0;
         self.next_cursor = None;
         self.loaded_once = false;
+        self.wants_end = false;
     }
 
     pub fn has_more(&self) -> bool {

@@ -5,9 +5,10 @@ use crossterm::event::KeyCode;
 use super::*;
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadMemoryMode;
-use crate::store::{HistoryDirection, SortKey, ThreadMetadataPatch, ThreadPage};
+use crate::store::{HistoryDirection, SortKey, StoredThread, ThreadMetadataPatch, ThreadPage};
 use crate::tui::keymap::Mode;
 use crate::tui::test_support::*;
+use crate::tui::ui::layout::list_rows_per_page;
 
 fn titles(state: &State) -> Vec<String> {
     state
@@ -25,10 +26,8 @@ fn start_loads_the_first_page_and_shows_loading_until_it_arrives() {
     let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
         panic!("unexpected {effects:?}")
     };
-    assert_eq!(
-        (params.page_size, params.archived, params.cursor.as_deref()),
-        (25, false, None)
-    );
+    assert!(params.page_size >= 25, "{}", params.page_size);
+    assert_eq!((params.archived, params.cursor.as_deref()), (false, None));
     assert_eq!(params.sort_key, SortKey::UpdatedAt);
     assert!(!state.list.loaded_once && state.list.loading.is_some());
 }
@@ -617,4 +616,65 @@ fn the_list_refreshes_itself_and_keeps_the_selection() {
         )
         .is_empty()
     );
+}
+
+#[test]
+fn a_tall_screen_asks_for_a_page_that_fills_it() {
+    let mut state = new_state(80, 60);
+    let effects = update(&mut state, Msg::Start);
+    let [Effect::LoadThreads { params, .. }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert!(
+        params.page_size > list_rows_per_page(&state),
+        "{} rows for {} on screen",
+        params.page_size,
+        list_rows_per_page(&state)
+    );
+}
+
+fn page(items: Vec<StoredThread>, next_cursor: Option<&str>) -> Result<LoadedThreads, String> {
+    Ok(LoadedThreads {
+        page: ThreadPage {
+            items,
+            next_cursor: next_cursor.map(str::to_string),
+        },
+        live: Default::default(),
+    })
+}
+
+#[test]
+fn bottom_loads_every_remaining_row_and_selects_the_last_thread() {
+    let mut state = state_with_threads(80, 24, sample_threads(), true);
+    // Few rows: the next page is already on its way; `G` asks for the rest after it.
+    let in_flight = state.list.loading.expect("a prefetch");
+    assert!(update(&mut state, key(KeyCode::Char('G'))).is_empty());
+    let middle: Vec<_> = (100..130)
+        .map(|n| thread(n, &format!("Older {n}")))
+        .collect();
+    let effects = update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id: in_flight,
+            result: page(middle, Some("page-3")),
+        },
+    );
+    let [Effect::LoadThreads { request_id, params }] = effects.as_slice() else {
+        panic!("unexpected {effects:?}")
+    };
+    assert_eq!(params.page_size, 0, "the rest, in one page");
+    assert_eq!(params.cursor.as_deref(), Some("page-3"));
+    let rest: Vec<_> = (130..160)
+        .map(|n| thread(n, &format!("Older {n}")))
+        .collect();
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id: *request_id,
+            result: page(rest, None),
+        },
+    );
+    let selected = state.list.selected_row().unwrap();
+    assert_eq!(selected.thread.preview, "Older 159");
+    assert!(!state.list.wants_end);
 }

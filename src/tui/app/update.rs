@@ -6,7 +6,7 @@ use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
-use super::list::{ListRow, Scope, Tab};
+use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
 use super::state::{ConfirmAction, ConfirmDialog, Overlay, Preview, RenameDialog, Screen, State};
@@ -154,7 +154,12 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => state.list.move_selection(page, rows),
         Action::PageUp => state.list.move_selection(-page, rows),
         Action::Top => state.list.select(0, rows),
-        Action::Bottom => state.list.select(usize::MAX, rows),
+        Action::Bottom => {
+            state.list.select(usize::MAX, rows);
+            if state.list.has_more() {
+                return load_the_rest(state);
+            }
+        }
         Action::Open => return open_selected(state),
         Action::StartSearch => state.list.searching = true,
         Action::FullTextSearch => return search::open_prompt(state),
@@ -493,7 +498,29 @@ fn reload_list(state: &mut State) -> Vec<Effect> {
     state.list.loading = Some(request_id);
     vec![Effect::LoadThreads {
         request_id,
-        params: state.list.params(&state.cwd),
+        params: state.list.params(&state.cwd, list_page_size(state)),
+    }]
+}
+
+/// Rows a page loads: a screenful and a few more (so the next page is asked for before the
+/// selection reaches the end), never fewer than the default.
+fn list_page_size(state: &State) -> usize {
+    (list_rows_per_page(state) + 5).max(LIST_PAGE_SIZE)
+}
+
+/// Loads every row not loaded yet, then selects the last (`G` / `End` reach the real end).
+fn load_the_rest(state: &mut State) -> Vec<Effect> {
+    state.list.wants_end = true;
+    if state.list.loading.is_some() {
+        // The page in flight is followed by the rest when it arrives.
+        return Vec::new();
+    }
+    let request_id = state.next_request_id();
+    state.list.loading = Some(request_id);
+    state.list.refreshing = None;
+    vec![Effect::LoadThreads {
+        request_id,
+        params: state.list.params(&state.cwd, 0),
     }]
 }
 
@@ -515,6 +542,13 @@ fn on_threads_loaded(
             let (rows, next_cursor) = list_rows(loaded);
             state.list.next_cursor = next_cursor;
             state.list.append(rows);
+            if state.list.wants_end {
+                if state.list.has_more() {
+                    return load_the_rest(state);
+                }
+                state.list.wants_end = false;
+                state.list.select(usize::MAX, list_rows_per_page(state));
+            }
             state.list.keep_selection_visible(list_rows_per_page(state));
             after_selection_change(state)
         }
@@ -561,10 +595,8 @@ fn after_selection_change(state: &mut State) -> Vec<Effect> {
         state.list.loading = Some(request_id);
         // A refresh in flight was sized for fewer rows; its reply would undo this page.
         state.list.refreshing = None;
-        effects.push(Effect::LoadThreads {
-            request_id,
-            params: state.list.params(&state.cwd),
-        });
+        let params = state.list.params(&state.cwd, list_page_size(state));
+        effects.push(Effect::LoadThreads { request_id, params });
     }
     effects.extend(preview_effects(state));
     effects
