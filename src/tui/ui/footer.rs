@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::history::position;
 use super::layout::history_page_lines;
 use crate::text::sanitize::single_line;
-use crate::tui::app::{Screen, State, StatusKind};
+use crate::tui::app::{Screen, State, StatusKind, Tab};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::wrap::truncate;
 
@@ -117,6 +117,16 @@ fn hints(state: &State) -> String {
                 (Action::Help, "help"),
             ]
         }
+        // Tab switches to the other tab: name the one it goes to.
+        Screen::List if state.list.tab == Tab::Archived => &[
+            (Action::Help, "help"),
+            (Action::StartSearch, "search"),
+            (Action::FullTextSearch, "full text"),
+            (Action::Open, "open"),
+            (Action::Unarchive, "unarchive"),
+            (Action::NextTab, "active"),
+            (Action::Quit, "quit"),
+        ],
         Screen::List => &[
             (Action::Help, "help"),
             (Action::StartSearch, "search"),

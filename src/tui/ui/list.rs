@@ -151,7 +151,14 @@ fn empty_message(state: &State) -> Option<&'static str> {
     Some(if !list.loaded_once {
         "Loading threads…"
     } else if list.rows.is_empty() {
-        "No threads yet"
+        match (list.tab, list.scope) {
+            (Tab::Archived, Scope::ThisDirectory) => "No archived threads in this directory",
+            (Tab::Archived, Scope::All) => "No archived threads",
+            (Tab::Local, Scope::ThisDirectory) => {
+                "No threads in this directory (c shows every directory)"
+            }
+            (Tab::Local, Scope::All) => "No threads yet",
+        }
     } else if list.loading.is_some() || list.has_more() {
         "Searching… loading more threads"
     } else {

@@ -104,8 +104,12 @@ fn empty_and_loading_states_are_spelled_out() {
     let mut state = new_state(80, 24);
     update(&mut state, Msg::Start);
     assert!(draw(&state).contains("Loading threads…"));
-    let state = state_with_threads(80, 24, Vec::new(), false);
+    let mut state = state_with_threads(80, 24, Vec::new(), false);
     assert!(draw(&state).contains("No threads yet"));
+    state.list.scope = crate::tui::app::Scope::ThisDirectory;
+    assert!(draw(&state).contains("No threads in this directory"));
+    state.list.tab = crate::tui::app::Tab::Archived;
+    assert!(draw(&state).contains("No archived threads in this directory"));
 }
 
 #[test]
