@@ -53,7 +53,13 @@ impl ThreadMatches {
             (false, Some(current)) => self.cursors.iter().rev().find(|&&c| c < current),
             (false, None) => self.cursors.iter().rev().find(|&&c| c < from),
         };
-        Some(next.copied().unwrap_or(if forward { first } else { last }))
+        // Stepping on from a match wraps around only once every match is known; until then
+        // the next one may still be found. The first jump takes any match found so far.
+        match next {
+            Some(next) => Some(*next),
+            None if self.done || self.current.is_none() => Some(if forward { first } else { last }),
+            None => None,
+        }
     }
 
     /// "match 3/17", "match –/17" before the view is at one, with "…" while still searching.
@@ -75,6 +81,15 @@ mod tests {
         matches.add(cursors.iter().copied().map(HistoryCursor));
         matches.done = true;
         matches
+    }
+
+    #[test]
+    fn no_wrap_around_while_matches_are_still_coming() {
+        let mut m = matches(&[10, 20], Some(20));
+        m.done = false;
+        assert_eq!(m.step(true, HistoryCursor(0)), None);
+        m.done = true;
+        assert_eq!(m.step(true, HistoryCursor(0)), Some(HistoryCursor(10)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::history::{HISTORY_PAGE_LINES, HistoryView};
 use super::matches::ThreadMatches;
 use super::msg::Effect;
 use super::state::{Overlay, Screen, State};
-use super::update::{history_paging_effects, typed_char};
+use super::update::{edit_line, history_paging_effects, typed_char};
 use crate::store::{
     HistoryCursor, HistoryDirection, ReadHistoryPageParams, SearchHit, SearchParams, SearchStats,
     StoredThread,
@@ -27,7 +27,10 @@ pub(super) fn open_prompt(state: &mut State) -> Vec<Effect> {
             .and_then(|h| h.matches.as_ref())
             .map(|m| m.query.clone()),
     };
-    state.prompt = Some(query.unwrap_or_default());
+    let query = query.unwrap_or_default();
+    // The last query is offered, and the first character typed replaces it.
+    state.prompt_prefilled = !query.is_empty();
+    state.prompt = Some(query);
     Vec::new()
 }
 
@@ -36,9 +39,13 @@ pub(super) fn on_prompt_key(
     action: Option<Action>,
     key: KeyEvent,
 ) -> Vec<Effect> {
+    let prefilled = std::mem::take(&mut state.prompt_prefilled);
     let Some(prompt) = state.prompt.as_mut() else {
         return Vec::new();
     };
+    if edit_line(prompt, &key) {
+        return Vec::new();
+    }
     match action {
         Some(Action::Back) => state.prompt = None,
         Some(Action::DeleteChar) => {
@@ -56,6 +63,9 @@ pub(super) fn on_prompt_key(
         }
         _ => {
             if let Some(c) = typed_char(&key) {
+                if prefilled {
+                    prompt.clear();
+                }
                 prompt.push(c);
             }
         }

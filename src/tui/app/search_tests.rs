@@ -382,3 +382,21 @@ fn slash_in_the_history_searches_the_thread_and_goes_to_the_first_match() {
             .any(|e| matches!(e, Effect::CancelSearch { request_id } if *request_id == search_id))
     );
 }
+
+#[test]
+fn the_prompt_offers_the_last_query_and_typing_replaces_it() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('f')));
+    type_text(&mut state, "old words");
+    update(&mut state, key(KeyCode::Enter));
+    update(&mut state, key(KeyCode::Char('f')));
+    assert_eq!(state.prompt.as_deref(), Some("old words"));
+    type_text(&mut state, "new");
+    assert_eq!(state.prompt.as_deref(), Some("new"));
+    // Shell editing keys: Ctrl-W drops the last word, Ctrl-U the whole line.
+    type_text(&mut state, " query here");
+    update(&mut state, ctrl('w'));
+    assert_eq!(state.prompt.as_deref(), Some("new query "));
+    update(&mut state, ctrl('u'));
+    assert_eq!(state.prompt.as_deref(), Some(""));
+}

@@ -130,6 +130,8 @@ pub struct State {
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
+    /// The prompt still holds the previous query untouched: typing replaces it.
+    pub prompt_prefilled: bool,
     /// The results of the last full-text search; shown instead of the list while set.
     pub full_text: Option<SearchResults>,
     pub previews: PreviewCache,
@@ -155,6 +157,7 @@ impl State {
             list: ListView::new(config.density),
             history: None,
             prompt: None,
+            prompt_prefilled: false,
             full_text: None,
             previews: PreviewCache::default(),
             status: None,

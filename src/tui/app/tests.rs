@@ -678,3 +678,24 @@ fn bottom_loads_every_remaining_row_and_selects_the_last_thread() {
     assert_eq!(selected.thread.preview, "Older 159");
     assert!(!state.list.wants_end);
 }
+
+#[test]
+fn text_fields_take_the_shell_editing_keys() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "json output");
+    update(&mut state, ctrl('w'));
+    assert_eq!(state.list.query, "json ");
+    update(&mut state, ctrl('u'));
+    assert_eq!(state.list.query, "");
+    update(&mut state, key(KeyCode::Esc));
+
+    update(&mut state, key(KeyCode::Char('r')));
+    update(&mut state, ctrl('u'));
+    type_text(&mut state, "first second");
+    update(&mut state, ctrl('w'));
+    let Some(Overlay::Rename(dialog)) = &state.overlay else {
+        panic!("no rename dialog")
+    };
+    assert_eq!(dialog.textarea.lines(), ["first "]);
+}

@@ -354,7 +354,19 @@ fn on_edit_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<
             vec![effect]
         }
         _ => {
-            dialog.textarea.input(key);
+            // The shell's line-editing keys, where the text area's own would undo.
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Char('u') if ctrl => {
+                    dialog.textarea.delete_line_by_head();
+                }
+                KeyCode::Char('w') if ctrl => {
+                    dialog.textarea.delete_word();
+                }
+                _ => {
+                    dialog.textarea.input(key);
+                }
+            }
             Vec::new()
         }
     }
@@ -374,7 +386,33 @@ pub(super) fn typed_char(key: &KeyEvent) -> Option<char> {
     }
 }
 
+/// The line-editing keys every text field shares, as in a shell: `Ctrl-U` deletes to the start
+/// of the line (the whole field, which has no cursor), `Ctrl-W` the word before the end.
+/// Returns false for other keys.
+pub(super) fn edit_line(text: &mut String, key: &KeyEvent) -> bool {
+    if !key.modifiers.contains(KeyModifiers::CONTROL) {
+        return false;
+    }
+    match key.code {
+        KeyCode::Char('u') => text.clear(),
+        KeyCode::Char('w') => {
+            let kept = text.trim_end().len();
+            let word_start = text[..kept]
+                .rfind(char::is_whitespace)
+                .map_or(0, |at| at + 1);
+            text.truncate(word_start);
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn on_search_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    if edit_line(&mut state.list.query, &key) {
+        state.list.refilter();
+        state.list.keep_selection_visible(list_rows_per_page(state));
+        return after_selection_change(state);
+    }
     match action {
         Some(Action::Accept) => {
             state.list.searching = false;
@@ -426,6 +464,8 @@ fn on_help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         Some(Action::Back | Action::Help) => state.overlay = None,
         Some(Action::MoveDown) => *scroll += 1,
         Some(Action::MoveUp) => *scroll = scroll.saturating_sub(1),
+        Some(Action::PageDown) => *scroll += 10,
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
         _ => {}
     }
     Vec::new()

@@ -12,8 +12,21 @@ use crate::tui::transcript::wrap::truncate;
 pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
     let theme = &state.theme;
     let modes: &[Mode] = match state.screen {
-        Screen::List => &[Mode::List, Mode::Search, Mode::FullText, Mode::Global],
-        Screen::History => &[Mode::History, Mode::Global],
+        Screen::List => &[
+            Mode::List,
+            Mode::Search,
+            Mode::FullText,
+            Mode::Edit,
+            Mode::Confirm,
+            Mode::Global,
+        ],
+        Screen::History => &[
+            Mode::History,
+            Mode::FullText,
+            Mode::Edit,
+            Mode::Confirm,
+            Mode::Global,
+        ],
     };
     let key_width = modes
         .iter()
@@ -36,6 +49,18 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             ]));
         }
     }
+    // Handled by every text field rather than bound in the keymap.
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Text fields", theme.heading)));
+    for (keys, help) in [
+        ("Ctrl-U", "delete to the start of the line"),
+        ("Ctrl-W", "delete the word before the cursor"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<key_width$}  "), theme.accent),
+            Span::raw(help),
+        ]));
+    }
     let area = frame.area();
     let content_width = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
     let popup = centered(
@@ -43,12 +68,24 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
         content_width.saturating_add(4),
         (lines.len() as u16).saturating_add(2),
     );
+    // Inner height: the popup less its two borders.
+    let visible = usize::from(popup.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    // When the keys do not fit, the title says so and where the view is.
+    let title = if lines.len() > visible {
+        let last = (scroll + visible).min(lines.len());
+        format!(
+            " Keys · {}–{last} of {} · j/k scroll · Esc closes ",
+            scroll + 1,
+            lines.len()
+        )
+    } else {
+        " Keys · Esc closes ".to_string()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(" Keys · Esc closes ", theme.title));
-    let visible = usize::from(block.inner(popup).height);
-    let scroll = scroll.min(lines.len().saturating_sub(visible));
+        .title(Span::styled(title, theme.title));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
