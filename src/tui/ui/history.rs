@@ -23,6 +23,11 @@ pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
     render_body(frame, state, history, layout.body);
 }
 
+/// Held open by Codex, or written in the last few minutes.
+fn is_active(thread: &crate::store::StoredThread, now: chrono::DateTime<chrono::Utc>) -> bool {
+    thread.open_in_codex || now - thread.updated_at < chrono::Duration::minutes(5)
+}
+
 fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: Rect) {
     let theme = &state.theme;
     let (status, status_style) = match (&history.follow, history.loading) {
@@ -38,7 +43,11 @@ fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: 
             ("loading older…".to_string(), theme.dim)
         }
         (_, Some(_)) => ("loading…".to_string(), theme.dim),
-        (FollowStatus::Following, None) => ("● following".to_string(), theme.live),
+        // The dot says someone is writing it; an old thread is still watched, quietly.
+        (FollowStatus::Following, None) if is_active(&history.thread, state.now) => {
+            ("● following".to_string(), theme.live)
+        }
+        (FollowStatus::Following, None) => ("following".to_string(), theme.dim),
         (FollowStatus::Off, None) if history.thread.archived => ("archived".to_string(), theme.dim),
         (FollowStatus::Off, None) => (String::new(), theme.dim),
     };

@@ -499,3 +499,17 @@ fn history_at_a_match_80x24() {
     assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
     assert_eq!(buffer[(0, row)].bg, state.theme.current_match.bg.unwrap());
 }
+
+#[test]
+fn the_live_dot_is_for_threads_being_written() {
+    // Thread 0 was written 42 s before the clock: live.
+    let mut state = history_state(100, 20);
+    assert!(draw(&state).contains("● following"));
+    // An hour later nobody is writing it: still followed, without the dot.
+    state.now += chrono::Duration::hours(1);
+    let screen = draw(&state);
+    assert!(
+        screen.contains("following") && !screen.contains("● following"),
+        "{screen}"
+    );
+}
