@@ -400,3 +400,12 @@ fn the_prompt_offers_the_last_query_and_typing_replaces_it() {
     update(&mut state, ctrl('u'));
     assert_eq!(state.prompt.as_deref(), Some(""));
 }
+
+#[test]
+fn q_from_the_results_goes_back_to_the_list_and_quits_from_there() {
+    let (mut state, _) = state_with_results();
+    update(&mut state, key(KeyCode::Char('q')));
+    assert!(state.full_text.is_none() && !state.quit);
+    update(&mut state, key(KeyCode::Char('q')));
+    assert!(state.quit);
+}

@@ -123,6 +123,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let mode = state.mode();
     let action = state.keymap.action(mode, &key);
     if action == Some(Action::Quit) {
+        // From full-text results `q` goes back to the list, as it does from a history.
+        if mode == Mode::List && state.full_text.is_some() {
+            return on_list_action(state, Action::Back);
+        }
         return quit(state);
     }
     match mode {
