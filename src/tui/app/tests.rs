@@ -699,3 +699,28 @@ fn text_fields_take_the_shell_editing_keys() {
     };
     assert_eq!(dialog.textarea.lines(), ["first "]);
 }
+
+fn click(column: u16, row: u16) -> Msg {
+    Msg::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column,
+        row,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn a_click_selects_a_row_and_a_second_click_opens_it() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let body = crate::tui::ui::layout::body_area(&state);
+    let third = body.y + 2 * crate::tui::ui::layout::row_height(state.list.density) as u16;
+    update(&mut state, click(body.x + 3, third));
+    assert_eq!(state.list.selected, 2);
+    assert_eq!(state.screen, Screen::List);
+    let effects = update(&mut state, click(body.x + 3, third));
+    assert_eq!(state.screen, Screen::History, "{effects:?}");
+    // Outside the rows (the footer) nothing happens.
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    update(&mut state, click(3, 23));
+    assert_eq!(state.list.selected, 0);
+}

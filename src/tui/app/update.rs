@@ -1,7 +1,9 @@
 //! `update`: the one place state changes. It does no IO; work for the runtime comes back as
 //! effects.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
@@ -21,8 +23,8 @@ use crate::tui::config::Density;
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::Transcript;
 use crate::tui::ui::layout::{
-    PREVIEW_MIN_WIDTH, history_content_width, history_page_lines, list_rows_per_page,
-    results_rows_per_page,
+    PREVIEW_MIN_WIDTH, RESULT_ROW_HEIGHT, body_area, history_content_width, history_page_lines,
+    list_rows_per_page, results_rows_per_page, row_height,
 };
 
 /// Lines (history) or rows (list) one mouse wheel step moves.
@@ -475,10 +477,52 @@ fn on_help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A left click on a row of the list (or of the full-text results) selects it; a click on the
+/// row already selected (the second click of a double click) opens it.
+fn on_click(state: &mut State, column: u16, row: u16) -> Vec<Effect> {
+    if state.overlay.is_some() || state.screen != Screen::List {
+        return Vec::new();
+    }
+    let body = body_area(state);
+    let inside = column >= body.x
+        && column < body.x + body.width
+        && row >= body.y
+        && row < body.y + body.height;
+    if !inside {
+        return Vec::new();
+    }
+    let line = usize::from(row - body.y);
+    let result_rows = results_rows_per_page(state);
+    if let Some(results) = state.full_text.as_mut() {
+        let index = results.offset + line / RESULT_ROW_HEIGHT;
+        if index >= results.rows.len() {
+            return Vec::new();
+        }
+        if index == results.selected {
+            return search::on_results_action(state, Action::Open);
+        }
+        let delta = index as isize - results.selected as isize;
+        results.move_selection(delta, result_rows);
+        return Vec::new();
+    }
+    let index = state.list.offset + line / row_height(state.list.density);
+    if index >= state.list.matches.len() {
+        return Vec::new();
+    }
+    if index == state.list.selected {
+        return open_selected(state);
+    }
+    state.list.select(index, list_rows_per_page(state));
+    after_selection_change(state)
+}
+
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     let delta = match mouse.kind {
         MouseEventKind::ScrollDown => WHEEL_STEP,
         MouseEventKind::ScrollUp => -WHEEL_STEP,
+        MouseEventKind::Down(MouseButton::Left) => {
+            return on_click(state, mouse.column, mouse.row);
+        }
         _ => return Vec::new(),
     };
     match (&mut state.overlay, state.screen) {
