@@ -69,6 +69,16 @@ pub struct HistoryView {
 }
 
 impl HistoryView {
+    /// Whether the loaded part of the thread has raw reasoning to show.
+    pub fn has_raw_reasoning(&self) -> bool {
+        self.transcript.items().iter().any(|item| {
+            matches!(
+                item.kind,
+                crate::tui::transcript::ItemKind::RawReasoning { .. }
+            )
+        })
+    }
+
     pub fn new(thread: StoredThread, request_id: u64) -> Self {
         HistoryView {
             thread,

@@ -271,10 +271,12 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ToggleRawReasoning => {
             let on = history.toggle_option(|o| &mut o.raw_reasoning, &state.theme);
-            state.set_info(if on {
-                "Showing raw reasoning where the rollout has it"
-            } else {
-                "Raw reasoning hidden"
+            let has_raw = history.has_raw_reasoning();
+            state.set_info(match (on, has_raw) {
+                (true, true) => "Showing the model's raw reasoning",
+                // Only the loaded part is known; say what is true of it.
+                (true, false) => "No raw reasoning in the loaded part of this thread",
+                (false, _) => "Raw reasoning hidden",
             });
         }
         Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
