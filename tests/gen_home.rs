@@ -10,8 +10,11 @@ use std::time::UNIX_EPOCH;
 
 use codex_threads::protocol::{EventMsg, ResponseItem, RolloutItem, RolloutLine, ThreadId};
 use codex_threads::rollout::{CodexHome, SessionIndexEntry, read_thread_names};
-use codex_threads::testing::gen_home::{GIB, GenOptions, GenSummary, STATE_DB_FILE, generate};
+use codex_threads::testing::gen_home::{
+    GIB, GenOptions, GenSummary, GeneratedThread, STATE_DB_FILE, generate,
+};
 use rusqlite::Connection;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 
 const THREADS: usize = 60;
@@ -60,21 +63,63 @@ fn fingerprint(root: &Path) -> BTreeMap<String, (u64, u128, u64)> {
     files
 }
 
-/// Checks every line of one rollout; returns the number of lines.
-fn check_rollout(path: &Path, id: ThreadId) -> usize {
+/// Line kinds and events that only paginated rollouts have, which this version may keep as
+/// raw JSON.
+const PAGINATED_KINDS: &[&str] = &["world_state", "token_usage_record"];
+const PAGINATED_EVENTS: &[&str] = &["item_completed", "thread_settings_applied"];
+/// Events that paginated rollouts replace by `item_completed`.
+const LEGACY_EVENTS: &[&str] = &["user_message", "agent_message", "agent_reasoning"];
+
+/// Checks every line of one rollout; returns the number of lines and whether it is paginated.
+fn check_rollout(path: &Path, id: ThreadId) -> (usize, bool) {
     let bytes = decompressed(path);
     let text = std::str::from_utf8(&bytes).unwrap();
     assert!(text.ends_with('\n'), "{} ends mid-line", path.display());
     let mut last = String::new();
     let mut count = 0;
+    let mut paginated = false;
     for (n, line) in text.lines().enumerate() {
-        let decoded = RolloutLine::decode(line)
-            .unwrap_or_else(|err| panic!("{}:{}: {err}", path.display(), n + 1));
+        let at = || format!("{}:{}", path.display(), n + 1);
+        let raw: Value = serde_json::from_str(line).unwrap_or_else(|err| panic!("{}: {err}", at()));
+        let kind = raw["type"].as_str().unwrap_or_default();
+        let event = raw["payload"]["type"].as_str().unwrap_or_default();
+        if n == 0 {
+            paginated = raw["payload"]["history_mode"] == "paginated";
+        }
+        if paginated {
+            // Every line numbered, in order, right after the timestamp.
+            assert_eq!(raw["ordinal"], json!(n), "{}", at());
+            let keys: Vec<&String> = raw.as_object().unwrap().keys().take(3).collect();
+            assert_eq!(keys, ["timestamp", "ordinal", "type"], "{}", at());
+            assert!(
+                !(kind == "event_msg" && LEGACY_EVENTS.contains(&event)),
+                "{}: {event} in a paginated rollout",
+                at()
+            );
+        } else {
+            assert!(raw.get("ordinal").is_none(), "{}", at());
+            assert!(!PAGINATED_KINDS.contains(&kind), "{}", at());
+        }
+        let decoded = RolloutLine::decode(line).unwrap_or_else(|err| panic!("{}: {err}", at()));
         match &decoded.item {
             RolloutItem::SessionMeta(meta) => assert_eq!(meta.id, id),
-            RolloutItem::Unknown { kind, .. } => panic!("unknown line kind {kind}"),
-            RolloutItem::ResponseItem(ResponseItem::Other(raw))
-            | RolloutItem::EventMsg(EventMsg::Other(raw)) => panic!("undecoded payload {raw}"),
+            RolloutItem::Unknown { kind, .. } => {
+                assert!(
+                    paginated && PAGINATED_KINDS.contains(&kind.as_str()),
+                    "{}: unknown line kind {kind}",
+                    at()
+                );
+            }
+            RolloutItem::EventMsg(EventMsg::Other(raw)) => {
+                assert!(
+                    paginated && PAGINATED_EVENTS.contains(&event),
+                    "{}: undecoded event {raw}",
+                    at()
+                );
+            }
+            RolloutItem::ResponseItem(ResponseItem::Other(raw)) => {
+                panic!("{}: undecoded payload {raw}", at())
+            }
             _ => {}
         }
         if n == 0 {
@@ -95,7 +140,7 @@ fn check_rollout(path: &Path, id: ThreadId) -> usize {
         codex_threads::protocol::time::format_rollout_timestamp(mtime),
         last
     );
-    count
+    (count, paginated)
 }
 
 #[test]
@@ -144,14 +189,37 @@ fn a_small_generated_home_is_complete_valid_and_reproducible() {
     let created_ids: Vec<_> = summary.threads.iter().map(|t| t.id).collect();
     assert_ne!(updated_ids, created_ids);
 
-    // Every line of a sample (every fifth thread, the huge one, all compressed) decodes.
+    // Every line of a sample (every fifth thread, the huge one, all compressed) decodes, in
+    // the format the thread says it has.
     let mut lines = 0;
     for (index, thread) in summary.threads.iter().enumerate() {
         if index % 5 == 0 || thread.huge || thread.compressed {
-            lines += check_rollout(&thread.path, thread.id);
+            let (count, paginated) = check_rollout(&thread.path, thread.id);
+            assert_eq!(
+                paginated,
+                thread.facts.paginated,
+                "{}",
+                thread.path.display()
+            );
+            lines += count;
         }
     }
     assert!(lines > 1_000);
+
+    // A mix like a current user's home: about half paginated, more among newer threads, the
+    // huge rollout (benchmarked) paginated.
+    let paginated = summary.paginated();
+    assert!(
+        (THREADS * 3 / 10..=THREADS * 7 / 10).contains(&paginated),
+        "{paginated} of {THREADS} paginated"
+    );
+    let (older, newer) = summary.threads.split_at(THREADS / 2);
+    let share = |threads: &[GeneratedThread]| threads.iter().filter(|t| t.facts.paginated).count();
+    assert!(
+        share(newer) > share(older) * 2,
+        "newer threads are more often paginated"
+    );
+    assert!(huge[0].facts.paginated);
 
     // session_index.jsonl: every line parses and names a generated thread.
     let index = fs::read_to_string(home.session_index_path()).unwrap();
@@ -167,44 +235,80 @@ fn a_small_generated_home_is_complete_valid_and_reproducible() {
         assert_eq!(names.get(&thread.id), thread.name.as_ref());
     }
 
-    // The state DB: one row per thread, as the extractor would fill it.
+    // The state DB: Codex's own (its migration history intact), one row per thread, as the
+    // Codex that wrote the thread would fill it.
     let db = Connection::open(summary.root.join(STATE_DB_FILE)).unwrap();
+    let migrations: i64 = db
+        .query_row("SELECT count(*) FROM _sqlx_migrations", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(migrations, 62);
     let rows: i64 = db
         .query_row("SELECT count(*) FROM threads", [], |row| row.get(0))
         .unwrap();
     assert_eq!(rows as usize, THREADS);
     for thread in &summary.threads {
-        let (path, title, preview, archived, updated_ms, tokens): (
-            String,
-            String,
-            String,
-            bool,
-            i64,
-            i64,
-        ) = db
-            .query_row(
-                "SELECT rollout_path, title, preview, archived, updated_at_ms, tokens_used
-                 FROM threads WHERE id = ?1",
-                [thread.id.to_string()],
-                |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                    ))
-                },
-            )
-            .unwrap();
-        assert_eq!(Path::new(&path), thread.plain_path);
-        assert_eq!(preview, thread.facts.first_user_message);
+        let row: HashMap<String, rusqlite::types::Value> = {
+            let mut statement = db.prepare("SELECT * FROM threads WHERE id = ?1").unwrap();
+            let names: Vec<String> = statement.column_names().map(str::to_string).collect();
+            statement
+                .query_row([thread.id.to_string()], |row| {
+                    Ok(names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| (name.clone(), row.get(i).unwrap()))
+                        .collect())
+                })
+                .unwrap()
+        };
+        let text = |column: &str| match &row[column] {
+            rusqlite::types::Value::Text(text) => Some(text.clone()),
+            rusqlite::types::Value::Null => None,
+            other => panic!("{column}: {other:?}"),
+        };
+        let integer = |column: &str| match &row[column] {
+            rusqlite::types::Value::Integer(value) => *value,
+            other => panic!("{column}: {other:?}"),
+        };
+        let facts = &thread.facts;
+        // Where the file is, `.jsonl.zst` included, as current releases store it.
+        assert_eq!(
+            text("rollout_path").unwrap(),
+            thread.path.display().to_string()
+        );
+        let preview = text("preview").unwrap();
+        assert_eq!(preview, facts.first_user_message);
         assert!(!preview.is_empty());
-        assert_eq!(&title, thread.name.as_ref().unwrap_or(&preview));
-        assert_eq!(archived, thread.archived);
-        assert_eq!(updated_ms, thread.updated_at().timestamp_millis());
-        assert!(tokens > 0);
+        assert_eq!(text("first_user_message").unwrap(), preview);
+        assert_eq!(integer("archived") == 1, thread.archived);
+        assert_eq!(
+            integer("updated_at_ms"),
+            thread.updated_at().timestamp_millis()
+        );
+        assert!(integer("tokens_used") > 0);
+        assert_eq!(text("memory_mode").unwrap(), facts.memory_mode.as_str());
+        if facts.paginated {
+            // A rename is the name; the title stays the first message.
+            assert_eq!(text("history_mode").unwrap(), "paginated");
+            assert_eq!(text("name"), thread.name);
+            assert_eq!(text("title").unwrap(), preview);
+            assert_eq!(text("originator").unwrap(), facts.originator);
+            assert_eq!(integer("has_user_event"), 0);
+            assert_eq!(
+                integer("recency_at_ms"),
+                facts.last_turn_at.timestamp_millis()
+            );
+        } else {
+            assert_eq!(text("history_mode").unwrap(), "legacy");
+            assert_eq!(text("name"), None);
+            assert_eq!(
+                &text("title").unwrap(),
+                thread.name.as_ref().unwrap_or(&preview)
+            );
+            assert_eq!(integer("has_user_event"), 1);
+            assert_eq!(integer("recency_at_ms"), integer("updated_at_ms"));
+        }
     }
     drop(db);
 

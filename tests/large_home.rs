@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use codex_threads::manager::ThreadManager;
-use codex_threads::protocol::text::user_message_preview;
-use codex_threads::protocol::{EventMsg, RolloutItem, RolloutLine, ThreadId};
+use codex_threads::protocol::ThreadId;
 use codex_threads::rollout::parse_rollout_file_name;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::{
@@ -18,7 +17,7 @@ use codex_threads::store::{
 };
 use codex_threads::testing::gen_home::{GenOptions, GenSummary, generate};
 use common::read_rollout;
-use common::scan::{expected_hits, is_archived, search_hits};
+use common::scan::{expected_hits, is_archived, scanned_preview, search_hits};
 use tempfile::TempDir;
 
 const THREADS: usize = 400;
@@ -44,22 +43,6 @@ fn manager(summary: &GenSummary, cache: Option<&std::path::Path>) -> ThreadManag
         },
     );
     ThreadManager::new(Arc::new(store))
-}
-
-/// The preview a straightforward reading gives: the first user message (or goal) in the file.
-fn scanned_preview(path: &std::path::Path) -> Option<String> {
-    read_rollout(path)
-        .lines()
-        .filter_map(|text| RolloutLine::decode(text).ok())
-        .find_map(|line| match line.item {
-            RolloutItem::EventMsg(EventMsg::UserMessage(message)) => user_message_preview(&message),
-            RolloutItem::EventMsg(EventMsg::ThreadGoalUpdated(goal))
-                if !goal.goal.objective.trim().is_empty() =>
-            {
-                Some(goal.goal.objective.trim().to_string())
-            }
-            _ => None,
-        })
 }
 
 /// The listing a straightforward scan gives: listable threads, newest first by the sort key

@@ -1,23 +1,44 @@
 //! A deterministic generator of realistic Codex homes, for tests and benchmarks at scale
 //! (issue 4). `examples/gen_home.rs` is its command line.
 //!
-//! What a home holds (codex-format §1–2, §7.3):
+//! What a home holds (codex-format §1–2, §7.3; `codex-current.md`):
 //!
 //! * `threads` rollouts named `rollout-<local time>-<uuid v7>.jsonl` in many
 //!   `sessions/YYYY/MM/DD/` directories (local time is Asia/Tokyo, +09:00, as Codex names files
 //!   in local wall-clock time), created over the 400 days before `end`;
-//! * realistic content per thread: `session_meta` with git info and base instructions,
-//!   `turn_context` per turn, user messages as `response_item` and `user_message` event,
-//!   reasoning with encrypted content, `exec_command` calls with long outputs, `apply_patch`
-//!   calls, cumulative `token_count`s, `task_started`/`task_complete`, and compactions when the
-//!   context fills up;
+//! * a mix of history formats like the home of someone who keeps Codex current: threads carry
+//!   releases from 0.130 (oldest) to 0.169.0 (newest); from 0.147 interactive TUI threads are
+//!   paginated, from 0.160 every thread is (0.147 and 0.169 as recorded; 0.160 is our choice),
+//!   so about 45% of the threads are paginated, nearly all of the newest ones;
+//! * legacy threads as older releases wrote them: `session_meta` with git info and base
+//!   instructions, `turn_context` per turn, user messages as `response_item` and `user_message`
+//!   event, reasoning with encrypted content and `agent_reasoning`, `exec_command` calls with
+//!   long outputs, `apply_patch` calls with `patch_apply_end`, cumulative `token_count`s,
+//!   `task_started`/`task_complete`, and compactions when the context fills up;
+//! * paginated threads (`history_mode: "paginated"`) with the shapes 0.169.0 writes (copied
+//!   from `testdata/homes/0.169.0/`, see `rollout/paginated.rs`): an `ordinal` on every line,
+//!   `item_completed` events (`UserMessage`, `AgentMessage`, `Reasoning`, `CommandExecution`,
+//!   `FileChange`, `ContextCompaction`) instead of the message events, `world_state`,
+//!   `token_usage_record` and `thread_settings_applied` lines, ids and `metadata` on response
+//!   items, the newer `session_meta` fields, and compactions that open a new context window.
+//!   A cold "memory off" on a paginated thread changes the state DB only, as Codex does;
 //! * sizes from a few KB to tens of MB (most 20–200 KB, one in 330 of 5–40 MB), plus one
-//!   rollout of `huge_bytes` (active, plain);
+//!   rollout of `huge_bytes` (active, plain, and paginated whatever its release, so that the
+//!   benchmarks measure the format current Codex writes);
 //! * 5% archived (flat `archived_sessions/`), about 10% `.jsonl.zst` (zstd level 3, only
 //!   rollouts whose last line is at least 7 days older than the newest thread);
 //! * `session_index.jsonl` naming about 3% of the threads (a third of them renamed twice);
 //! * every rollout's mtime is the time of its last line;
-//! * optionally `state_5.sqlite` in Codex's schema with the row Codex's extractor would write.
+//! * optionally `state_5.sqlite`: the DB a real Codex release created (so Codex opens it; see
+//!   [`crate::testing::codex_state_db`]) with the row that release's Codex would hold for each
+//!   thread: `history_mode`, preview and first user message, a rename in `name` for paginated
+//!   threads and in `title` for legacy ones, `recency_at` at the last turn's start (paginated)
+//!   or at `updated_at` (legacy, as the backfill set it), `originator` and `thread_source` for
+//!   paginated threads, and the rollout's actual path (`.jsonl.zst` included).
+//!
+//! Real Codex reads what this writes: 0.169.0 and 0.147.0 list the threads of a generated home
+//! through their app server, resume its paginated threads (compactions included) and project
+//! every item, and append turns that continue its ordinals and sequence numbers.
 //!
 //! Everything is derived from the seed: the same options give byte-identical files and mtimes,
 //! whatever the number of worker threads.
@@ -151,15 +172,20 @@ impl GenSummary {
         self.threads.iter().filter(|t| t.name.is_some()).count()
     }
 
+    pub fn paginated(&self) -> usize {
+        self.threads.iter().filter(|t| t.facts.paginated).count()
+    }
+
     /// The one-line report the example prints.
     pub fn line(&self) -> String {
         format!(
-            "{} threads ({} active, {} archived, {} compressed, {} renamed), {} bytes ({:.2} GiB){} in {:.1} s -> {}",
+            "{} threads ({} active, {} archived, {} compressed, {} renamed, {} paginated), {} bytes ({:.2} GiB){} in {:.1} s -> {}",
             self.threads.len(),
             self.threads.len() - self.archived(),
             self.archived(),
             self.compressed(),
             self.renamed(),
+            self.paginated(),
             self.total_bytes,
             self.total_bytes as f64 / GIB as f64,
             if self.state_db.is_some() {
@@ -371,6 +397,8 @@ impl WriteContext<'_> {
             target_bytes: plan.target_bytes,
             limit_ms: self.options.end.timestamp_millis(),
             era: (plan.created_ms - self.first_ms) as f64 / span,
+            // Benchmarks must hold on the format current Codex writes.
+            force_paginated: plan.huge,
             pools: self.pools,
             rng: Rng::derive(seed, stream::CONTENT, index as u64),
         };

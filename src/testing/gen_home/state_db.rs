@@ -16,6 +16,8 @@ use crate::testing::codex_state_db::{self, StateDbRelease};
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 
+/// The columns we fill, in the order of `row`; the others keep Codex's defaults (not pinned, no
+/// section or project, …).
 const COLUMNS: &[&str] = &[
     "id",
     "rollout_path",
@@ -24,12 +26,15 @@ const COLUMNS: &[&str] = &[
     "created_at_ms",
     "updated_at_ms",
     "source",
+    "thread_source",
+    "originator",
     "model_provider",
     "model",
     "reasoning_effort",
     "cwd",
     "cli_version",
     "title",
+    "name",
     "preview",
     "first_user_message",
     "sandbox_policy",
@@ -87,48 +92,73 @@ pub fn write(root: &Path, threads: &[GeneratedThread], end: DateTime<Utc>) -> io
     Ok(path)
 }
 
-/// The values of `COLUMNS` for one thread.
+/// The values of `COLUMNS` for one thread, as the Codex that wrote it left them (recorded rows
+/// in `testdata/homes/0.169.0/state_5.sqlite`).
 fn row(thread: &GeneratedThread) -> Vec<SqlValue> {
     let facts = &thread.facts;
     let text = |value: &str| SqlValue::Text(value.to_string());
-    let optional = |value: &Option<String>| value.clone().map_or(SqlValue::Null, SqlValue::Text);
+    let optional = |value: Option<&str>| value.map_or(SqlValue::Null, text);
     let git = facts.git.clone().unwrap_or_default();
     let created = thread.created_at;
     let updated = thread.updated_at();
-    // An explicit name replaces the derived title (the first user message).
-    let title = thread.name.as_deref().unwrap_or(&facts.first_user_message);
+    // A rename lands in `name` for a paginated thread and replaces the title (the first user
+    // message) of a legacy one.
+    let (title, name) = if facts.paginated {
+        (facts.first_user_message.as_str(), thread.name.as_deref())
+    } else {
+        (
+            thread.name.as_deref().unwrap_or(&facts.first_user_message),
+            None,
+        )
+    };
+    // Codex moves a paginated thread's recency when a turn starts; legacy rows were backfilled
+    // from `updated_at` when the column arrived. Only paginated rows know their originator.
+    let (recency, originator) = if facts.paginated {
+        (facts.last_turn_at, Some(facts.originator.as_str()))
+    } else {
+        (updated, None)
+    };
     vec![
-        SqlValue::Text(thread.id.to_string()),
-        SqlValue::Text(thread.plain_path.display().to_string()),
+        text(&thread.id.to_string()),
+        // Current releases store where the file is, `.jsonl.zst` included.
+        text(&thread.path.display().to_string()),
         SqlValue::Integer(created.timestamp()),
         SqlValue::Integer(updated.timestamp()),
         SqlValue::Integer(created.timestamp_millis()),
         SqlValue::Integer(updated.timestamp_millis()),
         text(&facts.source),
+        optional(facts.thread_source.as_deref()),
+        optional(originator),
         text("openai"),
         text(&facts.model),
         text(&facts.reasoning_effort),
         text(&facts.cwd),
         text(&facts.cli_version),
         text(title),
+        optional(name),
         text(&facts.first_user_message),
         text(&facts.first_user_message),
         text(&facts.sandbox_policy),
         text(&facts.approval_mode),
         SqlValue::Integer(facts.tokens_used),
-        SqlValue::Integer(1),
+        // Set from `user_message` events, which paginated rollouts do not have.
+        SqlValue::Integer((!facts.paginated).into()),
         SqlValue::Integer(thread.archived.into()),
         if thread.archived {
             SqlValue::Integer(updated.timestamp())
         } else {
             SqlValue::Null
         },
-        optional(&git.commit_hash),
-        optional(&git.branch),
-        optional(&git.repository_url),
+        optional(git.commit_hash.as_deref()),
+        optional(git.branch.as_deref()),
+        optional(git.repository_url.as_deref()),
         text(facts.memory_mode.as_str()),
-        SqlValue::Integer(updated.timestamp()),
-        SqlValue::Integer(updated.timestamp_millis()),
-        text("legacy"),
+        SqlValue::Integer(recency.timestamp()),
+        SqlValue::Integer(recency.timestamp_millis()),
+        text(if facts.paginated {
+            "paginated"
+        } else {
+            "legacy"
+        }),
     ]
 }

@@ -250,6 +250,9 @@ const GUIDELINES: &[&str] = &[
 
 pub const PERMISSIONS: &str = "<permissions instructions>\nFilesystem sandboxing defines which files can be read or written. `sandbox_mode` is `workspace-write`: The sandbox permits reading files, and editing files in `cwd` and `writable_roots`. Editing files in other directories requires approval. Network access is restricted.\nApproval policy is currently on-request. Commands will be run in the sandbox by default, and you can specify in your tool call if you want to escalate a command to run without sandboxing.\n</permissions instructions>";
 
+/// The skills a paginated thread's instructions list (the body of `<skills_instructions>`).
+pub const SKILLS: &str = "\n## Skills\nA skill is a folder of instructions in a `SKILL.md` file that you load when a task matches its description. Skills available in this session:\n- changelog: Write the changelog entry for the current branch from its commits. (file: /home/ana/.codex/skills/changelog/SKILL.md)\n- release-notes: Draft release notes from the pull requests merged since the last tag. (file: /home/ana/.codex/skills/release-notes/SKILL.md)\n- db-migration: Write and check a reversible database migration. (file: /home/ana/.codex/skills/db-migration/SKILL.md)\n";
+
 /// Everything a run slices from, built once from the seed.
 pub struct Pools {
     /// Command output lines, JSON-escaped, each ending in an escaped newline.
