@@ -228,6 +228,15 @@ fn output_file_is_written_whole_and_matches_stdout() {
         .map(|entry| entry.unwrap().file_name())
         .collect();
     assert_eq!(names, ["thread.md"], "no temporary file is left behind");
+    // An ordinary file, as any program would create it, not a private temporary one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode();
+        let ordinary = dir.path().join("ordinary");
+        std::fs::write(&ordinary, "").unwrap();
+        assert_eq!(mode(&file), mode(&ordinary));
+    }
 }
 
 #[test]

@@ -169,8 +169,13 @@ pub async fn export_to_file(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".codex-threads-export-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".codex-threads-export-");
+    // A temporary file is private (0600); the export is an ordinary file, made as any other
+    // program would make it (0666 less the umask).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     let (writer, stats) = export_thread(manager, id, format, io::BufWriter::new(temp)).await?;
