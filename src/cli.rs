@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use crate::demo::{DemoHome, play_live_session};
+use crate::export::{self, ExportFormat};
 use crate::manager::ThreadManager;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
@@ -100,6 +101,16 @@ pub enum Command {
     },
     /// Move an archived thread back into sessions/.
     Unarchive { thread: String },
+    /// Export a thread's history, streamed: Markdown to paste into an issue, or JSON.
+    Export {
+        /// A full id, a unique id prefix, or an exact thread name.
+        thread: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+        format: ExportFormat,
+        /// Write to FILE instead of stdout (a temporary file renamed into place when complete).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -244,6 +255,21 @@ pub async fn run_command(
             let id = manager.resolve_thread(&thread).await?;
             let thread = manager.unarchive_thread(id).await?;
             writeln!(out, "unarchived {}", list_line(&thread))?;
+        }
+        Command::Export {
+            thread,
+            format,
+            output,
+        } => {
+            let id = manager.resolve_thread(&thread).await?;
+            match output {
+                Some(path) => {
+                    export::export_to_file(manager, id, format, &path).await?;
+                }
+                None => {
+                    export::export_thread(manager, id, format, &mut *out).await?;
+                }
+            }
         }
     }
     Ok(())

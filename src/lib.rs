@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod live;
 pub mod logging;
 pub mod manager;

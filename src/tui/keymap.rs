@@ -41,6 +41,8 @@ pub enum Action {
     ToggleMemory,
     Archive,
     Unarchive,
+    /// Write the thread's history as Markdown to a file in the current directory.
+    Export,
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,

@@ -21,6 +21,8 @@ pub use state::{
 pub use update::update;
 
 #[cfg(test)]
+mod export_tests;
+#[cfg(test)]
 mod history_tests;
 #[cfg(test)]
 mod search_tests;

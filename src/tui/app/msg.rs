@@ -1,6 +1,7 @@
 //! What flows into `update` (`Msg`) and what it asks the runtime to do (`Effect`).
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -57,6 +58,8 @@ pub enum Msg {
     MetadataUpdated(StoredThread),
     Archived(ThreadId),
     Unarchived(StoredThread),
+    /// A thread was exported to this file.
+    Exported(PathBuf),
     EffectFailed(String),
 }
 
@@ -108,6 +111,11 @@ pub enum Effect {
     },
     Archive(ThreadId),
     Unarchive(ThreadId),
+    /// Export a thread's history as Markdown to `path`.
+    Export {
+        id: ThreadId,
+        path: PathBuf,
+    },
     /// Remember the list layout and preview choices for the next run.
     SaveUiState(UiState),
     Quit,

@@ -111,6 +111,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             after_selection_change(state)
         }
+        Msg::Exported(path) => {
+            state.set_info(format!(
+                "Exported to {}",
+                single_line(&path.display().to_string())
+            ));
+            Vec::new()
+        }
         Msg::EffectFailed(error) => {
             state.set_error(error);
             Vec::new()
@@ -212,7 +219,11 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             return remember_ui_state(state);
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
+        Action::Rename
+        | Action::ToggleMemory
+        | Action::Archive
+        | Action::Unarchive
+        | Action::Export => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
                 Some(thread) => on_thread_action(state, action, &thread),
                 None => Vec::new(),
@@ -279,7 +290,11 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
                 (false, _) => "Raw reasoning hidden",
             });
         }
-        Action::Rename | Action::ToggleMemory | Action::Archive | Action::Unarchive => {
+        Action::Rename
+        | Action::ToggleMemory
+        | Action::Archive
+        | Action::Unarchive
+        | Action::Export => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);
         }
@@ -315,6 +330,14 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
                 patch: ThreadMetadataPatch::memory_mode(mode),
                 include_archived: thread.archived,
             }]
+        }
+        Action::Export => {
+            let path = state.cwd.join(crate::export::file_name(thread));
+            state.set_info(format!(
+                "Exporting to {}…",
+                single_line(&path.display().to_string())
+            ));
+            vec![Effect::Export { id, path }]
         }
         Action::Archive if thread.archived => {
             state.set_info("Already archived");

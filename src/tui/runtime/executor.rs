@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::search::run_search;
+use crate::export::{ExportFormat, export_to_file};
 use crate::manager::{FollowEvent, ThreadManager};
 use crate::tui::app::{Effect, LoadedThreads, Msg};
 
@@ -145,6 +146,24 @@ impl Executor {
                     Err(err) => failed("Could not unarchive", err),
                 }
             }),
+            Effect::Export { id, path } => {
+                // The export writes a file as it reads pages: on a blocking thread, off the
+                // runtime's workers.
+                let runtime = tokio::runtime::Handle::current();
+                self.spawn(async move {
+                    let exported = tokio::task::spawn_blocking(move || {
+                        let format = ExportFormat::Markdown;
+                        runtime.block_on(export_to_file(&manager, id, format, &path))?;
+                        anyhow::Ok(path)
+                    })
+                    .await;
+                    match exported {
+                        Ok(Ok(path)) => Msg::Exported(path),
+                        Ok(Err(err)) => failed("Could not export", format!("{err:#}")),
+                        Err(err) => failed("Could not export", err),
+                    }
+                })
+            }
             Effect::SaveUiState(ui_state) => {
                 let Some(path) = self.ui_state_path.clone() else {
                     return;

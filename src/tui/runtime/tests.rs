@@ -374,3 +374,37 @@ async fn the_loop_saves_the_layout_when_it_changes() {
         .expect("no panic")
         .expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_exports_the_selected_thread_and_the_status_line_says_where() {
+    let store = Arc::new(InMemoryThreadStore::new());
+    for thread in sample_threads() {
+        store.insert_thread(thread, rich_items());
+    }
+    let manager = Arc::new(ThreadManager::new(store));
+    let dir = tempfile::TempDir::new().expect("a temporary directory");
+    let mut state = new_state(120, 30);
+    state.cwd = dir.path().to_path_buf();
+    let screen = SharedBackend::new(120, 30);
+    let (input, messages) = mpsc::channel(64);
+    let backend = screen.clone();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(backend)?;
+        run(&mut terminal, manager, state, messages, None).await
+    });
+
+    screen.wait_for("Fix the flaky login test").await;
+    send(&input, key(KeyCode::Char('e'))).await;
+    screen.wait_for("Exported to").await;
+    let path = dir.path().join("019e2a4c-7b1d-fix-the-flaky-login-test.md");
+    let text = std::fs::read_to_string(&path).expect("the export was written");
+    assert!(text.starts_with("# Fix the flaky login test\n"), "{text}");
+    assert!(text.contains("### Assistant"), "{text}");
+
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends when input ends")
+        .expect("no panic")
+        .expect("no error");
+}

@@ -31,7 +31,7 @@ const INJECTED_CONTEXT_PREFIXES: [&str; 11] = [
 ];
 
 /// How far back (in items, within the turn) a duplicate message is looked for.
-const DUPLICATE_LOOKBACK: usize = 64;
+pub const DUPLICATE_LOOKBACK: usize = 64;
 
 /// Tool names that run a shell command.
 const COMMAND_TOOLS: [&str; 6] = [
@@ -95,6 +95,36 @@ impl Transcript {
             },
         }
         std::mem::take(&mut self.touched)
+    }
+
+    /// Removes and returns all but the newest `keep` items, for a reader that writes items out
+    /// as it goes (an export) instead of keeping the whole history. Indexes from later `push`
+    /// calls count from the first item kept. The calls of taken items are forgotten: an output
+    /// that arrives later than that is shown as skipped, as in a history loaded from after its
+    /// call. Keeping at least `DUPLICATE_LOOKBACK` items folds duplicates as the whole history
+    /// would.
+    pub fn drain_oldest(&mut self, keep: usize) -> Vec<TranscriptItem> {
+        let count = self.items.len().saturating_sub(keep);
+        if count == 0 {
+            return Vec::new();
+        }
+        self.calls
+            .retain(|_, index| match index.checked_sub(count) {
+                Some(kept) => {
+                    *index = kept;
+                    true
+                }
+                None => false,
+            });
+        self.touched
+            .retain_mut(|index| match index.checked_sub(count) {
+                Some(kept) => {
+                    *index = kept;
+                    true
+                }
+                None => false,
+            });
+        self.items.drain(..count).collect()
     }
 
     fn response_item(&mut self, cursor: HistoryCursor, item: &ResponseItem) {
@@ -1104,6 +1134,40 @@ mod tests {
             panic!("{items:?}")
         };
         assert!(text.contains("Reproduce first"));
+    }
+
+    #[test]
+    fn drained_items_leave_later_outputs_attached_to_the_calls_kept() {
+        let call = |id: &str| {
+            response(json!({"type":"function_call","name":"exec_command",
+                "arguments":format!("{{\"cmd\":\"echo {id}\"}}"),"call_id":id}))
+        };
+        let output = |id: &str| {
+            response(json!({"type":"function_call_output","call_id":id,
+                "output":format!("Exit code: 0\nOutput:\n{id}\n")}))
+        };
+        let mut transcript = Transcript::new();
+        for (index, value) in [call("a"), call("b"), call("c")].into_iter().enumerate() {
+            transcript.push(&line(index as u64, value));
+        }
+        let taken = transcript.drain_oldest(2);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(transcript.items().len(), 2);
+        // `c` is now the second item kept: its output finds it at its new index.
+        assert_eq!(transcript.push(&line(3, output("c"))), vec![1]);
+        let ItemKind::Command { outcome, .. } = &transcript.items()[1].kind else {
+            panic!("{:?}", transcript.items())
+        };
+        assert_eq!(outcome.as_ref().unwrap().output, "c\n");
+        // `a` was taken, so its call is forgotten rather than pointing at another item.
+        transcript.push(&line(4, output("a")));
+        assert!(matches!(
+            &transcript.items()[2].kind,
+            ItemKind::Skipped { .. }
+        ));
+        assert!(transcript.drain_oldest(5).is_empty());
+        assert_eq!(transcript.drain_oldest(0).len(), 3);
+        assert!(transcript.calls.is_empty());
     }
 
     #[test]
