@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::protocol::ThreadId;
-use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
+use crate::store::{ListThreadsParams, SkippedEntry, SortDirection, SortKey, StoredThread};
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
 
@@ -57,6 +57,8 @@ pub struct ListView {
     pub query: String,
     /// Typing goes to the query.
     pub searching: bool,
+    /// Entries of the home the loaded pages passed over (each once), counted in the footer.
+    pub skipped: Vec<SkippedEntry>,
 }
 
 impl ListView {
@@ -92,6 +94,7 @@ impl ListView {
             refreshed_at: None,
             query: String::new(),
             searching: false,
+            skipped: Vec::new(),
         }
     }
 
@@ -143,6 +146,17 @@ impl ListView {
         self.offset = 0;
         self.next_cursor = None;
         self.loaded_once = false;
+        self.skipped.clear();
+    }
+
+    /// Adds what a page passed over; every page of a listing reports the bad entries of the
+    /// directory walk again, so each is kept once.
+    pub fn add_skipped(&mut self, skipped: Vec<SkippedEntry>) {
+        for entry in skipped {
+            if !self.skipped.contains(&entry) {
+                self.skipped.push(entry);
+            }
+        }
     }
 
     pub fn has_more(&self) -> bool {

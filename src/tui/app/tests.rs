@@ -115,6 +115,7 @@ fn moving_near_the_end_of_the_loaded_rows_fetches_the_next_page() {
                 page: crate::store::ThreadPage {
                     items: more,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -167,6 +168,7 @@ fn a_stale_page_is_ignored() {
                 page: crate::store::ThreadPage {
                     items: sample_threads(),
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -567,6 +569,7 @@ fn the_list_refreshes_itself_and_keeps_the_selection() {
                 page: ThreadPage {
                     items: fresh,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),

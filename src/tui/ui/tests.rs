@@ -130,6 +130,7 @@ fn archived_tab_80x24() {
                 page: crate::store::ThreadPage {
                     items: archived,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
