@@ -216,6 +216,20 @@ fn help_in_the_history_lists_its_display_toggles() {
 }
 
 #[test]
+fn the_footer_counts_skipped_entries() {
+    let mut state = list_state(80, 24);
+    assert!(!draw(&state).contains("skipped"));
+    state.list.skipped = vec![
+        crate::store::SkippedEntry::new("/h/sessions/2026/05/15", "Permission denied"),
+        crate::store::SkippedEntry::new("/h/session_index.jsonl", "not a regular file: a FIFO"),
+    ];
+    let screen = draw(&state);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("2 skipped"), "{footer}");
+    assert!(footer.contains("1 / 5+"), "{footer}");
+}
+
+#[test]
 fn error_status_line_80x24() {
     let mut state = list_state(80, 24);
     update(
