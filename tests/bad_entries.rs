@@ -388,13 +388,20 @@ fn the_cli_lists_searches_and_shows_past_loops_and_fifos_warning_once_per_path()
 }
 
 #[test]
-fn the_cli_names_an_unreadable_day_directory() {
+fn the_cli_names_an_unreadable_day_directory_and_rollout() {
     let home = TestHome::new();
     let scratch = tempfile::TempDir::new().unwrap();
     let (login, dark) = good_threads(&home);
     let locked = dark.path.parent().unwrap().to_path_buf();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let sealed = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-05-14T09:00:00.000Z"))
+            .turn("Sealed away", "Yes."),
+    );
+    fs::set_permissions(&sealed.path, fs::Permissions::from_mode(0o000)).unwrap();
     let mut list = command(home.path(), scratch.path(), &["list"]);
+    let mut search = command(home.path(), scratch.path(), &["search", "flaky"]);
     if fs::read_dir(&locked).is_ok() {
         // Root reads any directory: run the binary as `nobody`, for whom mode 000 applies.
         // It needs to reach the home, and to write its cache and logs.
@@ -406,16 +413,27 @@ fn the_cli_names_an_unreadable_day_directory() {
         }
         fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o777)).unwrap();
         list.uid(65534).gid(65534);
+        search.uid(65534).gid(65534);
     }
-    let output = finished(list.output().expect("timeout runs"));
+    let listed = finished(list.output().expect("timeout runs"));
+    let searched = finished(search.output().expect("timeout runs"));
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    let (stdout, warnings) = succeeded(&output);
+    let denied = "Permission denied (os error 13)";
+    let (stdout, mut warnings) = succeeded(&listed);
     assert!(stdout.contains(&login.id.to_string()), "{stdout}");
     assert!(!stdout.contains(&dark.id.to_string()), "{stdout}");
-    assert_eq!(
-        warnings,
-        [skipped_line(&locked, "Permission denied (os error 13)")]
-    );
+    assert!(!stdout.contains(&sealed.id.to_string()), "{stdout}");
+    warnings.sort();
+    let mut expected = [
+        skipped_line(&locked, denied),
+        skipped_line(&sealed.path, denied),
+    ];
+    expected.sort();
+    assert_eq!(warnings, expected);
+    let (stdout, mut warnings) = succeeded(&searched);
+    assert!(stdout.contains(&login.id.to_string()), "{stdout}");
+    warnings.sort();
+    assert_eq!(warnings, expected);
 }
 
 #[test]
