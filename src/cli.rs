@@ -17,7 +17,7 @@ use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
-    SearchParams, SortKey, StoredThread, ThreadMetadataPatch,
+    SearchParams, SkippedEntry, SortKey, StoredThread, ThreadMetadataPatch,
 };
 use crate::text::{one_line, single_line};
 use crate::tui::{TuiOptions, run_tui};
@@ -183,6 +183,7 @@ pub async fn run_command(
                 ..Default::default()
             };
             let page = manager.list_threads(params).await?;
+            warn_skipped(&page.skipped);
             let now = Utc::now();
             if json {
                 let threads: Vec<Value> = page
@@ -310,8 +311,22 @@ async fn search(
             out.flush()?;
         }
     }
-    run.done.await??;
+    let stats = run.done.await??;
+    warn_skipped(&stats.skipped);
     Ok(())
+}
+
+/// One line on stderr per entry of the home that was passed over, naming it; the command
+/// still succeeds with the rest. Sanitised: a file name can hold escape sequences.
+fn warn_skipped(skipped: &[SkippedEntry]) {
+    let mut stderr = std::io::stderr().lock();
+    for entry in skipped {
+        let _ = writeln!(
+            stderr,
+            "codex-threads: skipped {}",
+            single_line(&entry.to_string())
+        );
+    }
 }
 
 /// Relative `--cwd` values are taken from the current directory, as Codex records absolute paths.
@@ -345,7 +360,7 @@ async fn show(
     let mut anchor = None;
     let mut first = true;
     loop {
-        let page = manager
+        let page = match manager
             .read_history_page(ReadHistoryPageParams {
                 thread_id: id,
                 include_archived: true,
@@ -354,7 +369,19 @@ async fn show(
                 limit: SHOW_PAGE,
                 include_raw: json,
             })
-            .await?;
+            .await
+        {
+            Ok(page) => page,
+            Err(err) => {
+                // What was read stays printed; the error (which names the file and where it
+                // stopped) ends the command. The JSON document is closed, with the error in it.
+                if json {
+                    let error = serde_json::to_string(&err.to_string())?;
+                    writeln!(out, "\n],\"error\":{error}}}")?;
+                }
+                return Err(err.into());
+            }
+        };
         for line in &page.lines {
             if json {
                 let separator = if std::mem::take(&mut first) { "" } else { "," };
@@ -387,7 +414,7 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
             "origin_url": git.repository_url,
         })
     });
-    json!({
+    let mut value = json!({
         "id": thread.thread_id,
         "name": thread.name,
         "title": thread.title(),
@@ -395,7 +422,7 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
         "created_at": rfc3339(thread.created_at),
         "updated_at": rfc3339(thread.updated_at),
         "archived": thread.archived,
-        "cwd": thread.cwd,
+        "cwd": path_text(&thread.cwd),
         "git": git,
         "model_provider": thread.model_provider,
         "model": thread.model,
@@ -405,9 +432,32 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
         "tokens_used": thread.tokens_used(),
         "source": thread.source,
         "forked_from_id": thread.forked_from_id,
-        "rollout_path": thread.rollout_path,
+        "rollout_path": thread.rollout_path.as_deref().map(path_text),
         "live": live,
-    })
+    });
+    if let Value::Object(fields) = &mut value {
+        add_path_bytes(fields, "cwd", Some(&thread.cwd));
+        add_path_bytes(fields, "rollout_path", thread.rollout_path.as_deref());
+    }
+    value
+}
+
+/// A path as JSON text: exact when it is UTF-8; otherwise each invalid byte sequence shows as
+/// U+FFFD, and `add_path_bytes` adds the exact bytes beside it.
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// For a path that is not UTF-8, `<key>_bytes`: its bytes as an array of numbers (0-255), so
+/// the path round-trips exactly. Absent for UTF-8 paths, whose string is exact.
+fn add_path_bytes(fields: &mut serde_json::Map<String, Value>, key: &str, path: Option<&Path>) {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(path) = path.filter(|path| path.to_str().is_none()) {
+        fields.insert(
+            format!("{key}_bytes"),
+            Value::from(path.as_os_str().as_bytes().to_vec()),
+        );
+    }
 }
 
 /// A rollout line exactly as stored; a line that is not valid JSON is reported instead.
@@ -543,8 +593,8 @@ async fn open_tui(home: &Path, demo: bool) -> anyhow::Result<()> {
 /// True when the Codex home holds at least one rollout, active or archived.
 fn has_threads(home: &Path) -> bool {
     let home = CodexHome::new(home);
-    [false, true].into_iter().any(|archived| {
-        home.discover_rollouts(archived)
-            .is_ok_and(|files| !files.is_empty())
-    })
+    // Bad entries do not count, and do not hide the good ones (the listing reports them).
+    [false, true]
+        .into_iter()
+        .any(|archived| !home.discover(archived).files.is_empty())
 }

@@ -110,7 +110,8 @@ pub(super) fn watch_file_changes(
     wake: mpsc::Sender<()>,
 ) -> Option<notify::RecommendedWatcher> {
     let directory = rollout_path.parent()?;
-    let compressed = PathBuf::from(format!("{}.zst", rollout_path.display()));
+    // Built from the bytes: `display()` would change a path that is not UTF-8.
+    let compressed = crate::rollout::zst_sibling(rollout_path);
     let watched = [rollout_path.to_path_buf(), compressed];
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };

@@ -4,12 +4,14 @@ use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+use super::files::{error_reason, name_file, not_regular};
 use crate::protocol::ThreadId;
 
 pub const SESSIONS_SUBDIR: &str = "sessions";
@@ -92,15 +94,29 @@ impl CodexHome {
     }
 
     /// Every rollout under `sessions/` (nested date dirs) or `archived_sessions/` (flat).
-    /// A `.zst` whose plain sibling exists is skipped; unparseable names are ignored; a missing
-    /// directory yields nothing. Reads no file contents, one `metadata()` per file.
-    pub fn discover_rollouts(&self, archived: bool) -> io::Result<Vec<RolloutFile>> {
-        let mut found = Vec::new();
-        self.walk(archived, &mut |_| true, &mut found)?;
-        Ok(found)
+    /// A `.zst` whose plain sibling exists is skipped; names that are not rollout names are
+    /// ignored; a missing directory yields nothing. Reads no file contents, one `metadata()`
+    /// per file. An entry that cannot be used (a directory that cannot be read, a rollout name
+    /// on a FIFO, a symlink loop or anything else that is not a regular file) is reported in
+    /// `skipped`, and the walk goes on: one bad entry must not hide the rest of the home.
+    pub fn discover(&self, archived: bool) -> Discovery {
+        let mut found = Discovery::default();
+        self.walk(archived, &mut |_| true, &mut found);
+        found
     }
 
-    /// The rollout of a thread: active first, then archived if asked. Compares file-name suffixes only.
+    /// The rollouts of `discover`, with what it skipped only logged.
+    pub fn discover_rollouts(&self, archived: bool) -> io::Result<Vec<RolloutFile>> {
+        let found = self.discover(archived);
+        for entry in &found.skipped {
+            tracing::warn!(path = %entry.path.display(), reason = %entry.reason, "skipped");
+        }
+        Ok(found.files)
+    }
+
+    /// The rollout of a thread: active first, then archived if asked. Compares file-name
+    /// suffixes only. An entry named like this thread's rollout that cannot be used is an error
+    /// naming it; other bad entries (an unreadable day directory) are logged and passed over.
     pub fn find_rollout(
         &self,
         id: ThreadId,
@@ -114,16 +130,32 @@ impl CodexHome {
         } else {
             &[false]
         };
+        let mut unusable = None;
         for &archived in roots {
-            let mut found = Vec::new();
-            self.walk(archived, &mut wanted, &mut found)?;
+            let mut found = Discovery::default();
+            self.walk(archived, &mut wanted, &mut found);
+            for entry in found.skipped {
+                let ours = entry
+                    .path
+                    .file_name()
+                    .and_then(OsStr::to_str)
+                    .is_some_and(&mut wanted);
+                if ours {
+                    unusable.get_or_insert(entry);
+                } else {
+                    tracing::warn!(path = %entry.path.display(), reason = %entry.reason, "skipped");
+                }
+            }
             // Same id in two date dirs should not happen; prefer the newest name deterministically.
-            found.sort_by(|a, b| b.path.cmp(&a.path));
-            if let Some(file) = found.into_iter().find(|file| file.thread_id == id) {
+            found.files.sort_by(|a, b| b.path.cmp(&a.path));
+            if let Some(file) = found.files.into_iter().find(|file| file.thread_id == id) {
                 return Ok(Some(file));
             }
         }
-        Ok(None)
+        match unusable {
+            Some(entry) => Err(io::Error::other(entry.to_string())),
+            None => Ok(None),
+        }
     }
 
     /// The rollout at a known plain path (or its `.zst` sibling), if it is still there. Costs one
@@ -135,7 +167,7 @@ impl CodexHome {
         let Some((file_timestamp, thread_id)) = parse_rollout_file_name(name) else {
             return Ok(None);
         };
-        let compressed_path = PathBuf::from(format!("{}{ZST_SUFFIX}", plain_path.display()));
+        let compressed_path = zst_sibling(plain_path);
         for (path, compressed) in [(plain_path.to_path_buf(), false), (compressed_path, true)] {
             match fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => {
@@ -151,7 +183,7 @@ impl CodexHome {
                 }
                 Ok(_) => return Ok(None),
                 Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-                Err(err) => return Err(err),
+                Err(err) => return Err(name_file(&path, err)),
             }
         }
         Ok(None)
@@ -165,18 +197,48 @@ impl CodexHome {
                 .any(|c| c == Component::Normal(OsStr::new(ARCHIVED_SESSIONS_SUBDIR)))
     }
 
-    fn walk(
-        &self,
-        archived: bool,
-        wanted: &mut dyn FnMut(&str) -> bool,
-        out: &mut Vec<RolloutFile>,
-    ) -> io::Result<()> {
+    fn walk(&self, archived: bool, wanted: &mut dyn FnMut(&str) -> bool, out: &mut Discovery) {
         let (root, depth) = if archived {
             (self.archived_dir(), 0)
         } else {
             (self.sessions_dir(), SESSIONS_DEPTH)
         };
-        walk_dir(&root, depth, archived, wanted, out)
+        walk_dir(&root, depth, archived, wanted, out);
+    }
+}
+
+/// What a walk of `sessions/` or `archived_sessions/` found.
+#[derive(Clone, Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<RolloutFile>,
+    /// Entries that could not be used, each with why.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// A file or directory of the home that was passed over, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SkippedEntry {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl SkippedEntry {
+    pub fn new(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        SkippedEntry {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// For an error that may already name the file (see `files::FileError`).
+    pub fn from_error(path: impl Into<PathBuf>, err: &io::Error) -> Self {
+        SkippedEntry::new(path, error_reason(err))
+    }
+}
+
+impl std::fmt::Display for SkippedEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
     }
 }
 
@@ -186,13 +248,16 @@ fn walk_dir(
     depth: usize,
     archived: bool,
     wanted: &mut dyn FnMut(&str) -> bool,
-    out: &mut Vec<RolloutFile>,
-) -> io::Result<()> {
+    out: &mut Discovery,
+) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         // The directory may not exist yet, or an archive/unarchive may have just removed it.
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return,
+        Err(err) => {
+            out.skipped.push(SkippedEntry::from_error(dir, &err));
+            return;
+        }
     };
     let mut subdirs = Vec::new();
     let mut names = Vec::new();
@@ -200,15 +265,27 @@ fn walk_dir(
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(err),
-        };
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            if depth > 0 {
-                subdirs.push(entry.path());
+            Err(err) => {
+                // The rest of this directory cannot be listed; what was read is still used.
+                out.skipped.push(SkippedEntry::from_error(dir, &err));
+                break;
             }
+        };
+        let file_type = match entry.file_type() {
+            Ok(file_type) => file_type,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => {
+                out.skipped
+                    .push(SkippedEntry::from_error(entry.path(), &err));
+                continue;
+            }
+        };
+        // Symlinked directories are not followed (no loops to guard against); a symlink named
+        // like a rollout is checked below like any rollout name. Where rollouts sit, a
+        // directory is just a name: one named like a rollout is reported below. A name that is
+        // not UTF-8 is never a rollout name.
+        if file_type.is_dir() && depth > 0 {
+            subdirs.push(entry.path());
         } else if let Some(name) = entry.file_name().to_str() {
             names.push(name.to_string());
         }
@@ -231,14 +308,24 @@ fn walk_dir(
             continue;
         };
         let path = dir.join(name);
+        // Follows a symlink: a link to a rollout elsewhere is that rollout.
         let meta = match fs::metadata(&path) {
             Ok(meta) if meta.is_file() => meta,
-            Ok(_) => continue,
+            Ok(meta) => {
+                out.skipped.push(SkippedEntry::from_error(
+                    path,
+                    &not_regular(meta.file_type()),
+                ));
+                continue;
+            }
             // Renamed or compressed since the listing: the other name will be seen next time.
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(err),
+            Err(err) => {
+                out.skipped.push(SkippedEntry::from_error(path, &err));
+                continue;
+            }
         };
-        out.push(RolloutFile {
+        out.files.push(RolloutFile {
             thread_id,
             file_timestamp,
             compressed: name.ends_with(ZST_SUFFIX),
@@ -249,9 +336,8 @@ fn walk_dir(
         });
     }
     for subdir in subdirs {
-        walk_dir(&subdir, depth - 1, archived, wanted, out)?;
+        walk_dir(&subdir, depth - 1, archived, wanted, out);
     }
-    Ok(())
 }
 
 /// Parses `rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl[.zst]`; the time is read as UTC.
@@ -283,16 +369,18 @@ pub fn rollout_date_parts(file_name: &str) -> Option<(String, String, String)> {
     ))
 }
 
-/// `x.jsonl.zst` -> `x.jsonl`; other paths unchanged.
+/// `x.jsonl.zst` -> `x.jsonl`; other paths unchanged. Works on the bytes, so a path that is not
+/// UTF-8 (a home or a day directory with such a name) keeps its exact bytes.
 pub fn strip_zst(path: &Path) -> PathBuf {
-    match path.to_str().and_then(|s| s.strip_suffix(ZST_SUFFIX)) {
-        Some(plain) => PathBuf::from(plain),
+    let bytes = path.as_os_str().as_bytes();
+    match bytes.strip_suffix(ZST_SUFFIX.as_bytes()) {
+        Some(plain) => PathBuf::from(OsStr::from_bytes(plain)),
         None => path.to_path_buf(),
     }
 }
 
-/// `x.jsonl` -> `x.jsonl.zst`.
-pub(crate) fn zst_sibling(plain: &Path) -> PathBuf {
+/// `x.jsonl` -> `x.jsonl.zst`, bytes kept as they are.
+pub fn zst_sibling(plain: &Path) -> PathBuf {
     let mut name = plain.as_os_str().to_os_string();
     name.push(ZST_SUFFIX);
     PathBuf::from(name)
@@ -301,7 +389,9 @@ pub(crate) fn zst_sibling(plain: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollout::test_support::{touch, write_zst};
+    use crate::rollout::test_support::{
+        make_fifo, make_readable, make_unreadable, touch, write_zst,
+    };
     use chrono::{NaiveDate, TimeZone};
     use tempfile::TempDir;
 
@@ -471,6 +561,146 @@ mod tests {
         assert_eq!(found.path, archived);
         assert!(found.archived);
         assert_eq!(home.find_rollout(ThreadId::new(), true).unwrap(), None);
+    }
+
+    fn rollout_name(id: ThreadId) -> String {
+        format!("rollout-2026-05-14T10-00-00-{id}.jsonl")
+    }
+
+    #[test]
+    fn bad_entries_are_skipped_by_name_and_the_rest_is_found() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let day = home.sessions_dir().join("2026/05/14");
+        let good = ThreadId::new();
+        touch(&day.join(rollout_name(good)), b"{}\n");
+        // A symlink loop, a FIFO and a directory, each named like a rollout.
+        let looped = day.join(rollout_name(ThreadId::new()));
+        std::os::unix::fs::symlink(&looped, &looped).unwrap();
+        let fifo = day.join(rollout_name(ThreadId::new()));
+        make_fifo(&fifo);
+        let directory = day.join(format!("{}.zst", rollout_name(ThreadId::new())));
+        fs::create_dir_all(&directory).unwrap();
+        // A symlink to a rollout elsewhere is that rollout.
+        let linked = ThreadId::new();
+        let target = dir.path().join("elsewhere.jsonl");
+        touch(&target, b"{}\n");
+        std::os::unix::fs::symlink(&target, day.join(rollout_name(linked))).unwrap();
+        // An unreadable day directory (unless permission bits do not stop this process).
+        let locked_day = home.sessions_dir().join("2026/05/15");
+        touch(&locked_day.join(rollout_name(ThreadId::new())), b"{}\n");
+        let locked = make_unreadable(&locked_day);
+
+        let found = home.discover(false);
+        make_readable(&locked_day, 0o755);
+        let mut ids: Vec<ThreadId> = found.files.iter().map(|f| f.thread_id).collect();
+        ids.sort();
+        let mut expected = vec![good, linked];
+        expected.sort();
+        if !locked {
+            assert_eq!(ids.len(), 3, "the day directory was read: {ids:?}");
+            ids.retain(|id| expected.contains(id));
+        }
+        assert_eq!(ids, expected);
+        let reason_of = |path: &Path| {
+            found
+                .skipped
+                .iter()
+                .find(|entry| entry.path == path)
+                .map(|entry| entry.reason.clone())
+                .unwrap_or_else(|| panic!("{} not reported: {:?}", path.display(), found.skipped))
+        };
+        assert!(reason_of(&looped).contains("symbolic links"));
+        assert_eq!(reason_of(&fifo), "not a regular file: a FIFO");
+        assert_eq!(reason_of(&directory), "not a regular file: a directory");
+        if locked {
+            assert!(reason_of(&locked_day).contains("Permission denied"));
+        }
+        assert_eq!(found.skipped.len(), 3 + usize::from(locked));
+        // The old entry point keeps working and logs instead.
+        assert_eq!(
+            home.discover_rollouts(false).unwrap().len(),
+            found.files.len()
+        );
+    }
+
+    #[test]
+    fn an_unreadable_sessions_directory_leaves_the_archive_listed() {
+        // A symlink loop in place of `sessions/` fails to read as root too.
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        std::os::unix::fs::symlink(home.sessions_dir(), home.sessions_dir()).unwrap();
+        let archived = ThreadId::new();
+        touch(&home.archived_dir().join(rollout_name(archived)), b"{}\n");
+        let active = home.discover(false);
+        assert!(active.files.is_empty());
+        assert_eq!(active.skipped.len(), 1);
+        assert_eq!(active.skipped[0].path, home.sessions_dir());
+        assert!(active.skipped[0].reason.contains("symbolic links"));
+        let found = home.discover(true);
+        assert_eq!(found.files[0].thread_id, archived);
+        assert!(found.skipped.is_empty());
+        assert_eq!(
+            home.find_rollout(archived, true)
+                .unwrap()
+                .unwrap()
+                .thread_id,
+            archived
+        );
+    }
+
+    #[test]
+    fn finding_a_thread_whose_rollout_is_unusable_names_the_file() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let day = home.sessions_dir().join("2026/05/14");
+        let fifo_id = ThreadId::new();
+        let fifo = day.join(rollout_name(fifo_id));
+        make_fifo(&fifo);
+        let looped = day.join(rollout_name(ThreadId::new()));
+        std::os::unix::fs::symlink(&looped, &looped).unwrap();
+        let good = ThreadId::new();
+        touch(&day.join(rollout_name(good)), b"{}\n");
+
+        let err = home.find_rollout(fifo_id, true).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a regular file: a FIFO", fifo.display())
+        );
+        // Bad entries of other threads do not stand in the way.
+        assert_eq!(
+            home.find_rollout(good, true).unwrap().unwrap().thread_id,
+            good
+        );
+        assert_eq!(home.find_rollout(ThreadId::new(), true).unwrap(), None);
+        // A remembered path that became a loop is an error that names it.
+        let err = home.rollout_at(&looped).unwrap_err();
+        assert!(err.to_string().starts_with(&looped.display().to_string()));
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_keep_their_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = TempDir::new().unwrap();
+        let root = dir.path().join(OsStr::from_bytes(b"home-\xff"));
+        let home = CodexHome::new(&root);
+        let day = home
+            .sessions_dir()
+            .join("2026/05")
+            .join(OsStr::from_bytes(b"1\xfe"));
+        let id = ThreadId::new();
+        let zst = day.join(format!("{}.zst", rollout_name(id)));
+        write_zst(&zst, b"{}\n");
+
+        let found = home.discover(false);
+        assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+        assert_eq!(found.files[0].path, zst);
+        let plain = found.files[0].plain_path();
+        assert_eq!(plain, day.join(rollout_name(id)));
+        assert_eq!(zst_sibling(&plain), zst);
+        assert_eq!(strip_zst(&zst), plain);
+        assert_eq!(home.rollout_at(&plain).unwrap().unwrap().path, zst);
+        assert_eq!(home.find_rollout(id, false).unwrap().unwrap().path, zst);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Knows nothing of SQLite or the UI.
 
 mod appender;
+mod files;
 mod home;
 mod lines;
 mod reader;
@@ -12,9 +13,14 @@ mod source;
 mod writer_locks;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
+pub use files::{
+    FileError, error_reason, file_error, name_file, open_regular, open_regular_with,
+    read_regular_to_string,
+};
 pub use home::{
-    ARCHIVED_SESSIONS_SUBDIR, CodexHome, RolloutFile, SESSION_INDEX_FILE, SESSIONS_SUBDIR,
-    parse_rollout_file_name, rollout_date_parts, strip_zst,
+    ARCHIVED_SESSIONS_SUBDIR, CodexHome, Discovery, RolloutFile, SESSION_INDEX_FILE,
+    SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts, strip_zst,
+    zst_sibling,
 };
 pub use reader::{
     HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,

@@ -8,6 +8,7 @@ use std::io::{self, BufReader, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
 
+use super::files::name_file;
 use super::lines::{Forward, ForwardLines, ReverseLines, is_blank, trim_cr};
 use super::source::{Counted, RolloutSource, open_rollout};
 use crate::protocol::{DecodeError, RolloutLine};
@@ -110,7 +111,14 @@ pub fn read_forward(path: &Path, from: LineOffset, max_entries: usize) -> io::Re
     {
         let mut lines = forward_lines(&mut source, from.0)?;
         loop {
-            match lines.next_line()? {
+            let next = match lines.next_line() {
+                Ok(next) => next,
+                // A read that fails part way (a damaged `.zst`) still gives the lines before
+                // it; the next page starts after them and reports where reading stopped.
+                Err(_) if !page.entries.is_empty() => break,
+                Err(err) => return Err(err),
+            };
+            match next {
                 Forward::Eof => {
                     page.at_end = true;
                     break;
@@ -147,8 +155,11 @@ pub fn read_backward(
     max_entries: usize,
 ) -> io::Result<HistoryPage> {
     let mut source = open_rollout(path)?;
+    let path = source.path().to_path_buf();
     match source.plain_file() {
-        Some(file) => backward_seeking(file, before, max_entries),
+        Some(file) => {
+            backward_seeking(file, before, max_entries).map_err(|err| name_file(&path, err))
+        }
         None => backward_streaming(&mut source, before, max_entries),
     }
 }
@@ -231,7 +242,17 @@ fn backward_streaming(
     {
         let mut lines = forward_lines(source, 0)?;
         loop {
-            match lines.next_line()? {
+            let next = match lines.next_line() {
+                Ok(next) => next,
+                // Damaged after some lines: they are the page, and it is not the end (reading
+                // on from it reports where the file stopped being readable).
+                Err(_) if !held.is_empty() => {
+                    page.at_end = false;
+                    break;
+                }
+                Err(err) => return Err(err),
+            };
+            match next {
                 Forward::Eof => break,
                 Forward::Partial => {
                     page.skipped.partial += 1;

@@ -8,6 +8,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use super::files::{name_file, open_regular, open_regular_with, read_regular_to_string};
 use super::home::{CodexHome, SESSION_INDEX_FILE};
 use super::lines::ReverseLines;
 use crate::protocol::ThreadId;
@@ -32,11 +33,14 @@ fn parse_entry(line: &[u8]) -> Option<SessionIndexEntry> {
     serde_json::from_slice(line).ok()
 }
 
+/// The index, if it exists; only a regular file is opened (a FIFO in its place would block
+/// every listing). Errors name the file.
 fn open_index(home: &CodexHome) -> io::Result<Option<File>> {
-    match File::open(home.session_index_path()) {
+    let path = home.session_index_path();
+    match open_regular(&path) {
         Ok(file) => Ok(Some(file)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err),
+        Err(err) => Err(name_file(&path, err)),
     }
 }
 
@@ -61,7 +65,10 @@ pub fn read_newest_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId
     let mut line = Vec::new();
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|err| name_file(&home.session_index_path(), err))?;
+        if read == 0 {
             return Ok(names);
         }
         if let Some(entry) = parse_entry(&line) {
@@ -78,10 +85,11 @@ fn scan_newest_first(
     let Some(mut file) = open_index(home)? else {
         return Ok(());
     };
-    let len = file.metadata()?.len();
+    let named = |err| name_file(&home.session_index_path(), err);
+    let len = file.metadata().map_err(named)?.len();
     // A final line without `\n` is still an entry if it parses (hand-edited files).
-    let mut lines = ReverseLines::new(&mut file, len, REVERSE_CHUNK, true)?;
-    while let Some((_, line)) = lines.next_line()? {
+    let mut lines = ReverseLines::new(&mut file, len, REVERSE_CHUNK, true).map_err(named)?;
+    while let Some((_, line)) = lines.next_line().map_err(named)? {
         if let Some(entry) = parse_entry(line)
             && visit(entry)
         {
@@ -138,12 +146,13 @@ pub fn append_thread_name(home: &CodexHome, id: ThreadId, name: &str) -> io::Res
     let mut bytes = serde_json::to_vec(&entry).map_err(io::Error::other)?;
     bytes.push(b'\n');
     fs::create_dir_all(home.root())?;
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(home.session_index_path())?;
-    file.write_all(&bytes)?;
-    file.sync_all()
+    let path = home.session_index_path();
+    let named = |err| name_file(&path, err);
+    // Checked regular: opening a FIFO for writing would wait for a reader.
+    let mut file =
+        open_regular_with(&path, OpenOptions::new().create(true).append(true)).map_err(named)?;
+    file.write_all(&bytes).map_err(named)?;
+    file.sync_all().map_err(named)
 }
 
 /// Removes every entry of thread `id`, so that no name is found for it: a legacy thread's
@@ -157,13 +166,14 @@ pub fn remove_thread_names(home: &CodexHome, id: ThreadId) -> io::Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let lock = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(home.root().join(format!("{SESSION_INDEX_FILE}.lock")))?;
+    let lock_path = home.root().join(format!("{SESSION_INDEX_FILE}.lock"));
+    let lock = open_regular_with(
+        &lock_path,
+        OpenOptions::new().create(true).write(true).truncate(false),
+    )
+    .map_err(|err| name_file(&lock_path, err))?;
     lock.lock()?;
-    let text = fs::read_to_string(&path)?;
+    let text = read_regular_to_string(&path).map_err(|err| name_file(&path, err))?;
     let id_text = id.to_string();
     let kept: String = text
         .split_inclusive('\n')
@@ -185,7 +195,7 @@ pub fn remove_thread_names(home: &CodexHome, id: ThreadId) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollout::test_support::touch;
+    use crate::rollout::test_support::{make_fifo, touch};
     use tempfile::TempDir;
 
     fn entry_line(id: ThreadId, name: &str) -> String {
@@ -288,6 +298,37 @@ mod tests {
         assert_eq!(find_thread_ids_by_name(&home, "renamed").unwrap(), vec![b]);
         assert!(find_thread_ids_by_name(&home, "Target").unwrap().is_empty());
         assert!(find_thread_ids_by_name(&home, "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_index_that_is_a_fifo_is_an_error_naming_it_not_a_wait() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        make_fifo(&home.session_index_path());
+        let (done, results) = std::sync::mpsc::channel();
+        let root = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let home = CodexHome::new(root);
+            let id = ThreadId::new();
+            let errors = [
+                read_thread_names(&home).err(),
+                find_thread_name(&home, id).err(),
+                append_thread_name(&home, id, "x").err(),
+                remove_thread_names(&home, id).err(),
+            ];
+            done.send(errors.map(|err| err.map(|err| err.to_string())))
+                .unwrap();
+        });
+        let errors = results
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("no call waits for a writer to the FIFO");
+        let expected = format!(
+            "{}: not a regular file: a FIFO",
+            home.session_index_path().display()
+        );
+        for error in errors {
+            assert_eq!(error.as_deref(), Some(expected.as_str()));
+        }
     }
 
     #[test]

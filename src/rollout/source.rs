@@ -6,16 +6,21 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
+use super::files::{name_file, open_regular, stopped_reading};
 use super::home::{strip_zst, zst_sibling};
 
 /// Attempts to open before giving up; a compression or materialisation may be renaming the file.
 const OPEN_ATTEMPTS: usize = 3;
 const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
 
-/// The decompressed line stream of a rollout, counting the bytes read from disk.
+/// The decompressed line stream of a rollout, counting the bytes read from disk. A read that
+/// fails names the file and the position in the line stream where it stopped, so a damaged
+/// `.zst` is reported as "this file, from here", whoever was reading it.
 pub struct RolloutSource {
     path: PathBuf,
     inner: Inner,
+    /// Offset in the line stream of the next byte `read` returns.
+    position: u64,
 }
 
 enum Inner {
@@ -24,20 +29,29 @@ enum Inner {
 }
 
 /// Opens the plain `.jsonl` or its `.jsonl.zst` (plain preferred when both exist), given either
-/// name. Retries briefly when neither exists, since a file can vanish mid-transition.
+/// name. Retries briefly when neither exists, since a file can vanish mid-transition. Only a
+/// regular file is opened (a FIFO named like a rollout would block the reader forever); errors
+/// name the file.
 pub fn open_rollout(path: &Path) -> io::Result<RolloutSource> {
     let plain = strip_zst(path);
     let compressed = zst_sibling(&plain);
     let mut attempt = 0;
     loop {
-        match File::open(&plain) {
+        match open_regular(&plain) {
             Ok(file) => return Ok(RolloutSource::plain(plain, file)),
-            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            Err(err) if err.kind() != io::ErrorKind::NotFound => {
+                return Err(name_file(&plain, err));
+            }
             Err(_) => {}
         }
-        match File::open(&compressed) {
-            Ok(file) => return RolloutSource::zstd(compressed, file),
-            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        match open_regular(&compressed) {
+            Ok(file) => {
+                return RolloutSource::zstd(compressed.clone(), file)
+                    .map_err(|err| name_file(&compressed, err));
+            }
+            Err(err) if err.kind() != io::ErrorKind::NotFound => {
+                return Err(name_file(&compressed, err));
+            }
             Err(err) => {
                 attempt += 1;
                 if attempt >= OPEN_ATTEMPTS {
@@ -57,6 +71,7 @@ impl RolloutSource {
         RolloutSource {
             path,
             inner: Inner::Plain(Counted::new(file)),
+            position: 0,
         }
     }
 
@@ -65,6 +80,7 @@ impl RolloutSource {
         Ok(RolloutSource {
             path,
             inner: Inner::Zstd(Box::new(decoder)),
+            position: 0,
         })
     }
 
@@ -89,10 +105,15 @@ impl RolloutSource {
     /// discarding for `.zst`. Past the end, later reads see end of file.
     pub fn skip_to(&mut self, offset: u64) -> io::Result<()> {
         match &mut self.inner {
-            Inner::Plain(file) => file.inner.seek(SeekFrom::Start(offset)).map(drop),
-            Inner::Zstd(decoder) => {
-                io::copy(&mut decoder.as_mut().take(offset), &mut io::sink()).map(drop)
+            Inner::Plain(file) => {
+                file.inner
+                    .seek(SeekFrom::Start(offset))
+                    .map_err(|err| name_file(&self.path, err))?;
+                self.position = offset;
+                Ok(())
             }
+            // Through `read`, so that a damaged stream is reported with where it stopped.
+            Inner::Zstd(_) => io::copy(&mut self.by_ref().take(offset), &mut io::sink()).map(drop),
         }
     }
 
@@ -107,9 +128,23 @@ impl RolloutSource {
 
 impl Read for RolloutSource {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match &mut self.inner {
+        let read = match &mut self.inner {
             Inner::Plain(file) => file.read(buf),
             Inner::Zstd(decoder) => decoder.read(buf),
+        };
+        match read {
+            Ok(n) => {
+                self.position += n as u64;
+                Ok(n)
+            }
+            // Retried by the caller: not a failure.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => Err(err),
+            Err(err) => Err(stopped_reading(
+                &self.path,
+                self.position,
+                self.is_compressed(),
+                err,
+            )),
         }
     }
 }
@@ -137,7 +172,7 @@ impl<R: Read> Read for Counted<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollout::test_support::{touch, write_zst};
+    use crate::rollout::test_support::{make_fifo, noise, touch, write_zst};
     use tempfile::TempDir;
 
     fn read_all(path: &Path) -> (Vec<u8>, bool) {
@@ -165,6 +200,63 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let err = open_rollout(&dir.path().join("gone.jsonl")).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_fifo_named_like_a_rollout_is_refused_at_once_naming_it() {
+        let dir = TempDir::new().unwrap();
+        let plain = dir.path().join("rollout-x.jsonl");
+        make_fifo(&plain);
+        write_zst(&zst_sibling(&plain), b"compressed\n");
+        let (done, result) = std::sync::mpsc::channel();
+        let path = plain.clone();
+        std::thread::spawn(move || done.send(open_rollout(&path).err()).unwrap());
+        let err = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("returns without waiting for a writer")
+            .expect("refused");
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a regular file: a FIFO", plain.display())
+        );
+    }
+
+    #[test]
+    fn a_damaged_zst_reads_up_to_the_damage_then_says_where() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("rollout-x.jsonl.zst");
+        // Hard to compress, so that the frame has many blocks and half of it holds some whole.
+        let text: String = (0..20_000).map(|n| format!("{}\n", noise(n, 32))).collect();
+        let compressed = zstd::encode_all(text.as_bytes(), 3).unwrap();
+        touch(&path, &compressed[..compressed.len() / 2]);
+        let mut source = open_rollout(&path).unwrap();
+        let mut out = Vec::new();
+        let err = source.read_to_end(&mut out).unwrap_err();
+        assert!(!out.is_empty() && text.as_bytes().starts_with(&out));
+        let named = crate::rollout::file_error(&err).expect("names the file");
+        assert_eq!(named.path, path);
+        assert_eq!(named.stopped_at, Some(out.len() as u64));
+        assert!(
+            err.to_string().starts_with(&format!(
+                "{}: reading stopped at byte {} of the decompressed lines: ",
+                path.display(),
+                out.len()
+            )),
+            "{err}"
+        );
+        // Garbage stops at once, still named.
+        let garbage = dir.path().join("garbage.jsonl.zst");
+        touch(&garbage, b"this is not zstd at all\n");
+        let mut source = open_rollout(&garbage).unwrap();
+        let err = source.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(
+            crate::rollout::file_error(&err).unwrap().stopped_at,
+            Some(0)
+        );
+        // Skipping over the damage reports it too.
+        let mut source = open_rollout(&path).unwrap();
+        let err = source.skip_to(text.len() as u64).unwrap_err();
+        assert_eq!(crate::rollout::file_error(&err).unwrap().path, path);
     }
 
     #[test]

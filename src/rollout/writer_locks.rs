@@ -86,7 +86,8 @@ fn file_key(_metadata: &std::fs::Metadata) -> (u64, u64, u64) {
 }
 
 fn try_lock_is_refused(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else {
+    // A FIFO in the lock directory must not stall every listing.
+    let Ok(file) = super::files::open_regular(path) else {
         return false;
     };
     match file.try_lock_shared() {

@@ -144,6 +144,7 @@ pub fn take_page(sorted: Vec<(ListKey, StoredThread)>, page_size: usize) -> Thre
     ThreadPage {
         items: items.into_iter().map(|(_, thread)| thread).collect(),
         next_cursor,
+        skipped: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@ use super::patch::ThreadMetadataPatch;
 use crate::protocol::{
     GitInfo, HistoryMode, RolloutItem, RolloutLine, ThreadId, ThreadMemoryMode, TokenUsage,
 };
+pub use crate::rollout::SkippedEntry;
 
 /// What the list shows when a thread has neither a name nor a preview.
 pub const NO_MESSAGE_YET: &str = "(no message yet)";
@@ -264,6 +265,10 @@ impl Default for ListThreadsParams {
 pub struct ThreadPage {
     pub items: Vec<StoredThread>,
     pub next_cursor: Option<String>,
+    /// Entries of the store that this listing could not use, or used only in part (an
+    /// unreadable directory, a FIFO named like a rollout, a damaged `.zst`), each with why.
+    /// The rest is listed all the same.
+    pub skipped: Vec<SkippedEntry>,
 }
 
 #[derive(Clone, Debug)]
@@ -348,9 +353,11 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchStats {
     pub files: usize,
     pub hits: usize,
     pub bytes_read: u64,
+    /// Rollouts and directories that could not be searched (or only in part), each with why.
+    pub skipped: Vec<SkippedEntry>,
 }

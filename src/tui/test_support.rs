@@ -95,6 +95,7 @@ pub fn state_with_threads(
                 page: ThreadPage {
                     items: threads,
                     next_cursor,
+                    skipped: Vec::new(),
                 },
                 live,
             }),

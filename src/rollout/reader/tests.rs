@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use tempfile::TempDir;
 
 use super::*;
-use crate::rollout::test_support::{touch, write_zst};
+use crate::rollout::test_support::{noise, touch, write_zst};
 
 type Seen = (u64, Result<RolloutLine, DecodeError>);
 
@@ -330,4 +330,53 @@ fn read_head_skips_blank_lines_and_keeps_invalid_ones() {
     assert!(head[0].line.is_ok());
     assert!(matches!(head[1].line, Err(DecodeError::InvalidJson(_))));
     assert!(head[2].line.is_ok());
+}
+
+#[test]
+fn a_damaged_zst_pages_as_far_as_readable_then_says_where_it_stopped() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("rollout.jsonl.zst");
+    let text: String = (0..4000)
+        .map(|n| {
+            format!(
+                r#"{{"timestamp":"2026-05-14T09:00:00.000Z","type":"event_msg","payload":{{"type":"agent_message","message":"{n} {}"}}}}"#,
+                noise(n as u64, 200)
+            ) + "\n"
+        })
+        .collect();
+    let compressed = zstd::encode_all(text.as_bytes(), 3).unwrap();
+    touch(&path, &compressed[..compressed.len() / 2]);
+
+    // Forward: the first page ends where the damage starts, and is not the end.
+    let first = read_forward(&path, LineOffset(0), usize::MAX).unwrap();
+    let readable = first.entries.len();
+    assert!(readable > 100 && readable < 4000, "{readable} lines");
+    assert!(first.entries.iter().all(|entry| entry.line.is_ok()));
+    assert!(!first.at_end);
+    let err = read_forward(&path, first.end, 10).unwrap_err();
+    let named = crate::rollout::file_error(&err).expect("names the file");
+    assert_eq!(named.path, path);
+    let stopped_at = named.stopped_at.unwrap();
+    assert!(stopped_at >= first.end.0, "{stopped_at} < {}", first.end.0);
+    assert!(err.to_string().contains("reading stopped at byte"), "{err}");
+
+    // Backward from the end: the last readable lines, then reading on reports the damage.
+    let last = read_backward(&path, None, 10).unwrap();
+    assert_eq!(last.entries.len(), 10);
+    assert_eq!(last.end, first.end);
+    assert!(!last.at_end);
+    assert_eq!(
+        last.entries.last().unwrap().offset,
+        first.entries.last().unwrap().offset
+    );
+
+    // A scan stops with the same error, after visiting the readable lines.
+    let mut visited = 0;
+    let err = scan_lines(&path, LineOffset(0), &mut |_| true, &mut |_, _| {
+        visited += 1;
+        ControlFlow::Continue(())
+    })
+    .unwrap_err();
+    assert_eq!(visited, readable);
+    assert_eq!(crate::rollout::file_error(&err).unwrap().path, path);
 }

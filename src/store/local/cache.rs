@@ -4,6 +4,8 @@
 //! only copy of anything: deleting it costs one slower listing.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,8 +16,9 @@ use super::summary::{QUICK_SUMMARY_THRESHOLD, RolloutSummary};
 use crate::rollout::RolloutFile;
 
 /// Bump when `RolloutSummary` changes shape or what it reads: an index of another version is
-/// rebuilt. (2: paginated rollouts give previews.)
-const INDEX_VERSION: i64 = 2;
+/// rebuilt. (2: paginated rollouts give previews. 3: paths are kept as their bytes, which need
+/// not be UTF-8; summaries say where a damaged rollout stopped.)
+const INDEX_VERSION: i64 = 3;
 
 /// Whether a caller needs every line read, or a quick look at a huge rollout will do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,9 +136,13 @@ impl SummaryCache {
     }
 }
 
-/// A complete summary of a plain rollout that only grew can be continued.
+/// A complete summary of a plain rollout that only grew can be continued (a damaged one is
+/// read again: where it stopped is not a line boundary to continue from).
 fn grew(entry: &Entry, file: &RolloutFile) -> bool {
-    !file.compressed && !entry.summary.partial && file.size > entry.size
+    !file.compressed
+        && !entry.summary.partial
+        && entry.summary.damaged.is_none()
+        && file.size > entry.size
 }
 
 fn compute(file: &RolloutFile, depth: Depth) -> std::io::Result<RolloutSummary> {
@@ -187,7 +194,7 @@ impl SummaryIndex {
             connection.execute_batch(
                 "DROP TABLE IF EXISTS summaries;
                  CREATE TABLE summaries (
-                     path TEXT PRIMARY KEY,
+                     path BLOB PRIMARY KEY,
                      size INTEGER NOT NULL,
                      modified_ns INTEGER NOT NULL,
                      summary TEXT NOT NULL
@@ -213,7 +220,7 @@ impl SummaryIndex {
         let row = connection
             .query_row(
                 "SELECT size, modified_ns, summary FROM summaries WHERE path = ?",
-                [path.to_string_lossy()],
+                [path_key(path)],
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
@@ -237,7 +244,7 @@ impl SummaryIndex {
         };
         let rows = statement.query_map([], |row| {
             Ok((
-                row.get::<_, String>(0)?,
+                row.get::<_, Vec<u8>>(0)?,
                 (
                     row.get::<_, i64>(1)?,
                     row.get::<_, i64>(2)?,
@@ -249,7 +256,9 @@ impl SummaryIndex {
             return HashMap::new();
         };
         rows.filter_map(Result::ok)
-            .filter_map(|(path, row)| Some((PathBuf::from(path), decode_entry(row)?)))
+            .filter_map(|(path, row)| {
+                Some((PathBuf::from(OsString::from_vec(path)), decode_entry(row)?))
+            })
             .collect()
     }
 
@@ -267,7 +276,7 @@ impl SummaryIndex {
                     continue;
                 };
                 statement.execute(params![
-                    path.to_string_lossy(),
+                    path_key(path),
                     entry.size as i64,
                     entry.modified_ns,
                     summary
@@ -276,6 +285,11 @@ impl SummaryIndex {
         }
         transaction.commit()
     }
+}
+
+/// A path as the index keys it: its exact bytes.
+fn path_key(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
 }
 
 fn decode_entry((size, modified_ns, summary): (i64, i64, String)) -> Option<Entry> {

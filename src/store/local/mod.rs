@@ -13,7 +13,7 @@ mod write;
 mod tests;
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -56,7 +56,8 @@ impl LocalStoreOptions {
 
 /// The `sqlite_home` key of Codex's `config.toml`, when set.
 fn configured_sqlite_home(codex_home: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(codex_home.join("config.toml")).ok()?;
+    // A FIFO or device named config.toml must not stall opening the store.
+    let text = crate::rollout::read_regular_to_string(&codex_home.join("config.toml")).ok()?;
     let config: toml::Table = text.parse().ok()?;
     let value = config.get("sqlite_home")?.as_str()?;
     let path = PathBuf::from(value);
@@ -72,7 +73,9 @@ fn summary_index_path(cache_dir: &Path, home: &Path) -> PathBuf {
     let absolute = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
     // FNV-1a: stable across runs and Rust versions, unlike `DefaultHasher`.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in absolute.to_string_lossy().bytes() {
+    // The path's own bytes: two homes whose names differ only in bytes that are not UTF-8
+    // must not share an index.
+    for &byte in std::os::unix::ffi::OsStrExt::as_bytes(absolute.as_os_str()) {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
     cache_dir.join(format!("index-{hash:016x}.sqlite"))
@@ -91,6 +94,9 @@ struct LocalStore {
     /// Where each thread's rollout was last seen (plain path), so that reading a thread does not
     /// walk the whole home each time.
     known_paths: Mutex<HashMap<ThreadId, PathBuf>>,
+    /// Bad entries already logged: the TUI lists again every few seconds, and one warning per
+    /// entry and reason is enough.
+    warned: Mutex<HashSet<SkippedEntry>>,
 }
 
 impl LocalThreadStore {
@@ -126,6 +132,7 @@ impl LocalThreadStore {
                 writers: Mutex::new(HashMap::new()),
                 summaries,
                 known_paths: Mutex::new(HashMap::new()),
+                warned: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -160,6 +167,19 @@ impl LocalThreadStore {
 }
 
 impl LocalStore {
+    /// Logs each bad entry the first time this store meets it.
+    fn warn_skipped(&self, entries: &[SkippedEntry]) {
+        let mut warned = self
+            .warned
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for entry in entries {
+            if warned.insert(entry.clone()) {
+                tracing::warn!(path = %entry.path.display(), reason = %entry.reason, "skipped");
+            }
+        }
+    }
+
     fn writers(&self) -> MutexGuard<'_, HashMap<ThreadId, LiveWriter>> {
         self.writers
             .lock()

@@ -47,8 +47,10 @@ impl LocalStore {
     /// The thread's rollout: where it was last seen if it is still there, else a walk.
     fn find_rollout(&self, id: ThreadId) -> StoreResult<Option<RolloutFile>> {
         let remembered = self.known_paths().get(&id).cloned();
+        // A remembered path that cannot be checked now is looked for afresh: the walk reports
+        // what is wrong with it, naming it.
         if let Some(path) = remembered
-            && let Some(file) = self.home.rollout_at(&path)?
+            && let Ok(Some(file)) = self.home.rollout_at(&path)
             && file.thread_id == id
         {
             return Ok(Some(file));
@@ -129,16 +131,17 @@ impl LocalStore {
 
     /// Lists threads in pages. Candidates are ordered by what the file system says (file-name
     /// time for created, mtime for updated); only as many rollouts are summarised as the page
-    /// needs.
+    /// needs. Bad entries met on the way are passed over and reported in `skipped`.
     pub(super) fn list_threads(&self, params: &ListThreadsParams) -> StoreResult<ThreadPage> {
         let cursor = params
             .cursor
             .as_deref()
             .map(ListKey::parse_cursor)
             .transpose()?;
-        let mut candidates: Vec<(ListKey, RolloutFile)> = self
-            .home
-            .discover_rollouts(params.archived)?
+        let discovery = self.home.discover(params.archived);
+        let mut skipped = discovery.skipped;
+        let mut candidates: Vec<(ListKey, RolloutFile)> = discovery
+            .files
             .into_iter()
             .map(|file| (list_key(&file, params.sort_key), file))
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
@@ -150,8 +153,12 @@ impl LocalStore {
         if wants_many && candidates.len() > PRELOAD_AFTER {
             self.summaries.preload();
         }
+        // Without the index the threads are still listed, by their other names.
         let names = read_newest_thread_names(&self.home).unwrap_or_else(|err| {
-            tracing::warn!(%err, "reading session_index.jsonl failed");
+            skipped.push(SkippedEntry::from_error(
+                self.home.session_index_path(),
+                &err,
+            ));
             HashMap::new()
         });
         let wanted = match params.page_size {
@@ -167,12 +174,22 @@ impl LocalStore {
                 self.remember(file);
                 let summary = match self.summaries.summary(file, Depth::Quick) {
                     Ok(summary) => summary,
-                    Err(err) => {
-                        // Moved or deleted since the directory walk: not part of this listing.
+                    // Moved or deleted since the directory walk: not part of this listing.
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                         tracing::debug!(%err, path = %file.path.display(), "skipping rollout");
                         continue;
                     }
+                    Err(err) => {
+                        skipped.push(SkippedEntry::from_error(&file.path, &err));
+                        continue;
+                    }
                 };
+                if let Some(damage) = &summary.damaged {
+                    skipped.push(SkippedEntry::new(
+                        &file.path,
+                        format!("listed only as far as it could be read; {damage}"),
+                    ));
+                }
                 let name = names.get(&file.thread_id).cloned();
                 let mut thread = build_thread(file, &summary, rows.get(&file.thread_id), name);
                 thread.open_in_codex = writer_locks.is_held(file.thread_id);
@@ -185,7 +202,10 @@ impl LocalStore {
             }
         }
         self.summaries.persist();
-        Ok(take_page(found, params.page_size))
+        self.warn_skipped(&skipped);
+        let mut page = take_page(found, params.page_size);
+        page.skipped = skipped;
+        Ok(page)
     }
 
     pub(super) fn history_page(

@@ -27,13 +27,16 @@ impl LocalStore {
         if query.is_empty() {
             return Err(ThreadStoreError::invalid("the search query is empty"));
         }
-        let files = self.search_files(params)?;
+        let (files, skipped) = self.search_files(params)?;
         // Rollouts are JSON: the query is looked for as JSON would write it.
         let escaped = serde_json::to_string(query).unwrap_or_default();
         let needle = &escaped[1..escaped.len() - 1];
         let ignore_case = !query.chars().any(char::is_uppercase);
         let matcher = ByteMatcher::new(needle.as_bytes(), ignore_case);
-        let stats = Mutex::new(SearchStats::default());
+        let stats = Mutex::new(SearchStats {
+            skipped,
+            ..SearchStats::default()
+        });
         let next_file = AtomicUsize::new(0);
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
         std::thread::scope(|scope| {
@@ -48,7 +51,17 @@ impl LocalStore {
                                 stats.hits += count;
                                 stats.bytes_read += bytes;
                             }
-                            Err(err) => tracing::debug!(%err, "search skipped a rollout"),
+                            // Moved since the walk: the next search finds it where it went.
+                            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                                tracing::debug!(%err, "search skipped a rollout");
+                            }
+                            // Unreadable or damaged: the hits before the failure were sent;
+                            // the file is reported, and the search goes on.
+                            Err(err) => {
+                                stats
+                                    .skipped
+                                    .push(SkippedEntry::from_error(&file.path, &err));
+                            }
                         }
                         if hits.is_closed() {
                             return;
@@ -57,20 +70,29 @@ impl LocalStore {
                 });
             }
         });
-        Ok(stats.into_inner().unwrap_or_else(|e| e.into_inner()))
+        let stats = stats.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.warn_skipped(&stats.skipped);
+        Ok(stats)
     }
 
-    /// The rollouts to search, most recently written first.
-    fn search_files(&self, params: &SearchParams) -> StoreResult<Arc<[RolloutFile]>> {
+    /// The rollouts to search, most recently written first, and the entries passed over.
+    fn search_files(
+        &self,
+        params: &SearchParams,
+    ) -> StoreResult<(Arc<[RolloutFile]>, Vec<SkippedEntry>)> {
         if let Some(id) = params.thread_id {
-            return Ok(Arc::from(vec![self.locate_file(id, true)?]));
+            return Ok((Arc::from(vec![self.locate_file(id, true)?]), Vec::new()));
         }
-        let mut files = self.home.discover_rollouts(false)?;
+        let mut found = self.home.discover(false);
         if params.include_archived {
-            files.extend(self.home.discover_rollouts(true)?);
+            let archived = self.home.discover(true);
+            found.files.extend(archived.files);
+            found.skipped.extend(archived.skipped);
         }
-        files.sort_by_key(|file| std::cmp::Reverse(file.modified));
-        Ok(Arc::from(files))
+        found
+            .files
+            .sort_by_key(|file| std::cmp::Reverse(file.modified));
+        Ok((Arc::from(found.files), found.skipped))
     }
 }
 
@@ -112,11 +134,12 @@ fn search_file(
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
-    })?;
+    });
+    // Hits found before a read failed are still hits.
     if !receiver_gone {
         send(&mut burst);
     }
-    Ok((count, bytes))
+    Ok((count, bytes?))
 }
 
 fn hit_in_line(file: &RolloutFile, offset: u64, raw: &[u8], query: &str) -> Option<SearchHit> {

@@ -12,7 +12,7 @@ use crate::protocol::{
     EventMsg, GitInfo, HistoryMode, RolloutItem, RolloutLine, SessionMeta, ThreadItem,
     ThreadMemoryMode, TokenUsage, UserMessageEvent,
 };
-use crate::rollout::{LineOffset, scan_lines};
+use crate::rollout::{LineOffset, file_error, scan_lines};
 
 /// The line kinds (envelope `type` or event `type`) a summary reads. All of them sit in the
 /// first bytes of a line, before the payload's content.
@@ -63,6 +63,10 @@ pub struct RolloutSummary {
     /// Bytes read from disk by the passes so far.
     #[serde(skip)]
     pub bytes_read: u64,
+    /// Reading failed part way (a damaged `.zst`, an I/O error): why and where. The fields hold
+    /// what the lines before that point said.
+    #[serde(default)]
+    pub damaged: Option<String>,
 }
 
 /// Rollouts larger than this are summarised from their head and tail when a listing needs them
@@ -118,7 +122,9 @@ impl RolloutSummary {
                     .iter()
                     .all(|finder| finder.find(user_item_window).is_some())
         };
+        let mut lines_seen = false;
         let mut visit = |offset: LineOffset, text: &str| {
+            lines_seen = true;
             if stop_at.is_some_and(|stop| offset.0 >= stop) {
                 return ControlFlow::Break(());
             }
@@ -127,7 +133,22 @@ impl RolloutSummary {
             }
             ControlFlow::Continue(())
         };
-        let end = scan_lines(path, start, &mut filter, &mut visit)?;
+        let end = match scan_lines(path, start, &mut filter, &mut visit) {
+            Ok(end) => end,
+            Err(err) => {
+                // A read that failed after some lines keeps them: a damaged rollout is listed
+                // as far as it can be read, and says where it stopped. One that yielded no line
+                // (not even the first, which is always visited) is an error: nothing to list.
+                let stopped = file_error(&err).filter(|error| error.stopped_at.is_some());
+                match stopped {
+                    Some(error) if lines_seen => {
+                        self.damaged = Some(error.reason());
+                        return Ok(());
+                    }
+                    _ => return Err(err),
+                }
+            }
+        };
         self.scanned_to = end.end.0;
         self.bytes_read += end.bytes_read;
         Ok(())

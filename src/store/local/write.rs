@@ -1,7 +1,6 @@
 //! Writing: live-thread appends, metadata edits where Codex reads them, archive and unarchive.
 
 use std::fs;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
@@ -390,7 +389,7 @@ fn move_without_replacing(from: &std::path::Path, to: &std::path::Path) -> Store
 /// leftover `.zst`), so no copy of the thread stays behind.
 fn move_rollout(file: &RolloutFile, target_dir: &std::path::Path) -> StoreResult<()> {
     let plain = file.plain_path();
-    let compressed = PathBuf::from(format!("{}.zst", plain.display()));
+    let compressed = crate::rollout::zst_sibling(&plain);
     for path in [plain, compressed] {
         if path.exists() {
             let name = path.file_name().unwrap_or_default();

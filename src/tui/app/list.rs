@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::protocol::ThreadId;
 use crate::store::listing::matches_lowercase;
-use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
+use crate::store::{ListThreadsParams, SkippedEntry, SortDirection, SortKey, StoredThread};
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
 
@@ -60,6 +60,8 @@ pub struct ListView {
     pub searching: bool,
     /// `G` asked for the last thread while rows were still unloaded: select it on arrival.
     pub wants_end: bool,
+    /// Entries of the home the loaded pages passed over (each once), counted in the footer.
+    pub skipped: Vec<SkippedEntry>,
 }
 
 impl ListView {
@@ -96,6 +98,7 @@ impl ListView {
             query: String::new(),
             searching: false,
             wants_end: false,
+            skipped: Vec::new(),
         }
     }
 
@@ -148,6 +151,17 @@ impl ListView {
         self.next_cursor = None;
         self.loaded_once = false;
         self.wants_end = false;
+        self.skipped.clear();
+    }
+
+    /// Adds what a page passed over; every page of a listing reports the bad entries of the
+    /// directory walk again, so each is kept once.
+    pub fn add_skipped(&mut self, skipped: Vec<SkippedEntry>) {
+        for entry in skipped {
+            if !self.skipped.contains(&entry) {
+                self.skipped.push(entry);
+            }
+        }
     }
 
     pub fn has_more(&self) -> bool {

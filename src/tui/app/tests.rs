@@ -114,6 +114,7 @@ fn moving_near_the_end_of_the_loaded_rows_fetches_the_next_page() {
                 page: crate::store::ThreadPage {
                     items: more,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -166,6 +167,7 @@ fn a_stale_page_is_ignored() {
                 page: crate::store::ThreadPage {
                     items: sample_threads(),
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -598,6 +600,7 @@ fn the_list_refreshes_itself_and_keeps_the_selection() {
                 page: ThreadPage {
                     items: fresh,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -638,6 +641,7 @@ fn page(items: Vec<StoredThread>, next_cursor: Option<&str>) -> Result<LoadedThr
         page: ThreadPage {
             items,
             next_cursor: next_cursor.map(str::to_string),
+            ..ThreadPage::default()
         },
         live: Default::default(),
     })
@@ -723,4 +727,59 @@ fn a_click_selects_a_row_and_a_second_click_opens_it() {
     let mut state = state_with_threads(80, 24, sample_threads(), false);
     update(&mut state, click(3, 23));
     assert_eq!(state.list.selected, 0);
+}
+
+#[test]
+fn skipped_entries_are_counted_once_across_pages_and_a_refresh_replaces_them() {
+    let entry = |n: u32| crate::store::SkippedEntry::new(format!("/h/sessions/{n}"), "bad");
+    let mut state = new_state(80, 24);
+    let effects = update(&mut state, Msg::Start);
+    let page = |items, skipped, next_cursor: Option<&str>| LoadedThreads {
+        page: ThreadPage {
+            items,
+            next_cursor: next_cursor.map(str::to_string),
+            skipped,
+        },
+        live: Default::default(),
+    };
+    // Five rows with more to come: the next page is asked for at once.
+    let effects = update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id: load_threads_request(&effects).unwrap(),
+            result: Ok(page(sample_threads(), vec![entry(1), entry(2)], Some("p2"))),
+        },
+    );
+    assert_eq!(state.list.skipped.len(), 2);
+    // The next page repeats what the directory walk passed over, and adds one of its own.
+    let request_id = load_threads_request(&effects).expect("the next page is asked for");
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id,
+            result: Ok(page(
+                vec![thread(7, "seven")],
+                vec![entry(2), entry(3)],
+                None,
+            )),
+        },
+    );
+    assert_eq!(state.list.skipped, [entry(1), entry(2), entry(3)]);
+    // A refresh reads every row again: what it reports is what is wrong now.
+    let effects = update(
+        &mut state,
+        Msg::Tick(fixed_now() + chrono::Duration::seconds(4)),
+    );
+    let request_id = load_threads_request(&effects).expect("a refresh");
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id,
+            result: Ok(page(sample_threads(), vec![entry(3)], None)),
+        },
+    );
+    assert_eq!(state.list.skipped, [entry(3)]);
+    // Another listing (the archived tab) starts with none.
+    update(&mut state, key(KeyCode::Tab));
+    assert!(state.list.skipped.is_empty());
 }

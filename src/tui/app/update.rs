@@ -651,7 +651,10 @@ fn on_threads_loaded(
     state.list.loading = None;
     state.list.loaded_once = true;
     match result {
-        Ok(loaded) => {
+        Ok(mut loaded) => {
+            state
+                .list
+                .add_skipped(std::mem::take(&mut loaded.page.skipped));
             let (rows, next_cursor) = list_rows(loaded);
             state.list.next_cursor = next_cursor;
             state.list.append(rows);
@@ -677,9 +680,14 @@ fn on_list_refreshed(state: &mut State, result: Result<LoadedThreads, String>) -
     state.list.refreshing = None;
     state.list.refreshed_at = Some(state.now);
     // A failed background refresh keeps what is shown; the next one may succeed.
-    let Ok(loaded) = result else {
+    let Ok(mut loaded) = result else {
         return Vec::new();
     };
+    // A refresh re-reads every loaded row from the start: what it passed over is the truth now.
+    state.list.skipped.clear();
+    state
+        .list
+        .add_skipped(std::mem::take(&mut loaded.page.skipped));
     let rows = list_rows(loaded);
     state.list.replace_rows(rows.0, rows.1);
     state.list.keep_selection_visible(list_rows_per_page(state));

@@ -10,8 +10,9 @@ use unicode_width::UnicodeWidthStr;
 use super::history::position;
 use super::layout::history_page_lines;
 use crate::text::sanitize::single_line;
-use crate::tui::app::{Screen, State, StatusKind, Tab};
+use crate::tui::app::{Screen, SearchProgress, State, StatusKind, Tab};
 use crate::tui::keymap::{Action, Mode};
+use crate::tui::theme::Theme;
 use crate::tui::transcript::wrap::truncate;
 
 pub fn render(frame: &mut Frame, state: &State, area: Rect) {
@@ -23,6 +24,11 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     let mut right: Vec<Span> = Vec::new();
     match state.screen {
         Screen::List if state.full_text.is_some() => {
+            if let Some(SearchProgress::Done(stats)) =
+                state.full_text.as_ref().map(|results| &results.progress)
+            {
+                push_skipped(&mut right, stats.skipped.len(), theme);
+            }
             if let Some(results) = state.full_text.as_ref().filter(|r| !r.rows.is_empty()) {
                 let more = if results.running() { "…" } else { "" };
                 right.push(Span::styled(
@@ -33,6 +39,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         }
         Screen::List => {
             let list = &state.list;
+            push_skipped(&mut right, list.skipped.len(), theme);
             if !list.matches.is_empty() {
                 let more = if list.has_more() { "+" } else { "" };
                 right.push(Span::styled(
@@ -90,6 +97,15 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     let mut spans = vec![left, Span::raw(" ".repeat(gap))];
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "N skipped": entries of the home that could not be listed or searched (their paths and
+/// reasons are in the log).
+fn push_skipped(right: &mut Vec<Span<'static>>, count: usize, theme: &Theme) {
+    if count > 0 {
+        right.push(Span::styled(format!("{count} skipped"), theme.warning));
+        right.push(Span::raw("  "));
+    }
 }
 
 /// A few key hints for the current screen, from the keymap.

@@ -134,6 +134,7 @@ fn archived_tab_80x24() {
                 page: crate::store::ThreadPage {
                     items: archived,
                     next_cursor: None,
+                    skipped: Vec::new(),
                 },
                 live: Default::default(),
             }),
@@ -216,6 +217,20 @@ fn help_in_the_history_lists_its_display_toggles() {
             "{screen}"
         );
     }
+}
+
+#[test]
+fn the_footer_counts_skipped_entries() {
+    let mut state = list_state(80, 24);
+    assert!(!draw(&state).contains("skipped"));
+    state.list.skipped = vec![
+        crate::store::SkippedEntry::new("/h/sessions/2026/05/15", "Permission denied"),
+        crate::store::SkippedEntry::new("/h/session_index.jsonl", "not a regular file: a FIFO"),
+    ];
+    let screen = draw(&state);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("2 skipped"), "{footer}");
+    assert!(footer.contains("1 / 5+"), "{footer}");
 }
 
 #[test]
