@@ -216,6 +216,42 @@ impl RolloutLine {
     }
 }
 
+/// The start of a line laid out as Codex writes it (see `decode_codex_layout`), read without
+/// decoding the payload.
+pub struct EnvelopeHead<'a> {
+    pub timestamp: &'a str,
+    pub ordinal: Option<u64>,
+    pub kind: &'a str,
+    /// The payload and the envelope's closing brace.
+    pub payload: &'a str,
+}
+
+impl<'a> EnvelopeHead<'a> {
+    pub fn parse(text: &'a str) -> Option<Self> {
+        let rest = text.strip_prefix("{\"timestamp\":\"")?;
+        let (timestamp, rest) = rest.split_once('"')?;
+        let (ordinal, rest) = match rest.strip_prefix(",\"ordinal\":") {
+            Some(numbered) => {
+                let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
+                (Some(numbered[..digits].parse().ok()?), &numbered[digits..])
+            }
+            None => (None, rest),
+        };
+        let rest = rest.strip_prefix(",\"type\":\"")?;
+        let (kind, rest) = rest.split_once('"')?;
+        let payload = rest.strip_prefix(",\"payload\":")?;
+        if timestamp.contains('\\') || kind.contains('\\') {
+            return None;
+        }
+        Some(EnvelopeHead {
+            timestamp,
+            ordinal,
+            kind,
+            payload,
+        })
+    }
+}
+
 /// The fast path for lines laid out exactly as Codex writes them,
 /// `{"timestamp":"…","type":"…","payload":…}` or, in paginated rollouts,
 /// `{"timestamp":"…","ordinal":N,"type":"…","payload":…}`: the payload is decoded where it
@@ -223,21 +259,9 @@ impl RolloutLine {
 /// successful decode also proves the slice was exactly the payload); anything else takes the
 /// general path.
 fn decode_codex_layout(text: &str) -> Option<RolloutLine> {
-    let rest = text.strip_prefix("{\"timestamp\":\"")?;
-    let (timestamp, rest) = rest.split_once('"')?;
-    let (ordinal, rest) = match rest.strip_prefix(",\"ordinal\":") {
-        Some(numbered) => {
-            let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
-            (Some(numbered[..digits].parse().ok()?), &numbered[digits..])
-        }
-        None => (None, rest),
-    };
-    let rest = rest.strip_prefix(",\"type\":\"")?;
-    let (kind, rest) = rest.split_once('"')?;
-    let payload = rest.strip_prefix(",\"payload\":")?.strip_suffix('}')?;
-    if timestamp.contains('\\') || kind.contains('\\') {
-        return None;
-    }
+    let head = EnvelopeHead::parse(text)?;
+    let (timestamp, ordinal, kind) = (head.timestamp, head.ordinal, head.kind);
+    let payload = head.payload.strip_suffix('}')?;
     let item = RolloutItem::decode(kind, payload);
     // Kinds kept raw, or read from the tag alone, did not prove the slice is valid JSON.
     let known = !matches!(

@@ -11,7 +11,9 @@ pub mod time;
 
 pub use event_msg::*;
 pub use ids::{HistoryMode, ThreadId, ThreadMemoryMode};
-pub use line::{CompactedItem, DecodeError, RolloutItem, RolloutLine, TurnContextItem};
+pub use line::{
+    CompactedItem, DecodeError, EnvelopeHead, RolloutItem, RolloutLine, TurnContextItem,
+};
 pub use response_item::*;
 pub use session_meta::{GitInfo, SessionMeta, source_to_text};
 

@@ -166,6 +166,36 @@ pub fn searchable_text(item: &RolloutItem) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// How far into a raw line `skipped_by_search` looks for a completed item's type: past the
+/// envelope, the event type and the thread and turn ids.
+const ITEM_TYPE_WINDOW: usize = 400;
+
+/// A look at the head of a raw rollout line, laid out as Codex writes it, for kinds that
+/// `searchable_text` always skips, so that a search need not decode them: Codex's bookkeeping
+/// lines, settings, and completed items other than the user's message (they repeat a response
+/// item's text). Whatever this passes is decided by `searchable_text` after decoding.
+pub fn skipped_by_search(raw_line: &[u8]) -> bool {
+    let head = &raw_line[..raw_line.len().min(ITEM_TYPE_WINDOW)];
+    // A cut through a multi-byte character ends the head early; that only makes it shorter.
+    let head = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(err) => std::str::from_utf8(&head[..err.valid_up_to()]).unwrap_or_default(),
+    };
+    let Some(envelope) = crate::protocol::EnvelopeHead::parse(head) else {
+        return false;
+    };
+    match envelope.kind {
+        "session_meta" | "turn_context" | "world_state" | "token_usage_record" => true,
+        "event_msg" => {
+            let payload = envelope.payload;
+            payload.starts_with("{\"type\":\"item_completed\"")
+                && payload.contains("\"item\":{\"type\":\"")
+                && !payload.contains("\"item\":{\"type\":\"UserMessage\"")
+        }
+        _ => false,
+    }
+}
+
 /// Where `query` occurs in `text` (smart case: any case unless the query has capitals),
 /// as a byte range of `text`.
 pub fn find_query(text: &str, query: &str) -> Option<std::ops::Range<usize>> {
@@ -211,6 +241,23 @@ pub fn snippet_around(text: &str, range: std::ops::Range<usize>, width: usize) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_passes_over_lines_it_would_skip_after_decoding() {
+        let agent = r#"{"timestamp":"t","ordinal":14,"type":"event_msg","payload":{"type":"item_completed","thread_id":"a","turn_id":"b","item":{"type":"AgentMessage","id":"m","content":[{"type":"Text","text":"FAILED"}]}}}"#;
+        let user = r#"{"timestamp":"t","ordinal":8,"type":"event_msg","payload":{"type":"item_completed","thread_id":"a","turn_id":"b","item":{"type":"UserMessage","id":"u","content":[{"type":"text","text":"FAILED"}]}}}"#;
+        let world = r#"{"timestamp":"t","ordinal":4,"type":"world_state","payload":{"full":true}}"#;
+        let output = r#"{"timestamp":"t","type":"response_item","payload":{"type":"function_call_output","call_id":"c","output":"FAILED"}}"#;
+        assert!(skipped_by_search(agent.as_bytes()));
+        assert!(skipped_by_search(world.as_bytes()));
+        assert!(!skipped_by_search(user.as_bytes()));
+        assert!(!skipped_by_search(output.as_bytes()));
+        // The decoded check agrees.
+        for (raw, skipped) in [(agent, true), (world, true), (user, false), (output, false)] {
+            let line = crate::protocol::RolloutLine::decode(raw).unwrap();
+            assert_eq!(searchable_text(&line.item).is_none(), skipped, "{raw}");
+        }
+    }
 
     #[test]
     fn one_line_folds_and_cuts() {

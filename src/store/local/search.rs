@@ -12,7 +12,7 @@ use super::LocalStore;
 use crate::protocol::RolloutLine;
 use crate::rollout::{ByteMatcher, RolloutFile, find_matching_lines};
 use crate::store::*;
-use crate::text::{find_query, item_kind, searchable_text, snippet_around};
+use crate::text::{find_query, item_kind, searchable_text, skipped_by_search, snippet_around};
 
 /// Width of a hit's snippet, in characters.
 const SNIPPET_WIDTH: usize = 120;
@@ -143,6 +143,9 @@ fn search_file(
 }
 
 fn hit_in_line(file: &RolloutFile, offset: u64, raw: &[u8], query: &str) -> Option<SearchHit> {
+    if skipped_by_search(raw) {
+        return None;
+    }
     let line = RolloutLine::decode(std::str::from_utf8(raw).ok()?).ok()?;
     let text = searchable_text(&line.item)?;
     let range = find_query(&text, query)?;
