@@ -262,6 +262,13 @@ fn decode_codex_layout(text: &str) -> Option<RolloutLine> {
     let head = EnvelopeHead::parse(text)?;
     let (timestamp, ordinal, kind) = (head.timestamp, head.ordinal, head.kind);
     let payload = head.payload.strip_suffix('}')?;
+    // Paginated rollouts put a `metadata` object after the payload of response items; it ends
+    // the line, so its key is found from the end without reading the payload.
+    let payload = match ordinal {
+        Some(_) => memchr::memmem::rfind(payload.as_bytes(), b",\"metadata\":{")
+            .map_or(payload, |at| &payload[..at]),
+        None => payload,
+    };
     let item = RolloutItem::decode(kind, payload);
     // Kinds kept raw, or read from the tag alone, did not prove the slice is valid JSON.
     let known = !matches!(

@@ -247,3 +247,21 @@ fn lines_not_laid_out_as_codex_writes_them_decode_the_same() {
     };
     assert_eq!(raw["ghost_commit"]["id"], "a");
 }
+
+#[test]
+fn paginated_lines_decode_with_their_ordinal_and_trailing_metadata() {
+    let line = r#"{"timestamp":"2026-11-30T03:18:34.360Z","ordinal":12,"type":"response_item","payload":{"type":"function_call_output","call_id":"call_1","output":"ok"},"metadata":{"history_sequence":4,"mcp_attribution":{"status":"none"}}}"#;
+    let decoded = RolloutLine::decode(line).unwrap();
+    assert_eq!(decoded.ordinal, Some(12));
+    let RolloutItem::ResponseItem(ResponseItem::FunctionCallOutput(output)) = &decoded.item else {
+        panic!("{decoded:?}")
+    };
+    assert_eq!(output.call_id, "call_1");
+    // The same words inside the payload do not cut it short.
+    let quoting = r#"{"timestamp":"t","ordinal":3,"type":"response_item","payload":{"type":"function_call_output","call_id":"c","output":"x,\"metadata\":{\"a\":1}"}}"#;
+    let decoded = RolloutLine::decode(quoting).unwrap();
+    let RolloutItem::ResponseItem(ResponseItem::FunctionCallOutput(output)) = &decoded.item else {
+        panic!("{decoded:?}")
+    };
+    assert_eq!(output.output_text(), "x,\"metadata\":{\"a\":1}");
+}
