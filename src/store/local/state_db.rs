@@ -125,6 +125,16 @@ impl StateDb {
         &self.path
     }
 
+    /// The `ROW_COLUMNS` this DB has, for a `SELECT`.
+    fn read_columns(&self) -> String {
+        ROW_COLUMNS
+            .iter()
+            .filter(|column| self.has_column(column))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.contains(column)
     }
@@ -155,7 +165,10 @@ impl StateDb {
         // SQLite limits bound parameters; 500 per query is well under every default.
         for chunk in ids.chunks(500) {
             let placeholders = vec!["?"; chunk.len()].join(",");
-            let sql = format!("SELECT * FROM threads WHERE id IN ({placeholders})");
+            let sql = format!(
+                "SELECT {} FROM threads WHERE id IN ({placeholders})",
+                self.read_columns()
+            );
             let connection = self.connection();
             let mut statement = connection.prepare(&sql).map_err(|e| self.error(e))?;
             let names: Vec<String> = statement.column_names().map(|s| s.to_string()).collect();
@@ -466,6 +479,32 @@ fn table_columns(connection: &Connection, table: &str) -> rusqlite::Result<HashS
     let names = statement.query_map([], |row| row.get::<_, String>(1))?;
     names.collect()
 }
+
+/// The columns `read_row` reads; newer DBs have many more, some large, that we never use.
+const ROW_COLUMNS: [&str; 22] = [
+    "id",
+    "rollout_path",
+    "created_at",
+    "created_at_ms",
+    "updated_at",
+    "updated_at_ms",
+    "source",
+    "model_provider",
+    "model",
+    "reasoning_effort",
+    "cwd",
+    "title",
+    "preview",
+    "first_user_message",
+    "tokens_used",
+    "archived",
+    "git_sha",
+    "git_branch",
+    "git_origin_url",
+    "memory_mode",
+    "name",
+    "history_mode",
+];
 
 fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<ThreadRow> {
     let has = |name: &str| names.iter().any(|n| n == name);
