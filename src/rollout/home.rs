@@ -344,11 +344,18 @@ fn walk_dir(
 pub fn parse_rollout_file_name(name: &str) -> Option<(DateTime<Utc>, ThreadId)> {
     let name = name.strip_suffix(ZST_SUFFIX).unwrap_or(name);
     let core = name.strip_prefix(FILE_PREFIX)?.strip_suffix(PLAIN_SUFFIX)?;
-    // The time part contains dashes too, so find the uuid from the right.
-    let (dash, uuid) = core
-        .match_indices('-')
-        .rev()
-        .find_map(|(i, _)| Uuid::parse_str(&core[i + 1..]).ok().map(|u| (i, u)))?;
+    // The time part contains dashes too, so the uuid is found from the right: first where a
+    // hyphenated uuid (36 characters) would start, then at any dash.
+    let hyphenated = core
+        .len()
+        .checked_sub(37)
+        .filter(|&dash| core.is_char_boundary(dash) && core[dash..].starts_with('-'))
+        .and_then(|dash| Uuid::parse_str(&core[dash + 1..]).ok().map(|u| (dash, u)));
+    let (dash, uuid) = hyphenated.or_else(|| {
+        core.match_indices('-')
+            .rev()
+            .find_map(|(i, _)| Uuid::parse_str(&core[i + 1..]).ok().map(|u| (i, u)))
+    })?;
     let at = NaiveDateTime::parse_from_str(&core[..dash], FILE_TIME_FORMAT).ok()?;
     Some((at.and_utc(), ThreadId::from_uuid(uuid)))
 }
