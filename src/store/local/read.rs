@@ -93,6 +93,14 @@ impl LocalStore {
             .flatten()
     }
 
+    /// Every row of the state DB, when there is one that can be read.
+    fn all_state_rows(&self) -> Option<HashMap<ThreadId, ThreadRow>> {
+        let db = self.state_db.as_ref()?;
+        db.all_thread_rows()
+            .map_err(|err| tracing::warn!(%err, "reading the state DB failed"))
+            .ok()
+    }
+
     fn state_rows(&self, ids: &[ThreadId]) -> HashMap<ThreadId, ThreadRow> {
         let Some(db) = &self.state_db else {
             return HashMap::new();
@@ -150,9 +158,16 @@ impl LocalStore {
         // Loading every cached summary at once pays off only when most will be looked at.
         let filtered = params.cwd_filters.is_some() || params.search_term.is_some();
         let wants_many = params.page_size == 0 || params.page_size > PRELOAD_AFTER || filtered;
-        if wants_many && candidates.len() > PRELOAD_AFTER {
+        let preloading = wants_many && candidates.len() > PRELOAD_AFTER;
+        if preloading {
             self.summaries.preload();
         }
+        // Likewise the state DB: one pass over its table rather than a query per chunk.
+        let all_rows = if preloading {
+            self.all_state_rows()
+        } else {
+            None
+        };
         // Without the index the threads are still listed, by their other names.
         let names = read_newest_thread_names(&self.home).unwrap_or_else(|err| {
             skipped.push(SkippedEntry::from_error(
@@ -168,8 +183,15 @@ impl LocalStore {
         let writer_locks = WriterLocks::snapshot(self.home.root());
         let mut found: Vec<(ListKey, StoredThread)> = Vec::new();
         for chunk in candidates.chunks(64) {
-            let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
-            let rows = self.state_rows(&ids);
+            let chunk_rows;
+            let rows = match &all_rows {
+                Some(rows) => rows,
+                None => {
+                    let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
+                    chunk_rows = self.state_rows(&ids);
+                    &chunk_rows
+                }
+            };
             for (key, file) in chunk {
                 self.remember(file);
                 let summary = match self.summaries.summary(file, Depth::Quick) {

@@ -156,6 +156,25 @@ impl StateDb {
         Ok(self.thread_rows(&[id])?.remove(&id))
     }
 
+    /// Every row: one pass over the table, for listings that look at most threads.
+    pub fn all_thread_rows(&self) -> Result<HashMap<ThreadId, ThreadRow>, StateDbError> {
+        let sql = format!("SELECT {} FROM threads", self.read_columns());
+        let connection = self.connection();
+        let mut statement = connection.prepare(&sql).map_err(|e| self.error(e))?;
+        let names: Vec<String> = statement.column_names().map(|s| s.to_string()).collect();
+        let found = statement
+            .query_map([], |row| read_row(row, &names))
+            .map_err(|e| self.error(e))?;
+        let mut rows = HashMap::new();
+        for row in found {
+            let row = row.map_err(|e| self.error(e))?;
+            if let Ok(id) = row.id.parse::<ThreadId>() {
+                rows.insert(id, row);
+            }
+        }
+        Ok(rows)
+    }
+
     /// Rows for many ids at once (listing enriches a page with one query).
     pub fn thread_rows(
         &self,
