@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use tokio::sync::broadcast;
 
-use super::git::collect_git_info;
 use super::metadata_sync::{PendingThreadMetadataPatch, ThreadMetadataSync};
 use crate::protocol::time::now_millis;
 use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
+use crate::rollout::collect_git_info;
 use crate::store::policy::is_persisted;
 use crate::store::{
     AppendThreadItemsParams, CreateThreadParams, EventPersistenceMode, LoadThreadHistoryParams,

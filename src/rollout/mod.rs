@@ -4,6 +4,7 @@
 
 mod appender;
 mod files;
+mod git;
 mod home;
 mod lines;
 mod reader;
@@ -17,6 +18,7 @@ pub use files::{
     FileError, error_reason, file_error, name_file, open_regular, open_regular_with,
     read_regular_to_string,
 };
+pub use git::collect_git_info;
 pub use home::{
     ARCHIVED_SESSIONS_SUBDIR, CodexHome, Discovery, RolloutFile, SESSION_INDEX_FILE,
     SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts, strip_zst,

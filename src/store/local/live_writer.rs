@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::Local;
 use serde_json::Value;
 
-use crate::live::collect_git_info;
 use crate::protocol::time::{format_rollout_timestamp, now_millis};
 use crate::protocol::{RolloutItem, RolloutLine, SessionMeta, ThreadMemoryMode};
+use crate::rollout::collect_git_info;
 use crate::rollout::{AppendError, CodexHome, RolloutWriter};
 use crate::store::policy::is_persisted;
 use crate::store::{CreateThreadParams, EventPersistenceMode};

@@ -2,6 +2,7 @@
 
 pub mod full_text;
 pub mod history;
+mod input;
 pub mod list;
 pub mod matches;
 mod msg;

@@ -5,10 +5,10 @@ use crossterm::event::KeyEvent;
 
 use super::full_text::{HITS_PER_THREAD, SearchProgress, SearchResults};
 use super::history::{HISTORY_PAGE_LINES, HistoryView};
+use super::input::{edit_line, typed_char};
 use super::matches::ThreadMatches;
 use super::msg::Effect;
 use super::state::{Overlay, Screen, State};
-use super::update::{edit_line, history_paging_effects, typed_char};
 use crate::store::{
     HistoryCursor, HistoryDirection, ReadHistoryPageParams, SearchHit, SearchParams, SearchStats,
     StoredThread,
@@ -240,7 +240,7 @@ pub(super) fn jump_to_match(state: &mut State, forward: bool) -> Vec<Effect> {
         return vec![load];
     }
     note_wrap(state, wrapped, forward);
-    history_paging_effects(state)
+    state.history_page_request()
 }
 
 fn note_wrap(state: &mut State, wrapped: bool, forward: bool) {

@@ -10,6 +10,7 @@ use ratatui_textarea::TextArea;
 use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
+use super::msg::Effect;
 use crate::protocol::ThreadId;
 use crate::tui::config::Config;
 use crate::tui::keymap::{Keymap, Mode};
@@ -197,6 +198,16 @@ impl State {
             text: text.into(),
             since: self.now,
         });
+    }
+
+    /// The page the history view needs next, when it nears an edge of what is loaded.
+    pub fn history_page_request(&mut self) -> Vec<Effect> {
+        let page_lines = crate::tui::ui::layout::history_page_lines(self);
+        self.history
+            .as_mut()
+            .and_then(|history| history.next_page_request(page_lines))
+            .into_iter()
+            .collect()
     }
 
     pub fn set_info(&mut self, text: impl Into<String>) {

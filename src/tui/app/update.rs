@@ -8,6 +8,7 @@ use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
+use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
@@ -300,7 +301,7 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => {}
     }
-    history_paging_effects(state)
+    state.history_page_request()
 }
 
 /// Rename, memory toggle, archive and unarchive, from the list or the history.
@@ -401,41 +402,6 @@ fn on_edit_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<
             Vec::new()
         }
     }
-}
-
-/// The character a key types into a prompt, if it types one.
-pub(super) fn typed_char(key: &KeyEvent) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c)
-            if !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
-}
-
-/// The line-editing keys every text field shares, as in a shell: `Ctrl-U` deletes to the start
-/// of the line (the whole field, which has no cursor), `Ctrl-W` the word before the end.
-/// Returns false for other keys.
-pub(super) fn edit_line(text: &mut String, key: &KeyEvent) -> bool {
-    if !key.modifiers.contains(KeyModifiers::CONTROL) {
-        return false;
-    }
-    match key.code {
-        KeyCode::Char('u') => text.clear(),
-        KeyCode::Char('w') => {
-            let kept = text.trim_end().len();
-            let word_start = text[..kept]
-                .rfind(char::is_whitespace)
-                .map_or(0, |at| at + 1);
-            text.truncate(word_start);
-        }
-        _ => return false,
-    }
-    true
 }
 
 fn on_search_key(state: &mut State, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
@@ -573,7 +539,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             if let Some(history) = state.history.as_mut() {
                 history.scroll_by(delta, page_lines);
             }
-            history_paging_effects(state)
+            state.history_page_request()
         }
     }
 }
@@ -816,7 +782,7 @@ fn on_history_loaded(
         history.show_jump_page(page, &theme);
         let query = history.matches.as_ref().map(|m| m.query.clone());
         history.scroll_to_cursor(target, query.as_deref().unwrap_or_default(), page_lines);
-        return history_paging_effects(state);
+        return state.history_page_request();
     }
     let first_load = !history.loaded_once;
     let start_following = first_load && page.at_end;
@@ -832,44 +798,8 @@ fn on_history_loaded(
             include_archived: history.thread.archived,
         });
     }
-    effects.extend(history_paging_effects(state));
+    effects.extend(state.history_page_request());
     effects
-}
-
-/// Reads older lines when the view nears the top of the window (or the window does not fill
-/// the screen yet), and newer ones when it reaches a trimmed bottom.
-pub(super) fn history_paging_effects(state: &mut State) -> Vec<Effect> {
-    let page_lines = history_page_lines(state);
-    let Some(history) = state.history.as_mut() else {
-        return Vec::new();
-    };
-    if history.loading.is_some() || !history.loaded_once {
-        return Vec::new();
-    }
-    let top = history.top(page_lines);
-    let direction = if !history.at_start && top < page_lines {
-        HistoryDirection::Backward
-    } else if history.tail_trimmed && history.at_bottom(page_lines) {
-        HistoryDirection::Forward
-    } else {
-        return Vec::new();
-    };
-    history.loading = Some(direction);
-    let anchor = match direction {
-        HistoryDirection::Backward => history.start,
-        HistoryDirection::Forward => history.end,
-    };
-    vec![Effect::LoadHistory {
-        request_id: history.load_id,
-        params: ReadHistoryPageParams {
-            thread_id: history.thread.thread_id,
-            include_archived: history.thread.archived,
-            anchor: Some(anchor),
-            direction,
-            limit: HISTORY_PAGE_LINES,
-            include_raw: false,
-        },
-    }]
 }
 
 fn on_follow(state: &mut State, request_id: u64, event: FollowEvent) -> Vec<Effect> {

@@ -1,4 +1,6 @@
-//! Git facts for a new thread, collected the way Codex does: from the thread's cwd.
+//! Git facts for a new thread, collected the way Codex does: from the thread's cwd. They go
+//! into its `session_meta`; here so that the store (which writes that line) and the live
+//! layer both use it from below.
 
 use std::path::Path;
 use std::process::Command;
