@@ -78,3 +78,39 @@ async fn json_keys_and_metadata_are_not_hits() {
     assert!(search(&home, "payload", true).await.is_empty());
     assert!(search(&home, "session_meta", true).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_limit_on_hits_sent_still_counts_every_hit() {
+    use codex_threads::store::{SearchParams, ThreadStore};
+    let home = TestHome::new();
+    let mut spec = ThreadSpec::new();
+    for turn in 0..5 {
+        spec = spec.turn(&format!("needle number {turn}"), "ok");
+    }
+    let written = home.add_thread(&spec);
+    let store = LocalThreadStore::open(home.path(), LocalStoreOptions::default());
+    let run = |limit: Option<usize>| {
+        let store = store.clone();
+        async move {
+            let (sender, mut receiver) = tokio::sync::mpsc::channel(1024);
+            let params = SearchParams {
+                query: "needle".to_string(),
+                include_archived: true,
+                thread_id: None,
+                max_hits_per_thread: limit,
+            };
+            let stats = store.search(params, sender).await.unwrap();
+            let mut sent = 0;
+            while receiver.recv().await.is_some() {
+                sent += 1;
+            }
+            (sent, stats)
+        }
+    };
+    let (every, _) = run(None).await;
+    assert!(every > 3, "{every} hits");
+    let (sent, stats) = run(Some(3)).await;
+    assert_eq!(sent, 3);
+    assert_eq!(stats.hits, every);
+    assert_eq!(stats.thread_hits.get(&written.id), Some(&every));
+}

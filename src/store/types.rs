@@ -333,7 +333,8 @@ pub struct SearchParams {
     pub include_archived: bool,
     /// Search only this thread.
     pub thread_id: Option<ThreadId>,
-    /// Stop looking in a thread after this many hits (`None`: every hit).
+    /// Send at most this many hits of a thread (`None`: every hit); the rest are only counted
+    /// (`SearchStats::thread_hits`).
     pub max_hits_per_thread: Option<usize>,
 }
 
@@ -356,7 +357,10 @@ pub struct SearchHit {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchStats {
     pub files: usize,
+    /// Every hit, sent or only counted.
     pub hits: usize,
+    /// Hits a thread, for each thread that has any.
+    pub thread_hits: std::collections::HashMap<ThreadId, usize>,
     pub bytes_read: u64,
     /// Rollouts and directories that could not be searched (or only in part), each with why.
     pub skipped: Vec<SkippedEntry>,

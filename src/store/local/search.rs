@@ -50,6 +50,9 @@ impl LocalStore {
                             Ok((count, bytes)) => {
                                 stats.hits += count;
                                 stats.bytes_read += bytes;
+                                if count > 0 {
+                                    *stats.thread_hits.entry(file.thread_id).or_default() += count;
+                                }
                             }
                             // Moved since the walk: the next search finds it where it went.
                             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -100,7 +103,8 @@ impl LocalStore {
 /// once per hit.
 const HIT_BURST: usize = 256;
 
-/// Sends the hits of one rollout; returns how many and the bytes read.
+/// Sends the hits of one rollout (the first `max_hits_per_thread`, counting the rest); returns
+/// how many and the bytes read.
 fn search_file(
     file: &RolloutFile,
     query: &str,
@@ -125,12 +129,12 @@ fn search_file(
             return ControlFlow::Continue(());
         };
         count += 1;
+        if count > limit {
+            return ControlFlow::Continue(());
+        }
         burst.push(hit);
         if burst.len() >= HIT_BURST && !send(&mut burst) {
             receiver_gone = true;
-            return ControlFlow::Break(());
-        }
-        if count >= limit {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())

@@ -14,6 +14,25 @@ pub struct ResultRow {
     pub thread: StoredThread,
     /// The first hits in this thread, in file order (never empty).
     pub hits: Vec<SearchHit>,
+    /// Every hit in the thread, once the search is done (`None` while it runs).
+    pub total: Option<usize>,
+}
+
+impl ResultRow {
+    /// "3 hits", "1 hit", or "3+ hits" while a search that stopped sending is still counting.
+    pub fn hits_label(&self) -> String {
+        let (count, more) = match self.total {
+            Some(total) => (total, ""),
+            None if self.hits.len() >= HITS_PER_THREAD => (self.hits.len(), "+"),
+            None => (self.hits.len(), ""),
+        };
+        let plural = if count == 1 && more.is_empty() {
+            ""
+        } else {
+            "s"
+        };
+        format!("{count}{more} hit{plural}")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +86,7 @@ impl SearchResults {
                 self.rows.push(ResultRow {
                     thread,
                     hits: Vec::new(),
+                    total: None,
                 });
             }
         }
@@ -80,6 +100,15 @@ impl SearchResults {
         }
         self.rows.retain(|row| !row.hits.is_empty());
         self.rows.len() < MAX_RESULT_THREADS
+    }
+
+    /// The search is done: every row and the total get their real counts.
+    pub fn finish(&mut self, stats: SearchStats) {
+        for row in &mut self.rows {
+            row.total = stats.thread_hits.get(&row.thread.thread_id).copied();
+        }
+        self.hit_count = stats.hits;
+        self.progress = SearchProgress::Done(stats);
     }
 
     /// A thread the manager returned after an edit (a rename shows in its row).

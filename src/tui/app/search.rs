@@ -293,10 +293,10 @@ pub(super) fn on_done(
         .as_mut()
         .filter(|r| r.request_id == request_id && r.running())
     {
-        results.progress = match result {
-            Ok(stats) => SearchProgress::Done(stats),
-            Err(error) => SearchProgress::Failed(error),
-        };
+        match result {
+            Ok(stats) => results.finish(stats),
+            Err(error) => results.progress = SearchProgress::Failed(error),
+        }
         return Vec::new();
     }
     let Some(matches) = thread_matches(state, request_id) else {

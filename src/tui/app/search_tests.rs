@@ -409,3 +409,40 @@ fn q_from_the_results_goes_back_to_the_list_and_quits_from_there() {
     update(&mut state, key(KeyCode::Char('q')));
     assert!(state.quit);
 }
+
+#[test]
+fn a_finished_search_shows_every_hit_counted_not_only_the_ones_shown() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = start_search(&mut state, "login");
+    update(
+        &mut state,
+        Msg::SearchHits {
+            request_id,
+            threads: vec![sample_threads()[2].clone(), sample_threads()[0].clone()],
+            hits: vec![
+                hit(2, 5, "one"),
+                hit(2, 9, "two"),
+                hit(2, 12, "three"),
+                hit(0, 7, "only"),
+            ],
+        },
+    );
+    let results = state.full_text.as_ref().unwrap();
+    assert_eq!(results.rows[0].hits_label(), "3+ hits", "still counting");
+    assert_eq!(results.rows[1].hits_label(), "1 hit");
+    let stats = crate::store::SearchStats {
+        hits: 10,
+        thread_hits: [(thread_id(2), 9), (thread_id(0), 1)].into_iter().collect(),
+        ..Default::default()
+    };
+    update(
+        &mut state,
+        Msg::SearchDone {
+            request_id,
+            result: Ok(stats),
+        },
+    );
+    let results = state.full_text.as_ref().unwrap();
+    assert_eq!(results.rows[0].hits_label(), "9 hits");
+    assert_eq!(results.hit_count, 10);
+}

@@ -12,7 +12,6 @@ use super::format::relative_time;
 use super::highlight::highlight;
 use super::layout::RESULT_ROW_HEIGHT;
 use crate::text::sanitize::single_line;
-use crate::tui::app::full_text::HITS_PER_THREAD;
 use crate::tui::app::{ResultRow, SearchProgress, SearchResults, State};
 use crate::tui::transcript::wrap::{pad_line, truncate};
 
@@ -101,15 +100,9 @@ fn row_lines(
     let theme = &state.theme;
     let thread = &row.thread;
     let pointer = if selected { "› " } else { "  " };
-    let count = row.hits.len();
-    let more = if count >= HITS_PER_THREAD { "+" } else { "" };
-    let plural = if count == 1 && more.is_empty() {
-        ""
-    } else {
-        "s"
-    };
     let mut meta = format!(
-        "{count}{more} hit{plural} · {}",
+        "{} · {}",
+        row.hits_label(),
         relative_time(state.now, thread.updated_at)
     );
     if thread.archived {
