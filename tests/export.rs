@@ -36,27 +36,7 @@ async fn markdown(manager: &ThreadManager, id: ThreadId) -> String {
 
 /// A recorded home copied to a temporary directory, and the id of each recorded scenario.
 fn recorded_home(version: &str) -> (tempfile::TempDir, PathBuf, Value) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/homes")
-        .join(version);
-    let dir = tempfile::TempDir::new().unwrap();
-    let home = dir.path().join("home");
-    copy_tree(&source, &home);
-    let manifest = std::fs::read_to_string(home.join("RECORDING.json")).unwrap();
-    (dir, home, serde_json::from_str(&manifest).unwrap())
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    common::recorded::copy_recorded_home(version)
 }
 
 #[tokio::test]

@@ -25,15 +25,7 @@ struct RecordedHome {
 
 impl RecordedHome {
     fn copy(version: &str) -> Self {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/homes")
-            .join(version);
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("home");
-        copy_tree(&source, &path);
-        let manifest: Value =
-            serde_json::from_str(&std::fs::read_to_string(path.join("RECORDING.json")).unwrap())
-                .unwrap();
+        let (dir, path, manifest) = common::recorded::copy_recorded_home(version);
         RecordedHome {
             _dir: dir,
             path,
@@ -65,19 +57,6 @@ impl RecordedHome {
             ..LocalStoreOptions::default()
         };
         ThreadManager::new(Arc::new(LocalThreadStore::open(&self.path, options)))
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod home;
 pub mod lines;
 pub mod pty;
+pub mod recorded;
 pub mod scan;
 pub mod spec;
 pub mod state_db;
