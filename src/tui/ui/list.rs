@@ -294,7 +294,9 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
     }
     if let Some(model) = thread.model.as_deref().filter(|m| !m.is_empty()) {
         parts.push(MetaPart {
-            text: truncate(&single_line(model), 16),
+            // Room for the longest current names (`gpt-5.1-codex-mini`); the column is dropped,
+            // not cut, when the row is narrow.
+            text: truncate(&single_line(model), 28),
             style: theme.dim,
             drop_rank: 4,
         });

@@ -528,3 +528,12 @@ fn the_live_dot_is_for_threads_being_written() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_long_model_name_shows_whole_when_there_is_room() {
+    let mut threads = sample_threads();
+    threads[0].model = Some("gpt-5.1-codex-mini".to_string());
+    let mut state = state_with_threads(160, 24, threads, false);
+    state.list.show_preview = false;
+    assert!(draw(&state).contains("gpt-5.1-codex-mini"));
+}
