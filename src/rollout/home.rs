@@ -1,6 +1,6 @@
 //! The layout of a Codex home: where rollouts live and how their file names are formed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
@@ -102,6 +102,7 @@ impl CodexHome {
     pub fn discover(&self, archived: bool) -> Discovery {
         let mut found = Discovery::default();
         self.walk(archived, &mut |_| true, &mut found);
+        found.keep_one_file_per_thread();
         found
     }
 
@@ -213,6 +214,49 @@ pub struct Discovery {
     pub files: Vec<RolloutFile>,
     /// Entries that could not be used, each with why.
     pub skipped: Vec<SkippedEntry>,
+}
+
+impl Discovery {
+    /// Two files of one thread (a copy in another day directory, say) would make it listed
+    /// twice. The rule: the most recently written file is the thread, as it is the one Codex
+    /// writes to (the larger on a tie); the others are reported as skipped.
+    fn keep_one_file_per_thread(&mut self) {
+        let mut best: HashMap<ThreadId, usize> = HashMap::new();
+        for (index, file) in self.files.iter().enumerate() {
+            let newer = |current: &RolloutFile| {
+                (file.modified, file.size) > (current.modified, current.size)
+            };
+            match best.get(&file.thread_id) {
+                Some(&kept) if !newer(&self.files[kept]) => {}
+                _ => {
+                    best.insert(file.thread_id, index);
+                }
+            }
+        }
+        if best.len() == self.files.len() {
+            return;
+        }
+        let files = std::mem::take(&mut self.files);
+        for (index, file) in files.iter().enumerate() {
+            let kept = best[&file.thread_id];
+            if kept != index {
+                self.skipped.push(SkippedEntry::new(
+                    &file.path,
+                    format!(
+                        "another rollout of thread {} is newer and is the one listed: {}",
+                        file.thread_id,
+                        files[kept].path.display()
+                    ),
+                ));
+            }
+        }
+        self.files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(index, file)| best[&file.thread_id] == *index)
+            .map(|(_, file)| file)
+            .collect();
+    }
 }
 
 /// A file or directory of the home that was passed over, and why.
@@ -534,6 +578,33 @@ mod tests {
         assert!(home.rollout_at(&archived).unwrap().is_none());
         touch(&archived, b"{}\n");
         assert!(home.rollout_at(&archived).unwrap().unwrap().archived);
+    }
+
+    #[test]
+    fn two_files_of_one_thread_list_once_the_newest() {
+        let dir = TempDir::new().unwrap();
+        let home = CodexHome::new(dir.path());
+        let older = home
+            .sessions_dir()
+            .join(format!("2026/05/14/rollout-2026-05-14T10-00-00-{ID}.jsonl"));
+        let newer = home
+            .sessions_dir()
+            .join(format!("2026/05/15/rollout-2026-05-15T10-00-00-{ID}.jsonl"));
+        touch(&older, b"{}\n");
+        touch(&newer, b"{}\n{}\n");
+        let file = std::fs::File::options().append(true).open(&older).unwrap();
+        file.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000))
+            .unwrap();
+        let found = home.discover(false);
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.files[0].path, newer);
+        assert_eq!(found.skipped.len(), 1);
+        assert_eq!(found.skipped[0].path, older);
+        assert!(
+            found.skipped[0].reason.contains("newer"),
+            "{:?}",
+            found.skipped
+        );
     }
 
     #[test]
