@@ -7,28 +7,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use codex_threads::protocol::ThreadMemoryMode;
+use common::binary::{run, stdout};
 use common::*;
 use serde_json::Value;
-
-fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
-        .arg("--codex-home")
-        .arg(home)
-        .args(args)
-        .env_remove("CODEX_SQLITE_HOME")
-        .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
-}
 
 fn json(output: &Output) -> Value {
     serde_json::from_str(&stdout(output)).expect("valid JSON")

@@ -5,13 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use codex_threads::export::{ExportFormat, export_thread, export_to_file};
 use codex_threads::manager::ThreadManager;
 use codex_threads::protocol::ThreadId;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
+use common::binary::{run, stdout};
 use common::lines::{
     agent_message_event, exec_command_call, function_call_output, reasoning_item, task_complete,
     task_started, user_message_event,
@@ -161,26 +161,6 @@ async fn a_100k_line_rollout_exports_with_a_bounded_window_of_items() {
     let last = steps - 1;
     assert!(text.contains(&format!("```sh\necho {last}\n```\n\n```\n{last}\n```")));
     assert!(text.trim_end().ends_with("---"));
-}
-
-fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
-        .arg("--codex-home")
-        .arg(home)
-        .args(args)
-        .env_remove("CODEX_SQLITE_HOME")
-        .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 #[test]

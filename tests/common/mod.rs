@@ -12,6 +12,7 @@
 //! Each test binary uses a subset of these helpers.
 #![allow(dead_code, unused_imports)]
 
+pub mod binary;
 pub mod home;
 pub mod lines;
 pub mod pty;
