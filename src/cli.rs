@@ -343,14 +343,7 @@ async fn show(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let thread = manager
-        .read_thread(ReadThreadParams {
-            thread_id: id,
-            include_archived: true,
-            include_history: false,
-        })
-        .await?;
-    let live = manager.is_live(&thread, Utc::now());
+    let (thread, live) = manager.read_thread_now(id).await?;
     if json {
         let head = serde_json::to_string_pretty(&thread_json(&thread, live))?;
         write!(out, "{{\"thread\":{head},\"items\":[")?;

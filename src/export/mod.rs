@@ -15,14 +15,11 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::Utc;
 use clap::ValueEnum;
 
 use crate::manager::ThreadManager;
 use crate::protocol::ThreadId;
-use crate::store::{
-    HistoryDirection, HistoryLine, ReadHistoryPageParams, ReadThreadParams, StoredThread,
-};
+use crate::store::{HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread};
 use crate::tui::transcript::fold::DUPLICATE_LOOKBACK;
 use crate::tui::transcript::{Transcript, TranscriptItem};
 
@@ -127,14 +124,7 @@ pub async fn export_thread<W: Write>(
     format: ExportFormat,
     out: W,
 ) -> anyhow::Result<(W, ExportStats)> {
-    let thread = manager
-        .read_thread(ReadThreadParams {
-            thread_id: id,
-            include_archived: true,
-            include_history: false,
-        })
-        .await?;
-    let live = manager.is_live(&thread, Utc::now());
+    let (thread, live) = manager.read_thread_now(id).await?;
     let mut exporter = Exporter::start(format, &thread, live, out)?;
     let mut anchor = None;
     loop {

@@ -79,6 +79,20 @@ impl ThreadManager {
             || (!thread.archived && now - thread.updated_at < RECENT_WRITE_WINDOW)
     }
 
+    /// A thread (archived or not, without its history) and whether it is live now, as `show`
+    /// and `export` head their output.
+    pub async fn read_thread_now(&self, thread_id: ThreadId) -> StoreResult<(StoredThread, bool)> {
+        let thread = self
+            .read_thread(ReadThreadParams {
+                thread_id,
+                include_archived: true,
+                include_history: false,
+            })
+            .await?;
+        let live = self.is_live(&thread, Utc::now());
+        Ok((thread, live))
+    }
+
     /// The one path for metadata edits: a live thread goes through its `LiveThread` (so the
     /// edit is ordered after its pending derived metadata), a cold one straight to the store.
     pub async fn update_thread_metadata(
