@@ -1,0 +1,26 @@
+//! Running the real binary on a test home, for the command-line tests.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `codex-threads --codex-home HOME ARGS…`, with its cache inside the home.
+pub fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .arg("--codex-home")
+        .arg(home)
+        .args(args)
+        .env_remove("CODEX_SQLITE_HOME")
+        .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// The output of a run that must have succeeded.
+pub fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
