@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::demo::{DemoHome, play_live_session};
-use crate::export::{self, ExportFormat};
+use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::manager::ThreadManager;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
@@ -186,7 +186,7 @@ pub async fn run_command(
             warn_skipped(&page.skipped);
             let now = Utc::now();
             if json {
-                let threads: Vec<Value> = page
+                let threads: Vec<ThreadJson> = page
                     .items
                     .iter()
                     .map(|thread| thread_json(thread, manager.is_live(thread, now)))
@@ -396,61 +396,6 @@ async fn show(
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// The JSON form of a thread, for `list --json` and `show --json`.
-pub fn thread_json(thread: &StoredThread, live: bool) -> Value {
-    let git = thread.git_info.as_ref().map(|git| {
-        json!({
-            "sha": git.commit_hash,
-            "branch": git.branch,
-            "origin_url": git.repository_url,
-        })
-    });
-    let mut value = json!({
-        "id": thread.thread_id,
-        "name": thread.name,
-        "title": thread.title(),
-        "preview": thread.preview,
-        "created_at": rfc3339(thread.created_at),
-        "updated_at": rfc3339(thread.updated_at),
-        "archived": thread.archived,
-        "cwd": path_text(&thread.cwd),
-        "git": git,
-        "model_provider": thread.model_provider,
-        "model": thread.model,
-        "memory_mode": thread.memory_mode,
-        "history_mode": thread.history_mode.as_str(),
-        "open_in_codex": thread.open_in_codex,
-        "tokens_used": thread.tokens_used(),
-        "source": thread.source,
-        "forked_from_id": thread.forked_from_id,
-        "rollout_path": thread.rollout_path.as_deref().map(path_text),
-        "live": live,
-    });
-    if let Value::Object(fields) = &mut value {
-        add_path_bytes(fields, "cwd", Some(&thread.cwd));
-        add_path_bytes(fields, "rollout_path", thread.rollout_path.as_deref());
-    }
-    value
-}
-
-/// A path as JSON text: exact when it is UTF-8; otherwise each invalid byte sequence shows as
-/// U+FFFD, and `add_path_bytes` adds the exact bytes beside it.
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
-
-/// For a path that is not UTF-8, `<key>_bytes`: its bytes as an array of numbers (0-255), so
-/// the path round-trips exactly. Absent for UTF-8 paths, whose string is exact.
-fn add_path_bytes(fields: &mut serde_json::Map<String, Value>, key: &str, path: Option<&Path>) {
-    use std::os::unix::ffi::OsStrExt;
-    if let Some(path) = path.filter(|path| path.to_str().is_none()) {
-        fields.insert(
-            format!("{key}_bytes"),
-            Value::from(path.as_os_str().as_bytes().to_vec()),
-        );
-    }
 }
 
 /// A rollout line exactly as stored; a line that is not valid JSON is reported instead.

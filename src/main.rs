@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use codex_threads::cli::{self, Cli};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match Cli::try_parse() {
         Ok(args) => args,

@@ -6,13 +6,14 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::clean;
-use crate::cli::thread_json;
+use super::thread_json;
 use crate::store::StoredThread;
 use crate::tui::transcript::patch::{DiffLineKind, FileChange};
 use crate::tui::transcript::{ItemKind, StepStatus};
 
 pub fn write_header(out: &mut impl Write, thread: &StoredThread, live: bool) -> io::Result<()> {
-    let thread = cleaned(thread_json(thread, live));
+    let thread = serde_json::to_value(thread_json(thread, live)).map_err(io::Error::other)?;
+    let thread = cleaned(thread);
     write!(out, "{{\"thread\":{thread},\"items\":[")
 }
 

@@ -9,6 +9,9 @@
 //! `ThreadManager`. It borrows the fold from `tui::transcript` until the fold moves lower.
 
 mod json;
+mod thread_json;
+
+pub use thread_json::{ThreadJson, thread_json};
 mod markdown;
 
 use std::io::{self, Write};

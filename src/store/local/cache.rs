@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -31,7 +31,8 @@ pub enum Depth {
 struct Entry {
     size: u64,
     modified_ns: i64,
-    summary: RolloutSummary,
+    /// Shared: a listing hands out every summary, and copying each would double its memory.
+    summary: Arc<RolloutSummary>,
 }
 
 #[derive(Default)]
@@ -66,13 +67,15 @@ impl SummaryCache {
         }
     }
 
-    pub fn summary(&self, file: &RolloutFile, depth: Depth) -> std::io::Result<RolloutSummary> {
+    pub fn summary(
+        &self,
+        file: &RolloutFile,
+        depth: Depth,
+    ) -> std::io::Result<Arc<RolloutSummary>> {
         let modified_ns = nanos(file.modified);
-        let known = self
-            .lock_memory()
-            .get(&file.path)
-            .cloned()
-            .or_else(|| self.index.as_ref()?.load(&file.path));
+        let in_memory = self.lock_memory().get(&file.path).cloned();
+        let from_memory = in_memory.is_some();
+        let known = in_memory.or_else(|| self.index.as_ref()?.load(&file.path));
         let fresh = |entry: &Entry| {
             entry.size == file.size
                 && entry.modified_ns == modified_ns
@@ -80,18 +83,19 @@ impl SummaryCache {
         };
         let summary = match known {
             Some(entry) if fresh(&entry) => {
-                self.lock_memory()
-                    .entry(file.path.clone())
-                    .or_insert(entry.clone());
+                if !from_memory {
+                    self.lock_memory().insert(file.path.clone(), entry.clone());
+                }
                 return Ok(entry.summary);
             }
             Some(entry) if grew(&entry, file) => {
-                let mut summary = entry.summary;
+                let mut summary = Arc::unwrap_or_clone(entry.summary);
                 summary.update_from(&file.path)?;
                 summary
             }
             _ => compute(file, depth)?,
         };
+        let summary = Arc::new(summary);
         self.lock_memory().insert(
             file.path.clone(),
             Entry {
@@ -272,7 +276,7 @@ impl SummaryIndex {
                      modified_ns = excluded.modified_ns, summary = excluded.summary",
             )?;
             for (path, entry) in entries {
-                let Ok(summary) = serde_json::to_string(&entry.summary) else {
+                let Ok(summary) = serde_json::to_string(&*entry.summary) else {
                     continue;
                 };
                 statement.execute(params![
@@ -296,7 +300,7 @@ fn decode_entry((size, modified_ns, summary): (i64, i64, String)) -> Option<Entr
     Some(Entry {
         size: size as u64,
         modified_ns,
-        summary: serde_json::from_str(&summary).ok()?,
+        summary: Arc::new(serde_json::from_str(&summary).ok()?),
     })
 }
 

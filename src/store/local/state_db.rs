@@ -526,27 +526,23 @@ const ROW_COLUMNS: [&str; 22] = [
 ];
 
 fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<ThreadRow> {
-    let has = |name: &str| names.iter().any(|n| n == name);
+    // Columns by position: a lookup by name asks SQLite for every column's name on each call.
+    let index = |name: &str| names.iter().position(|n| n == name);
     let text = |name: &str| -> rusqlite::Result<Option<String>> {
-        if has(name) {
-            // Some columns hold numbers in older rows; read any type as text.
-            let value: Option<SqlValue> = row.get(name).optional()?.flatten();
-            Ok(match value {
-                Some(SqlValue::Text(text)) => Some(text),
-                Some(SqlValue::Integer(n)) => Some(n.to_string()),
-                Some(SqlValue::Real(n)) => Some(n.to_string()),
-                _ => None,
-            })
-        } else {
-            Ok(None)
-        }
+        let Some(index) = index(name) else {
+            return Ok(None);
+        };
+        // Some columns hold numbers in older rows; read any type as text.
+        let value: Option<SqlValue> = row.get(index).optional()?.flatten();
+        Ok(match value {
+            Some(SqlValue::Text(text)) => Some(text),
+            Some(SqlValue::Integer(n)) => Some(n.to_string()),
+            Some(SqlValue::Real(n)) => Some(n.to_string()),
+            _ => None,
+        })
     };
     let integer = |name: &str| -> rusqlite::Result<Option<i64>> {
-        if has(name) {
-            Ok(row.get::<_, Option<i64>>(name).unwrap_or(None))
-        } else {
-            Ok(None)
-        }
+        Ok(index(name).and_then(|index| row.get::<_, Option<i64>>(index).unwrap_or(None)))
     };
     let instant = |millis: &str, seconds: &str| -> rusqlite::Result<Option<DateTime<Utc>>> {
         Ok(match integer(millis)? {

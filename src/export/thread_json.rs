@@ -1,0 +1,96 @@
+//! The JSON form of a thread, shared by `list --json`, `show --json` and `export --format json`.
+//!
+//! A borrowed struct serialized straight to the writer: a listing of ten thousand threads
+//! builds no intermediate `serde_json::Value` per thread.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::store::StoredThread;
+
+#[derive(Serialize)]
+pub struct ThreadJson<'a> {
+    id: ThreadId,
+    name: Option<&'a str>,
+    title: &'a str,
+    preview: &'a str,
+    created_at: String,
+    updated_at: String,
+    archived: bool,
+    cwd: PathText<'a>,
+    git: Option<GitJson<'a>>,
+    model_provider: &'a str,
+    model: Option<&'a str>,
+    memory_mode: ThreadMemoryMode,
+    history_mode: &'a str,
+    open_in_codex: bool,
+    tokens_used: i64,
+    source: &'a str,
+    forked_from_id: Option<ThreadId>,
+    rollout_path: Option<PathText<'a>>,
+    live: bool,
+    /// Present only for a path that is not UTF-8: its exact bytes, so it round-trips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cwd_bytes: Option<&'a [u8]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollout_path_bytes: Option<&'a [u8]>,
+}
+
+#[derive(Serialize)]
+struct GitJson<'a> {
+    sha: Option<&'a str>,
+    branch: Option<&'a str>,
+    origin_url: Option<&'a str>,
+}
+
+pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
+    ThreadJson {
+        id: thread.thread_id,
+        name: thread.name.as_deref(),
+        title: thread.title(),
+        preview: &thread.preview,
+        created_at: rfc3339(thread.created_at),
+        updated_at: rfc3339(thread.updated_at),
+        archived: thread.archived,
+        cwd: PathText(&thread.cwd),
+        git: thread.git_info.as_ref().map(|git| GitJson {
+            sha: git.commit_hash.as_deref(),
+            branch: git.branch.as_deref(),
+            origin_url: git.repository_url.as_deref(),
+        }),
+        model_provider: &thread.model_provider,
+        model: thread.model.as_deref(),
+        memory_mode: thread.memory_mode,
+        history_mode: thread.history_mode.as_str(),
+        open_in_codex: thread.open_in_codex,
+        tokens_used: thread.tokens_used(),
+        source: &thread.source,
+        forked_from_id: thread.forked_from_id,
+        rollout_path: thread.rollout_path.as_deref().map(PathText),
+        live,
+        cwd_bytes: non_utf8_bytes(&thread.cwd),
+        rollout_path_bytes: thread.rollout_path.as_deref().and_then(non_utf8_bytes),
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A path as a JSON string: exact when it is UTF-8; otherwise each invalid byte sequence shows
+/// as U+FFFD and the `_bytes` member beside it holds the exact bytes.
+struct PathText<'a>(&'a Path);
+
+impl Serialize for PathText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_string_lossy())
+    }
+}
+
+fn non_utf8_bytes(path: &Path) -> Option<&[u8]> {
+    path.to_str().is_none().then(|| path.as_os_str().as_bytes())
+}
