@@ -28,9 +28,20 @@ pub enum Screen {
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Rename(Box<RenameDialog>),
     Confirm(ConfirmDialog),
+    /// What of a thread to copy: a key picks it.
+    Copy(CopyChoice),
+}
+
+/// The copy choice's subject: what each of its keys copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyChoice {
+    pub thread_id: ThreadId,
+    pub rollout_path: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +154,10 @@ pub struct State {
     pub banner: Option<String>,
     /// The directory of the "this directory" scope.
     pub cwd: PathBuf,
+    /// The config's `codex_command`, for resuming a thread in Codex.
+    pub codex_command: String,
+    /// The user's config file, as messages name it ("set codex_command in …").
+    pub config_label: String,
     pub quit: bool,
     next_request_id: u64,
 }
@@ -166,6 +181,8 @@ impl State {
             theme: config.theme,
             banner: None,
             cwd,
+            codex_command: config.codex_command,
+            config_label: "the config file".to_string(),
             quit: false,
             next_request_id: 1,
         }
@@ -177,6 +194,7 @@ impl State {
             Some(Overlay::Help { .. }) => Mode::Help,
             Some(Overlay::Rename(_)) => Mode::Edit,
             Some(Overlay::Confirm(_)) => Mode::Confirm,
+            Some(Overlay::Copy(_)) => Mode::Copy,
             None if self.prompt.is_some() => Mode::FullText,
             None => match self.screen {
                 Screen::List if self.list.searching => Mode::Search,

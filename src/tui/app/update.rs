@@ -12,7 +12,9 @@ use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
-use super::state::{ConfirmAction, ConfirmDialog, Overlay, Preview, RenameDialog, Screen, State};
+use super::state::{
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, RenameDialog, Screen, State,
+};
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::{
@@ -119,6 +121,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             ));
             Vec::new()
         }
+        Msg::BackFromCodex(result) => {
+            match result {
+                Ok(text) => state.set_info(text),
+                Err(error) => state.set_error(error),
+            }
+            // Codex may have written to the thread: the list is refreshed at once (an open
+            // history follows the rollout by itself).
+            state.list.refreshed_at = None;
+            refresh_list_if_due(state)
+        }
         Msg::EffectFailed(error) => {
             state.set_error(error);
             Vec::new()
@@ -144,6 +156,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Search => on_search_key(state, action, key),
         Mode::FullText => search::on_prompt_key(state, action, key),
         Mode::Confirm => on_confirm_key(state, action),
+        Mode::Copy => on_copy_key(state, action),
         Mode::Help => on_help_key(state, action),
         Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
@@ -207,6 +220,10 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             };
             return reload_list(state);
         }
+        Action::CycleSource => {
+            state.list.cycle_source();
+            return reload_list(state);
+        }
         Action::ToggleLayout => {
             state.list.density = match state.list.density {
                 Density::Dense => Density::Comfortable,
@@ -224,7 +241,9 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
-        | Action::Export => {
+        | Action::Export
+        | Action::ResumeInCodex
+        | Action::Copy => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
                 Some(thread) => on_thread_action(state, action, &thread),
                 None => Vec::new(),
@@ -236,7 +255,10 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextMatch
         | Action::PrevMatch
         | Action::ToggleFullOutput
-        | Action::ToggleRawReasoning => {}
+        | Action::ToggleRawReasoning
+        | Action::CopyId
+        | Action::CopyPath
+        | Action::CopyResumeCommand => {}
     }
     after_selection_change(state)
 }
@@ -295,7 +317,9 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
-        | Action::Export => {
+        | Action::Export
+        | Action::ResumeInCodex
+        | Action::Copy => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);
         }
@@ -339,6 +363,18 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
                 single_line(&path.display().to_string())
             ));
             vec![Effect::Export { id, path }]
+        }
+        Action::ResumeInCodex => vec![Effect::ResumeInCodex {
+            thread_id: id,
+            cwd: thread.cwd.clone(),
+            codex_command: state.codex_command.clone(),
+        }],
+        Action::Copy => {
+            state.overlay = Some(Overlay::Copy(CopyChoice {
+                thread_id: id,
+                rollout_path: thread.rollout_path.clone(),
+            }));
+            Vec::new()
         }
         Action::Archive if thread.archived => {
             state.set_info("Already archived");
@@ -466,6 +502,38 @@ fn on_help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// A key of the copy choice: what it copies goes to the clipboard, and the status says so.
+fn on_copy_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let Some(Overlay::Copy(choice)) = state.overlay.as_ref() else {
+        return Vec::new();
+    };
+    let id = choice.thread_id;
+    let copied = match action {
+        Some(Action::CopyId) => Some(("id", id.to_string())),
+        Some(Action::CopyPath) => match &choice.rollout_path {
+            Some(path) => Some(("path", path.to_string_lossy().into_owned())),
+            None => {
+                state.overlay = None;
+                state.set_error("This thread has no rollout file yet");
+                return Vec::new();
+            }
+        },
+        Some(Action::CopyResumeCommand) => Some((
+            "command",
+            format!("{} resume {id}", state.codex_command.trim()),
+        )),
+        Some(Action::Back) => None,
+        // Any other key leaves the choice open.
+        _ => return Vec::new(),
+    };
+    state.overlay = None;
+    let Some((what, text)) = copied else {
+        return Vec::new();
+    };
+    state.set_info(format!("Copied {what} {}", single_line(&text)));
+    vec![Effect::Copy { text }]
 }
 
 /// A left click on a row of the list (or of the full-text results) selects it; a click on the
