@@ -80,12 +80,19 @@ impl TerminalHost<CrosstermBackend<Stdout>> for CrosstermHost {
             let _interrupts = ignore_interrupts();
             tokio::process::Command::from(command).status().await
         };
-        let entered = terminal::enter();
-        // Whatever Codex left on the screen is gone from our idea of it: draw everything.
-        let cleared = terminal.clear();
+        let entered = terminal::enter().and_then(|()| {
+            crossterm::execute!(
+                terminal.backend_mut(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )
+        });
+        // The screen is blank now, whatever our last frame was: forget both buffers so that
+        // the next frame is drawn whole. (`Terminal::clear` would ask the terminal for the
+        // cursor position, which not every terminal answers.)
+        terminal.swap_buffers();
+        terminal.swap_buffers();
         self.input = Some(terminal::spawn_terminal_input(self.messages.clone()));
         entered?;
-        cleared?;
         status
     }
 

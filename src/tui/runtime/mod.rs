@@ -176,7 +176,10 @@ pub async fn run_with_host<B: Backend, H: TerminalHost<B>>(
                             Ok(launch) => resume_in_codex(terminal, host, launch).await,
                             Err(err) => Err(err.to_string()),
                         };
-                        // The terminal may have been resized while Codex had it.
+                        // The clock stood still for us while Codex ran (the status line's
+                        // age and relative times count from it), and the terminal may have
+                        // been resized.
+                        batch.push_back(Msg::Tick(Utc::now()));
                         if let Ok(size) = terminal.size() {
                             batch.push_back(Msg::Resize {
                                 width: size.width,
@@ -231,7 +234,7 @@ async fn resume_in_codex<B: Backend, H: TerminalHost<B>>(
     let status = host
         .run_foreground(terminal, launch.command())
         .await
-        .map_err(|err| format!("Could not start {}: {err}", launch.program.display()))?;
+        .map_err(|err| format!("Could not run {}: {err}", launch.program.display()))?;
     let mut text = match status.code() {
         Some(0) => "Back from Codex".to_string(),
         Some(code) => format!("Back from Codex (it exited with status {code})"),
