@@ -16,8 +16,8 @@ pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg};
 pub use state::{
-    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, RenameDialog, Screen,
-    State, Status, StatusKind,
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, PreviewMessages,
+    RenameDialog, Screen, State, Status, StatusKind,
 };
 pub use update::update;
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use ratatui::layout::Size;
+use ratatui::text::Line;
 use ratatui_textarea::TextArea;
 
 use super::full_text::SearchResults;
@@ -95,8 +96,27 @@ impl Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Preview {
     Loading,
-    Ready(Vec<(MessageRole, String)>),
+    Ready(PreviewMessages),
     Failed(String),
+}
+
+/// A thread's last messages, and their lines as the pane shows them (Markdown rendered like the
+/// history's), made once per width rather than every frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewMessages {
+    pub messages: Vec<(MessageRole, String)>,
+    /// The lines and the width they were made for.
+    pub rendered: Option<(usize, Vec<Line<'static>>)>,
+}
+
+impl PreviewMessages {
+    /// The lines for `width`, when they have been made for it.
+    pub fn lines(&self, width: usize) -> Option<&[Line<'static>]> {
+        self.rendered
+            .as_ref()
+            .filter(|(made_for, _)| *made_for == width)
+            .map(|(_, lines)| lines.as_slice())
+    }
 }
 
 /// The last messages of recently selected threads.
@@ -120,6 +140,10 @@ impl PreviewCache {
                 self.entries.remove(&oldest);
             }
         }
+    }
+
+    pub fn get_mut(&mut self, id: &ThreadId) -> Option<&mut Preview> {
+        self.entries.get_mut(id)
     }
 
     pub fn remove(&mut self, id: &ThreadId) {

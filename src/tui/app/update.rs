@@ -13,7 +13,8 @@ use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
 use super::state::{
-    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, RenameDialog, Screen, State,
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
+    Screen, State,
 };
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
@@ -70,10 +71,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => on_history_loaded(state, request_id, direction, result),
         Msg::PreviewLoaded { thread_id, result } => {
             let preview = match result {
-                Ok(lines) => Preview::Ready(last_messages(&lines)),
+                Ok(lines) => Preview::Ready(PreviewMessages {
+                    messages: last_messages(&lines),
+                    rendered: None,
+                }),
                 Err(error) => Preview::Failed(error),
             };
             state.previews.insert(thread_id, preview);
+            render_selected_preview(state);
             Vec::new()
         }
         Msg::Follow { request_id, event } => on_follow(state, request_id, event),
@@ -757,7 +762,26 @@ fn after_selection_change(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// Makes the selected thread's preview lines for the pane's width, unless already made for it:
+/// once per selection and width, not every frame.
+fn render_selected_preview(state: &mut State) {
+    let Some(width) = crate::tui::ui::layout::preview_text_width(state) else {
+        return;
+    };
+    let Some(id) = state.list.selected_row().map(|row| row.thread.thread_id) else {
+        return;
+    };
+    let theme = &state.theme;
+    if let Some(Preview::Ready(ready)) = state.previews.get_mut(&id)
+        && ready.lines(width).is_none()
+    {
+        let lines = crate::tui::ui::preview::message_lines(&ready.messages, width, theme);
+        ready.rendered = Some((width, lines));
+    }
+}
+
 fn preview_effects(state: &mut State) -> Vec<Effect> {
+    render_selected_preview(state);
     let shown = state.screen == Screen::List
         && state.full_text.is_none()
         && state.list.show_preview

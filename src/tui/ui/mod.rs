@@ -8,7 +8,7 @@ mod highlight;
 mod history;
 pub mod layout;
 mod list;
-mod preview;
+pub mod preview;
 mod search;
 
 use ratatui::Frame;
