@@ -119,3 +119,75 @@ fn s_cycles_the_source_filter_and_reloads_with_it() {
         ]
     );
 }
+
+/// Ages read like Codex's picker and never run backwards: a late tick does not set the clock
+/// back, and a row written after the last tick does not read "now" and then jump.
+#[test]
+fn relative_ages_are_steady_across_ticks_and_refreshes() {
+    use crate::tui::ui::format::relative_time;
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let start = state.now;
+    let age = |state: &State| {
+        let row = state.list.selected_row().unwrap();
+        relative_time(state.now, row.thread.updated_at)
+    };
+    assert_eq!(age(&state), "42s ago");
+    let effects = update(&mut state, Msg::Tick(start + chrono::Duration::seconds(3)));
+    let request_id = load_threads_request(&effects).expect("a background refresh");
+    assert_eq!(age(&state), "45s ago");
+    // A tick from before the last one (queued behind other input) changes nothing.
+    update(&mut state, Msg::Tick(start + chrono::Duration::seconds(1)));
+    assert_eq!(age(&state), "45s ago");
+
+    // A refresh brings a thread written a moment after the last tick: the clock catches up
+    // (a tick is at most that old), so its age starts at "now" and only grows.
+    update(&mut state, Msg::Tick(start + chrono::Duration::seconds(10)));
+    let mut threads = sample_threads();
+    threads[0].updated_at = state.now + chrono::Duration::milliseconds(1500);
+    update(
+        &mut state,
+        Msg::ThreadsLoaded {
+            request_id,
+            result: Ok(LoadedThreads {
+                page: crate::store::ThreadPage {
+                    items: threads,
+                    ..Default::default()
+                },
+                live: Default::default(),
+            }),
+        },
+    );
+    assert_eq!(state.now, start + chrono::Duration::milliseconds(11_500));
+    let mut ages = vec![age(&state)];
+    let mut refresh = None;
+    for second in [11, 12, 17, 20] {
+        let effects = update(
+            &mut state,
+            Msg::Tick(start + chrono::Duration::seconds(second)),
+        );
+        refresh = refresh.or(load_threads_request(&effects));
+        ages.push(age(&state));
+    }
+    assert_eq!(ages, ["now", "now", "now", "5s ago", "8s ago"]);
+    // A file dated far in the future moves the clock by no more than a tick's worth.
+    let before = state.now;
+    let mut future = sample_threads();
+    future[0].updated_at = before + chrono::Duration::days(30);
+    let request_id = refresh.expect("the next background refresh");
+    {
+        update(
+            &mut state,
+            Msg::ThreadsLoaded {
+                request_id,
+                result: Ok(LoadedThreads {
+                    page: crate::store::ThreadPage {
+                        items: future,
+                        ..Default::default()
+                    },
+                    live: Default::default(),
+                }),
+            },
+        );
+    }
+    assert!(state.now <= before + chrono::Duration::seconds(2));
+}

@@ -53,7 +53,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             preview_effects(state)
         }
         Msg::Tick(now) => {
-            state.now = now;
+            // Never backwards: a late tick must not make an age grow and shrink again.
+            state.now = state.now.max(now);
             if state
                 .status
                 .as_ref()
@@ -695,6 +696,7 @@ fn on_threads_loaded(
                 .list
                 .add_skipped(std::mem::take(&mut loaded.page.skipped));
             let (rows, next_cursor) = list_rows(loaded);
+            catch_up_clock(state, &rows);
             state.list.next_cursor = next_cursor;
             state.list.append(rows);
             if state.list.wants_end {
@@ -728,9 +730,23 @@ fn on_list_refreshed(state: &mut State, result: Result<LoadedThreads, String>) -
         .list
         .add_skipped(std::mem::take(&mut loaded.page.skipped));
     let rows = list_rows(loaded);
+    catch_up_clock(state, &rows.0);
     state.list.replace_rows(rows.0, rows.1);
     state.list.keep_selection_visible(list_rows_per_page(state));
     preview_effects(state)
+}
+
+/// How far a load may move the clock ahead of the last tick: a tick is at most this old.
+const CLOCK_CATCH_UP: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Rows written after the last tick would read "now", then jump when the tick comes; the clock
+/// catches up with them instead (never more than a tick's worth, so a file dated in the future
+/// cannot move it far).
+fn catch_up_clock(state: &mut State, rows: &[ListRow]) {
+    let newest = rows.iter().map(|row| row.thread.updated_at).max();
+    if let Some(newest) = newest.filter(|newest| *newest > state.now) {
+        state.now = newest.min(state.now + CLOCK_CATCH_UP);
+    }
 }
 
 fn list_rows(loaded: LoadedThreads) -> (Vec<ListRow>, Option<String>) {
