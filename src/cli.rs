@@ -11,15 +11,17 @@ use serde_json::json;
 
 use crate::demo::{DemoHome, play_live_session};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
+use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
-    SearchParams, SkippedEntry, SortKey, StoredThread, ThreadMetadataPatch,
+    SearchParams, SkippedEntry, SortKey, SourceFilter, StoredThread, ThreadMetadataPatch,
 };
 use crate::text::{one_line, single_line};
+use crate::tui::config::{Config, user_config_path};
 use crate::tui::{TuiOptions, run_tui};
 
 #[derive(Debug, Parser)]
@@ -35,6 +37,10 @@ pub struct Cli {
     /// Use an embedded demo home (a fresh temporary copy) instead of a real one.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// The TUI lists threads of these sources: all, interactive (what Codex's resume picker
+    /// lists: cli, vscode), or one source as Codex names it (cli, exec, vscode, mcp, …).
+    #[arg(long, value_name = "SOURCE", default_value = "all")]
+    pub source: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -57,6 +63,10 @@ pub enum Command {
         /// Only threads whose name or preview contains this text (any case).
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// all, interactive (what Codex's resume picker lists: cli, vscode), or one source as
+        /// Codex names it (cli, exec, vscode, mcp, …).
+        #[arg(long, value_name = "SOURCE", default_value = "all")]
+        source: String,
         #[arg(long)]
         json: bool,
     },
@@ -101,6 +111,12 @@ pub enum Command {
     },
     /// Move an archived thread back into sessions/.
     Unarchive { thread: String },
+    /// Resume a thread in Codex: runs `codex resume ID` (codex_command in the config) in the
+    /// thread's directory and exits with its status.
+    Resume {
+        /// A full id, a unique id prefix, or an exact thread name.
+        thread: String,
+    },
     /// Export a thread's history, streamed: Markdown to paste into an issue, or JSON.
     Export {
         /// A full id, a unique id prefix, or an exact thread name.
@@ -169,6 +185,7 @@ pub async fn run_command(
             limit,
             cwd,
             search,
+            source,
             json,
         } => {
             let params = ListThreadsParams {
@@ -180,6 +197,7 @@ pub async fn run_command(
                 archived,
                 cwd_filters: cwd.map(|dir| vec![normalize_dir(&dir)]),
                 search_term: search,
+                source: SourceFilter::parse(&source),
                 ..Default::default()
             };
             let page = manager.list_threads(params).await?;
@@ -256,6 +274,18 @@ pub async fn run_command(
             let id = manager.resolve_thread(&thread).await?;
             let thread = manager.unarchive_thread(id).await?;
             writeln!(out, "unarchived {}", list_line(&thread))?;
+        }
+        Command::Resume { thread } => {
+            let id = manager.resolve_thread(&thread).await?;
+            let thread = manager
+                .read_thread(ReadThreadParams {
+                    thread_id: id,
+                    include_archived: true,
+                    include_history: false,
+                })
+                .await?;
+            out.flush()?;
+            resume_in_codex(&thread)?;
         }
         Command::Export {
             thread,
@@ -469,6 +499,48 @@ fn history_line_text(line: &HistoryLine) -> String {
     )
 }
 
+/// Replaces this process with Codex resuming `thread` (on Unix; elsewhere it runs Codex and
+/// exits with its status). Returns only when Codex could not be started.
+fn resume_in_codex(thread: &StoredThread) -> anyhow::Result<()> {
+    let config_path = user_config_path();
+    let config_label = config_path.as_deref().map_or_else(
+        || "the config file".to_string(),
+        |path| path.display().to_string(),
+    );
+    let codex_command = match Config::load(config_path.as_deref(), true) {
+        Ok((config, _)) => config.codex_command,
+        Err(err) => {
+            eprintln!("codex-threads: {err} (using codex_command = \"codex\")");
+            crate::launch::DEFAULT_CODEX_COMMAND.to_string()
+        }
+    };
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let launch = resume_launch(
+        &codex_command,
+        thread.thread_id,
+        &thread.cwd,
+        &here,
+        &config_label,
+    )?;
+    if let Some(note) = &launch.note {
+        eprintln!("codex-threads: {note}");
+    }
+    let mut command = launch.command();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let err = command.exec();
+        Err(err).with_context(|| format!("cannot start {}", launch.program.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command
+            .status()
+            .with_context(|| format!("cannot start {}", launch.program.display()))?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
+}
+
 /// Runs what the command line asked for: a subcommand, or the TUI.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let home = codex_home(cli.codex_home.as_deref())?;
@@ -486,7 +558,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
             Ok(())
         }
-        None => open_tui(&home, cli.demo).await,
+        None => open_tui(&home, cli.demo, SourceFilter::parse(&cli.source)).await,
     }
 }
 
@@ -498,9 +570,10 @@ const DEMO_PACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when the
 /// Codex home has no threads.
-async fn open_tui(home: &Path, demo: bool) -> anyhow::Result<()> {
+async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut options = TuiOptions::new(cwd);
+    options.source = source;
     if !demo && has_threads(home) {
         return run_tui(open_manager(home)?, options).await;
     }

@@ -369,3 +369,169 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{:?}", output.status);
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn list_source_keeps_what_codex_counts_as_interactive_or_one_source() {
+    let home = TestHome::new();
+    let sourced = |source: Value, prompt: &str| {
+        let spec = ThreadSpec::new().source(source).turn(prompt, "Done.");
+        home.add_thread(&spec);
+        spec
+    };
+    let cli = sourced(Value::from("cli"), "From the terminal");
+    let vscode = sourced(Value::from("vscode"), "From the editor");
+    let exec = sourced(Value::from("exec"), "From a script");
+    let review = sourced(serde_json::json!({"subagent": "review"}), "A review");
+    let ids = |source: &str| {
+        let listed = json(&run(home.path(), &["list", "--json", "--source", source]));
+        let mut ids: Vec<String> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|thread| thread["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |specs: &[&ThreadSpec]| {
+        let mut ids: Vec<String> = specs.iter().map(|spec| spec.id.to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("all"), sorted(&[&cli, &vscode, &exec, &review]));
+    assert_eq!(ids("interactive"), sorted(&[&cli, &vscode]));
+    assert_eq!(ids("exec"), sorted(&[&exec]));
+    assert_eq!(ids(r#"{"subagent":"review"}"#), sorted(&[&review]));
+    // The default is every source.
+    let default = json(&run(home.path(), &["list", "--json"]));
+    assert_eq!(default.as_array().unwrap().len(), 4);
+}
+
+/// A config whose `codex_command` is a script that records its arguments and directory.
+#[cfg(unix)]
+fn fake_codex(scratch: &Path, exit_code: i32) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let record = scratch.join("record.txt");
+    let script = scratch.join("fake codex");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n{{ pwd; for arg in \"$@\"; do echo \"$arg\"; done; }} > '{}'\nexit {exit_code}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config_dir = scratch.join("config");
+    std::fs::create_dir_all(config_dir.join("codex-threads")).unwrap();
+    std::fs::write(
+        config_dir.join("codex-threads/config.toml"),
+        format!(
+            "codex_command = \"'{}' --profile 'my work'\"\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    (config_dir, record)
+}
+
+#[cfg(unix)]
+fn run_with_config(home: &Path, config_dir: &Path, cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .arg("--codex-home")
+        .arg(home)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("CODEX_SQLITE_HOME")
+        .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
+        .env("XDG_CONFIG_HOME", config_dir)
+        .output()
+        .expect("the binary runs")
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_runs_the_configured_codex_in_the_thread_directory_with_its_status() {
+    let home = TestHome::new();
+    let scratch = tempfile::TempDir::new().unwrap();
+    let project = scratch.path().join("project dir");
+    std::fs::create_dir(&project).unwrap();
+    let spec = ThreadSpec::new()
+        .cwd(project.to_str().unwrap())
+        .turn("Resume me", "Sure.");
+    home.add_thread(&spec);
+    let (config_dir, record) = fake_codex(scratch.path(), 7);
+    let prefix = &spec.id.to_string()[..13];
+
+    let output = run_with_config(
+        home.path(),
+        &config_dir,
+        scratch.path(),
+        &["resume", prefix],
+    );
+    assert_eq!(output.status.code(), Some(7), "Codex's status is ours");
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    let lines: Vec<&str> = recorded.lines().collect();
+    let id = spec.id.to_string();
+    assert_eq!(
+        lines,
+        [
+            project.to_str().unwrap(),
+            "--profile",
+            "my work",
+            "resume",
+            id.as_str()
+        ]
+    );
+
+    // A thread whose directory is gone resumes in the current one, saying so.
+    let gone = ThreadSpec::new()
+        .cwd("/no/such/dir/anymore")
+        .turn("Moved away", "Ok.");
+    home.add_thread(&gone);
+    let output = run_with_config(
+        home.path(),
+        &config_dir,
+        scratch.path(),
+        &["resume", &gone.id.to_string()],
+    );
+    assert_eq!(output.status.code(), Some(7));
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    assert_eq!(
+        recorded.lines().next(),
+        Some(scratch.path().canonicalize().unwrap().to_str().unwrap())
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/no/such/dir/anymore no longer exists"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_without_codex_on_path_says_how_to_fix_it() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Resume me", "Sure.");
+    home.add_thread(&spec);
+    let scratch = tempfile::TempDir::new().unwrap();
+    let config_dir = scratch.path().join("config");
+    std::fs::create_dir_all(config_dir.join("codex-threads")).unwrap();
+    std::fs::write(
+        config_dir.join("codex-threads/config.toml"),
+        "codex_command = \"codex-that-is-not-installed\"\n",
+    )
+    .unwrap();
+    let output = run_with_config(
+        home.path(),
+        &config_dir,
+        scratch.path(),
+        &["resume", &spec.id.to_string()],
+    );
+    let error = one_line_error(&output);
+    assert!(
+        error.contains("codex-that-is-not-installed not found on PATH; set codex_command in")
+            && error.contains("codex-threads/config.toml"),
+        "{error}"
+    );
+}

@@ -106,6 +106,7 @@ pub fn matches_filters(thread: &StoredThread, params: &ListThreadsParams) -> boo
         && thread.archived == params.archived
         && matches_cwd(&thread.cwd, params.cwd_filters.as_deref())
         && matches_search(thread, params.search_term.as_deref())
+        && params.source.matches(&thread.source)
 }
 
 /// Pages a complete set of threads: filter, sort, skip to the cursor, take a page. Stores that
@@ -151,6 +152,7 @@ pub fn take_page(sorted: Vec<(ListKey, StoredThread)>, page_size: usize) -> Thre
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SourceFilter;
 
     fn thread(ms: i64, preview: &str) -> StoredThread {
         let mut thread =
@@ -224,5 +226,43 @@ mod tests {
         );
         let all = page_threads(threads, &ListThreadsParams::default()).unwrap();
         assert_eq!(all.items.len(), 2);
+    }
+
+    #[test]
+    fn the_source_filter_keeps_what_codex_counts_as_interactive() {
+        let sourced = |source: &str| {
+            let mut thread = thread(1, "p");
+            thread.source = source.to_string();
+            thread
+        };
+        let threads = vec![
+            sourced("cli"),
+            sourced("vscode"),
+            sourced("exec"),
+            sourced("mcp"),
+            sourced(r#"{"custom":"atlas"}"#),
+            sourced(r#"{"subagent":"review"}"#),
+        ];
+        let listed = |filter: &str| {
+            let params = ListThreadsParams {
+                source: SourceFilter::parse(filter),
+                ..Default::default()
+            };
+            let mut sources: Vec<String> = page_threads(threads.clone(), &params)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|thread| thread.source)
+                .collect();
+            sources.sort();
+            sources
+        };
+        assert_eq!(listed("all").len(), 6);
+        assert_eq!(
+            listed("interactive"),
+            ["cli", "vscode", r#"{"custom":"atlas"}"#]
+        );
+        assert_eq!(listed("exec"), ["exec"]);
+        assert_eq!(listed("nothing-like-it"), Vec::<String>::new());
     }
 }

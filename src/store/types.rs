@@ -245,6 +245,60 @@ pub struct ListThreadsParams {
     pub archived: bool,
     /// Case-insensitive substring of the title (name or preview).
     pub search_term: Option<String>,
+    /// Only threads started from these sources (`session_meta.source`).
+    pub source: SourceFilter,
+}
+
+/// Which threads a listing shows by where they were started (`session_meta.source`, the DB's
+/// `source` column).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SourceFilter {
+    /// Every thread: a browser shows everything.
+    #[default]
+    All,
+    /// What Codex's own resume picker shows (its `INTERACTIVE_SESSION_SOURCES`).
+    Interactive,
+    /// One source as Codex names it: `cli`, `exec`, `vscode`, `mcp`, `{"subagent":"review"}`…
+    Only(String),
+}
+
+impl SourceFilter {
+    /// The sources Codex's picker lists, in our text form of `SessionSource` (a custom source
+    /// is JSON, `{"custom":"atlas"}`; its bare name is accepted too).
+    const INTERACTIVE: [&str; 6] = [
+        "cli",
+        "vscode",
+        r#"{"custom":"atlas"}"#,
+        r#"{"custom":"chatgpt"}"#,
+        "atlas",
+        "chatgpt",
+    ];
+
+    /// `all`, `interactive`, or a source name.
+    pub fn parse(text: &str) -> Self {
+        match text.trim() {
+            "" | "all" => SourceFilter::All,
+            "interactive" => SourceFilter::Interactive,
+            source => SourceFilter::Only(source.to_string()),
+        }
+    }
+
+    pub fn matches(&self, source: &str) -> bool {
+        match self {
+            SourceFilter::All => true,
+            SourceFilter::Interactive => Self::INTERACTIVE.contains(&source),
+            SourceFilter::Only(only) => only == source,
+        }
+    }
+
+    /// As `parse` reads it back.
+    pub fn label(&self) -> &str {
+        match self {
+            SourceFilter::All => "all",
+            SourceFilter::Interactive => "interactive",
+            SourceFilter::Only(source) => source,
+        }
+    }
 }
 
 impl Default for ListThreadsParams {
@@ -257,6 +311,7 @@ impl Default for ListThreadsParams {
             cwd_filters: None,
             archived: false,
             search_term: None,
+            source: SourceFilter::All,
         }
     }
 }

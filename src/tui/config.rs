@@ -26,6 +26,9 @@ pub enum Density {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// The command that resumes a thread in Codex (`resume ID` is added to it).
+    #[serde(default)]
+    codex_command: Option<String>,
     #[serde(default)]
     ui: UiSection,
     #[serde(default)]
@@ -46,6 +49,8 @@ pub struct Config {
     pub keymap: Keymap,
     pub theme: Theme,
     pub density: Density,
+    /// Split into a program and its arguments when used (see `crate::launch`).
+    pub codex_command: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,11 +87,16 @@ impl Config {
         colors.extend(user.theme);
         let (theme, problems) = Theme::from_colors(&colors, no_color);
         let density = user.ui.layout.or(defaults.ui.layout).unwrap_or_default();
+        let codex_command = user
+            .codex_command
+            .or(defaults.codex_command)
+            .unwrap_or_else(|| crate::launch::DEFAULT_CODEX_COMMAND.to_string());
         Ok((
             Config {
                 keymap,
                 theme,
                 density,
+                codex_command,
             },
             problems,
         ))
@@ -166,11 +176,13 @@ mod tests {
             Some(Action::PageDown)
         );
         assert_eq!(config.density, Density::Dense);
+        assert_eq!(config.codex_command, "codex");
     }
 
     #[test]
     fn a_user_entry_replaces_the_default_entry_for_its_action() {
         let user = r##"
+            codex_command = "npx @openai/codex"
             [ui]
             layout = "comfortable"
             [theme]
@@ -193,6 +205,7 @@ mod tests {
             .find(|b| b.action == Action::MoveDown);
         assert_eq!(entry.map(|b| b.help.as_str()), Some("next thread"));
         assert_eq!(config.density, Density::Comfortable);
+        assert_eq!(config.codex_command, "npx @openai/codex");
     }
 
     #[test]

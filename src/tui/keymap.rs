@@ -43,6 +43,15 @@ pub enum Action {
     Unarchive,
     /// Write the thread's history as Markdown to a file in the current directory.
     Export,
+    /// Run `codex resume ID` in the thread's directory, with the terminal handed to Codex.
+    ResumeInCodex,
+    /// Ask what to copy of the thread: its id, its rollout path or its resume command.
+    Copy,
+    CopyId,
+    CopyPath,
+    CopyResumeCommand,
+    /// Cycle the list's source filter: all, interactive, exec.
+    CycleSource,
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,
@@ -61,6 +70,8 @@ pub enum Mode {
     FullText,
     Edit,
     Confirm,
+    /// The copy choice (id, path or resume command).
+    Copy,
     Help,
 }
 
@@ -74,6 +85,7 @@ impl Mode {
             Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",
             Mode::Confirm => "Confirmation",
+            Mode::Copy => "Copy",
             Mode::Help => "Help",
         }
     }

@@ -46,6 +46,18 @@ impl PtySession {
     /// Starts the binary with `args` in a `cols`x`rows` terminal, with its config, state,
     /// cache and logs kept inside `scratch`.
     pub fn spawn(args: &[&str], scratch: &Path, cols: u16, rows: u16) -> Self {
+        Self::spawn_with(args, scratch, cols, rows, None, &[])
+    }
+
+    /// As `spawn`, started in `cwd` (when given) with `env` added to its environment.
+    pub fn spawn_with(
+        args: &[&str],
+        scratch: &Path,
+        cols: u16,
+        rows: u16,
+        cwd: Option<&Path>,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -63,6 +75,12 @@ impl PtySession {
         command.env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"));
         command.env_remove("NO_COLOR");
         command.env_remove("CODEX_SQLITE_HOME");
+        if let Some(cwd) = cwd {
+            command.cwd(cwd);
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
         let child = pair
             .slave
             .spawn_command(command)

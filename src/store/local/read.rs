@@ -156,7 +156,9 @@ impl LocalStore {
             .collect();
         candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
         // Loading every cached summary at once pays off only when most will be looked at.
-        let filtered = params.cwd_filters.is_some() || params.search_term.is_some();
+        let filtered = params.cwd_filters.is_some()
+            || params.search_term.is_some()
+            || params.source != SourceFilter::All;
         let wants_many = params.page_size == 0 || params.page_size > PRELOAD_AFTER || filtered;
         let preloading = wants_many && candidates.len() > PRELOAD_AFTER;
         if preloading {

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::protocol::ThreadId;
 use crate::store::listing::matches_lowercase;
-use crate::store::{ListThreadsParams, SkippedEntry, SortDirection, SortKey, StoredThread};
+use crate::store::{
+    ListThreadsParams, SkippedEntry, SortDirection, SortKey, SourceFilter, StoredThread,
+};
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
 
@@ -38,6 +40,8 @@ pub struct ListView {
     pub tab: Tab,
     pub sort: SortKey,
     pub scope: Scope,
+    /// Which sources are listed (`session_meta.source`).
+    pub source: SourceFilter,
     pub density: Density,
     pub show_preview: bool,
     pub rows: Vec<ListRow>,
@@ -84,6 +88,7 @@ impl ListView {
             tab: Tab::Local,
             sort: SortKey::UpdatedAt,
             scope: Scope::All,
+            source: SourceFilter::All,
             density,
             show_preview: true,
             rows: Vec::new(),
@@ -115,6 +120,7 @@ impl ListView {
             },
             archived: self.tab == Tab::Archived,
             search_term: None,
+            source: self.source.clone(),
         }
     }
 
@@ -162,6 +168,16 @@ impl ListView {
                 self.skipped.push(entry);
             }
         }
+    }
+
+    /// The next source filter of the cycle: all, interactive (what Codex's picker lists),
+    /// exec (what it hides), all. A source given on the command line leads back to all.
+    pub fn cycle_source(&mut self) {
+        self.source = match self.source {
+            SourceFilter::All => SourceFilter::Interactive,
+            SourceFilter::Interactive => SourceFilter::Only("exec".to_string()),
+            SourceFilter::Only(_) => SourceFilter::All,
+        };
     }
 
     pub fn has_more(&self) -> bool {

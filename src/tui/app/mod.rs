@@ -16,11 +16,13 @@ pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg};
 pub use state::{
-    ConfirmAction, ConfirmDialog, Overlay, Preview, PreviewCache, RenameDialog, Screen, State,
-    Status, StatusKind,
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, PreviewMessages,
+    RenameDialog, Screen, State, Status, StatusKind,
 };
 pub use update::update;
 
+#[cfg(test)]
+mod act_tests;
 #[cfg(test)]
 mod export_tests;
 #[cfg(test)]

@@ -60,6 +60,9 @@ pub enum Msg {
     Unarchived(StoredThread),
     /// A thread was exported to this file.
     Exported(PathBuf),
+    /// Codex, started to resume a thread, has exited (what to say about it), or could not be
+    /// started (why).
+    BackFromCodex(Result<String, String>),
     EffectFailed(String),
 }
 
@@ -115,6 +118,18 @@ pub enum Effect {
     Export {
         id: ThreadId,
         path: PathBuf,
+    },
+    /// Hand the terminal to `codex_command resume ID` in `cwd` until it exits; the loop runs
+    /// it (it owns the terminal) and answers with `Msg::BackFromCodex`.
+    ResumeInCodex {
+        thread_id: ThreadId,
+        cwd: PathBuf,
+        codex_command: String,
+    },
+    /// Put `text` on the clipboard: OSC 52 to the terminal (by the loop, between frames) and
+    /// the system clipboard tool, if there is one.
+    Copy {
+        text: String,
     },
     /// Remember the list layout and preview choices for the next run.
     SaveUiState(UiState),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use ratatui::layout::Size;
+use ratatui::text::Line;
 use ratatui_textarea::TextArea;
 
 use super::full_text::SearchResults;
@@ -28,9 +29,20 @@ pub enum Screen {
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Rename(Box<RenameDialog>),
     Confirm(ConfirmDialog),
+    /// What of a thread to copy: a key picks it.
+    Copy(CopyChoice),
+}
+
+/// The copy choice's subject: what each of its keys copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyChoice {
+    pub thread_id: ThreadId,
+    pub rollout_path: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,8 +96,27 @@ impl Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Preview {
     Loading,
-    Ready(Vec<(MessageRole, String)>),
+    Ready(PreviewMessages),
     Failed(String),
+}
+
+/// A thread's last messages, and their lines as the pane shows them (Markdown rendered like the
+/// history's), made once per width rather than every frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewMessages {
+    pub messages: Vec<(MessageRole, String)>,
+    /// The lines and the width they were made for.
+    pub rendered: Option<(usize, Vec<Line<'static>>)>,
+}
+
+impl PreviewMessages {
+    /// The lines for `width`, when they have been made for it.
+    pub fn lines(&self, width: usize) -> Option<&[Line<'static>]> {
+        self.rendered
+            .as_ref()
+            .filter(|(made_for, _)| *made_for == width)
+            .map(|(_, lines)| lines.as_slice())
+    }
 }
 
 /// The last messages of recently selected threads.
@@ -109,6 +140,10 @@ impl PreviewCache {
                 self.entries.remove(&oldest);
             }
         }
+    }
+
+    pub fn get_mut(&mut self, id: &ThreadId) -> Option<&mut Preview> {
+        self.entries.get_mut(id)
     }
 
     pub fn remove(&mut self, id: &ThreadId) {
@@ -143,6 +178,10 @@ pub struct State {
     pub banner: Option<String>,
     /// The directory of the "this directory" scope.
     pub cwd: PathBuf,
+    /// The config's `codex_command`, for resuming a thread in Codex.
+    pub codex_command: String,
+    /// The user's config file, as messages name it ("set codex_command in …").
+    pub config_label: String,
     pub quit: bool,
     next_request_id: u64,
 }
@@ -166,6 +205,8 @@ impl State {
             theme: config.theme,
             banner: None,
             cwd,
+            codex_command: config.codex_command,
+            config_label: "the config file".to_string(),
             quit: false,
             next_request_id: 1,
         }
@@ -177,6 +218,7 @@ impl State {
             Some(Overlay::Help { .. }) => Mode::Help,
             Some(Overlay::Rename(_)) => Mode::Edit,
             Some(Overlay::Confirm(_)) => Mode::Confirm,
+            Some(Overlay::Copy(_)) => Mode::Copy,
             None if self.prompt.is_some() => Mode::FullText,
             None => match self.screen {
                 Screen::List if self.list.searching => Mode::Search,

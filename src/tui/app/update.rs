@@ -12,7 +12,10 @@ use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
-use super::state::{ConfirmAction, ConfirmDialog, Overlay, Preview, RenameDialog, Screen, State};
+use super::state::{
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
+    Screen, State,
+};
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::{
@@ -50,7 +53,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             preview_effects(state)
         }
         Msg::Tick(now) => {
-            state.now = now;
+            // Never backwards: a late tick must not make an age grow and shrink again.
+            state.now = state.now.max(now);
             if state
                 .status
                 .as_ref()
@@ -68,10 +72,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => on_history_loaded(state, request_id, direction, result),
         Msg::PreviewLoaded { thread_id, result } => {
             let preview = match result {
-                Ok(lines) => Preview::Ready(last_messages(&lines)),
+                Ok(lines) => Preview::Ready(PreviewMessages {
+                    messages: last_messages(&lines),
+                    rendered: None,
+                }),
                 Err(error) => Preview::Failed(error),
             };
             state.previews.insert(thread_id, preview);
+            render_selected_preview(state);
             Vec::new()
         }
         Msg::Follow { request_id, event } => on_follow(state, request_id, event),
@@ -119,6 +127,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             ));
             Vec::new()
         }
+        Msg::BackFromCodex(result) => {
+            match result {
+                Ok(text) => state.set_info(text),
+                Err(error) => state.set_error(error),
+            }
+            // Codex may have written to the thread: the list is refreshed at once (an open
+            // history follows the rollout by itself).
+            state.list.refreshed_at = None;
+            refresh_list_if_due(state)
+        }
         Msg::EffectFailed(error) => {
             state.set_error(error);
             Vec::new()
@@ -144,6 +162,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Search => on_search_key(state, action, key),
         Mode::FullText => search::on_prompt_key(state, action, key),
         Mode::Confirm => on_confirm_key(state, action),
+        Mode::Copy => on_copy_key(state, action),
         Mode::Help => on_help_key(state, action),
         Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
@@ -207,6 +226,10 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             };
             return reload_list(state);
         }
+        Action::CycleSource => {
+            state.list.cycle_source();
+            return reload_list(state);
+        }
         Action::ToggleLayout => {
             state.list.density = match state.list.density {
                 Density::Dense => Density::Comfortable,
@@ -224,7 +247,9 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
-        | Action::Export => {
+        | Action::Export
+        | Action::ResumeInCodex
+        | Action::Copy => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
                 Some(thread) => on_thread_action(state, action, &thread),
                 None => Vec::new(),
@@ -236,7 +261,10 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextMatch
         | Action::PrevMatch
         | Action::ToggleFullOutput
-        | Action::ToggleRawReasoning => {}
+        | Action::ToggleRawReasoning
+        | Action::CopyId
+        | Action::CopyPath
+        | Action::CopyResumeCommand => {}
     }
     after_selection_change(state)
 }
@@ -295,7 +323,9 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
-        | Action::Export => {
+        | Action::Export
+        | Action::ResumeInCodex
+        | Action::Copy => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);
         }
@@ -339,6 +369,18 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
                 single_line(&path.display().to_string())
             ));
             vec![Effect::Export { id, path }]
+        }
+        Action::ResumeInCodex => vec![Effect::ResumeInCodex {
+            thread_id: id,
+            cwd: thread.cwd.clone(),
+            codex_command: state.codex_command.clone(),
+        }],
+        Action::Copy => {
+            state.overlay = Some(Overlay::Copy(CopyChoice {
+                thread_id: id,
+                rollout_path: thread.rollout_path.clone(),
+            }));
+            Vec::new()
         }
         Action::Archive if thread.archived => {
             state.set_info("Already archived");
@@ -466,6 +508,38 @@ fn on_help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// A key of the copy choice: what it copies goes to the clipboard, and the status says so.
+fn on_copy_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let Some(Overlay::Copy(choice)) = state.overlay.as_ref() else {
+        return Vec::new();
+    };
+    let id = choice.thread_id;
+    let copied = match action {
+        Some(Action::CopyId) => Some(("id", id.to_string())),
+        Some(Action::CopyPath) => match &choice.rollout_path {
+            Some(path) => Some(("path", path.to_string_lossy().into_owned())),
+            None => {
+                state.overlay = None;
+                state.set_error("This thread has no rollout file yet");
+                return Vec::new();
+            }
+        },
+        Some(Action::CopyResumeCommand) => Some((
+            "command",
+            format!("{} resume {id}", state.codex_command.trim()),
+        )),
+        Some(Action::Back) => None,
+        // Any other key leaves the choice open.
+        _ => return Vec::new(),
+    };
+    state.overlay = None;
+    let Some((what, text)) = copied else {
+        return Vec::new();
+    };
+    state.set_info(format!("Copied {what} {}", single_line(&text)));
+    vec![Effect::Copy { text }]
 }
 
 /// A left click on a row of the list (or of the full-text results) selects it; a click on the
@@ -622,6 +696,7 @@ fn on_threads_loaded(
                 .list
                 .add_skipped(std::mem::take(&mut loaded.page.skipped));
             let (rows, next_cursor) = list_rows(loaded);
+            catch_up_clock(state, &rows);
             state.list.next_cursor = next_cursor;
             state.list.append(rows);
             if state.list.wants_end {
@@ -655,9 +730,23 @@ fn on_list_refreshed(state: &mut State, result: Result<LoadedThreads, String>) -
         .list
         .add_skipped(std::mem::take(&mut loaded.page.skipped));
     let rows = list_rows(loaded);
+    catch_up_clock(state, &rows.0);
     state.list.replace_rows(rows.0, rows.1);
     state.list.keep_selection_visible(list_rows_per_page(state));
     preview_effects(state)
+}
+
+/// How far a load may move the clock ahead of the last tick: a tick is at most this old.
+const CLOCK_CATCH_UP: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Rows written after the last tick would read "now", then jump when the tick comes; the clock
+/// catches up with them instead (never more than a tick's worth, so a file dated in the future
+/// cannot move it far).
+fn catch_up_clock(state: &mut State, rows: &[ListRow]) {
+    let newest = rows.iter().map(|row| row.thread.updated_at).max();
+    if let Some(newest) = newest.filter(|newest| *newest > state.now) {
+        state.now = newest.min(state.now + CLOCK_CATCH_UP);
+    }
 }
 
 fn list_rows(loaded: LoadedThreads) -> (Vec<ListRow>, Option<String>) {
@@ -689,7 +778,26 @@ fn after_selection_change(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// Makes the selected thread's preview lines for the pane's width, unless already made for it:
+/// once per selection and width, not every frame.
+fn render_selected_preview(state: &mut State) {
+    let Some(width) = crate::tui::ui::layout::preview_text_width(state) else {
+        return;
+    };
+    let Some(id) = state.list.selected_row().map(|row| row.thread.thread_id) else {
+        return;
+    };
+    let theme = &state.theme;
+    if let Some(Preview::Ready(ready)) = state.previews.get_mut(&id)
+        && ready.lines(width).is_none()
+    {
+        let lines = crate::tui::ui::preview::message_lines(&ready.messages, width, theme);
+        ready.rendered = Some((width, lines));
+    }
+}
+
 fn preview_effects(state: &mut State) -> Vec<Effect> {
+    render_selected_preview(state);
     let shown = state.screen == Screen::List
         && state.full_text.is_none()
         && state.list.show_preview

@@ -179,7 +179,11 @@ impl Executor {
                     let _ = results.send(failed("Could not remember the layout", error));
                 });
             }
-            Effect::Quit => {}
+            Effect::Copy { text } => {
+                tokio::spawn(super::clipboard::copy_with_system_tool(text));
+            }
+            // The loop's business: they need the terminal.
+            Effect::Quit | Effect::ResumeInCodex { .. } => {}
         }
     }
 

@@ -1,10 +1,13 @@
 //! The event loop: messages in, `update`, effects out to the executor, a frame drawn when
 //! something changed. Generic over the ratatui `Backend`, so tests run it on `TestBackend`.
 
+pub mod clipboard;
 mod executor;
+pub mod host;
 mod search;
 pub mod terminal;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,12 +17,15 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
+use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
+use crate::store::SourceFilter;
 use crate::tui::app::{Effect, Msg, Scope, State, update};
 use crate::tui::config::{Config, user_config_path};
 use crate::tui::ui;
 use crate::tui::ui_state::{self, UiState};
 pub use executor::Executor;
+pub use host::{CrosstermHost, NoHost, TerminalHost};
 
 /// Messages handled before the next frame is drawn, at most.
 const MAX_BATCH: usize = 256;
@@ -33,6 +39,8 @@ pub struct TuiOptions {
     pub cwd: PathBuf,
     /// Start with the "this directory" scope instead of all directories.
     pub this_directory_only: bool,
+    /// The sources listed at start (`--source`).
+    pub source: SourceFilter,
     /// Draw without colours (bold, dim and reverse stay).
     pub no_color: bool,
     /// The user config file; `None` means `$XDG_CONFIG_HOME/codex-threads/config.toml`.
@@ -49,6 +57,7 @@ impl TuiOptions {
             banner: None,
             cwd,
             this_directory_only: false,
+            source: SourceFilter::All,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()),
             config_path: None,
             ui_state_path: None,
@@ -67,9 +76,17 @@ pub async fn run_tui(manager: Arc<ThreadManager>, options: TuiOptions) -> anyhow
     terminal::install_panic_hook();
     let (mut terminal, guard) = terminal::setup()?;
     let (messages, input) = mpsc::channel(MAX_BATCH);
-    let input_task = terminal::spawn_terminal_input(messages);
-    let result = run(&mut terminal, manager, state, input, ui_state_path).await;
-    input_task.abort();
+    let mut host = CrosstermHost::new(messages);
+    let result = run_with_host(
+        &mut terminal,
+        manager,
+        state,
+        input,
+        ui_state_path,
+        &mut host,
+    )
+    .await;
+    host.stop_input().await;
     drop(guard);
     result.map(|_| ())
 }
@@ -86,6 +103,11 @@ fn initial_state(options: &TuiOptions, ui_state_path: Option<&Path>) -> anyhow::
         ),
     };
     let mut state = State::new(config, options.cwd.clone(), Utc::now());
+    state.config_label = path.as_deref().map_or_else(
+        || "the config file".to_string(),
+        |path| path.display().to_string(),
+    );
+    state.list.source = options.source.clone();
     state.banner = options.banner.clone();
     state.utc_offset = Local::now().offset().fix();
     if options.this_directory_only {
@@ -105,27 +127,74 @@ fn initial_state(options: &TuiOptions, ui_state_path: Option<&Path>) -> anyhow::
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     manager: Arc<ThreadManager>,
+    state: State,
+    input: mpsc::Receiver<Msg>,
+    ui_state_path: Option<PathBuf>,
+) -> anyhow::Result<State> {
+    run_with_host(terminal, manager, state, input, ui_state_path, &mut NoHost).await
+}
+
+/// The loop, with `host` for what goes past the frames: Codex in the foreground, OSC 52.
+pub async fn run_with_host<B: Backend, H: TerminalHost<B>>(
+    terminal: &mut Terminal<B>,
+    manager: Arc<ThreadManager>,
     mut state: State,
     mut input: mpsc::Receiver<Msg>,
     ui_state_path: Option<PathBuf>,
+    host: &mut H,
 ) -> anyhow::Result<State> {
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let mut executor = Executor::new(manager, results_tx, ui_state_path);
     let size = terminal
         .size()
         .map_err(|err| anyhow!("cannot read the terminal size: {err}"))?;
-    let mut batch = vec![
+    let mut batch = VecDeque::from([
         Msg::Resize {
             width: size.width,
             height: size.height,
         },
         Msg::Start,
-    ];
+    ]);
     loop {
-        for msg in batch.drain(..) {
+        while let Some(msg) = batch.pop_front() {
             for effect in update(&mut state, msg) {
                 match effect {
                     Effect::Quit => state.quit = true,
+                    Effect::ResumeInCodex {
+                        thread_id,
+                        cwd,
+                        codex_command,
+                    } => {
+                        let launch = resume_launch(
+                            &codex_command,
+                            thread_id,
+                            &cwd,
+                            &state.cwd,
+                            &state.config_label,
+                        );
+                        let back = match launch {
+                            Ok(launch) => resume_in_codex(terminal, host, launch).await,
+                            Err(err) => Err(err.to_string()),
+                        };
+                        // The clock stood still for us while Codex ran (the status line's
+                        // age and relative times count from it), and the terminal may have
+                        // been resized.
+                        batch.push_back(Msg::Tick(Utc::now()));
+                        if let Ok(size) = terminal.size() {
+                            batch.push_back(Msg::Resize {
+                                width: size.width,
+                                height: size.height,
+                            });
+                        }
+                        batch.push_back(Msg::BackFromCodex(back));
+                    }
+                    Effect::Copy { text } => {
+                        let sequence = clipboard::osc52(&text);
+                        if let Err(err) = host.write_escape(terminal, &sequence) {
+                            tracing::warn!(%err, "could not write the OSC 52 sequence");
+                        }
+                        executor.execute(Effect::Copy { text });
+                    }
                     effect => executor.execute(effect),
                 }
             }
@@ -143,16 +212,38 @@ pub async fn run<B: Backend>(
         let Some(first) = next else {
             break;
         };
-        batch.push(first);
+        batch.push_back(first);
         while batch.len() < MAX_BATCH {
             match results.try_recv().ok().or_else(|| input.try_recv().ok()) {
-                Some(msg) => batch.push(msg),
+                Some(msg) => batch.push_back(msg),
                 None => break,
             }
         }
     }
     executor.stop_all();
     Ok(state)
+}
+
+/// Runs Codex with the terminal until it exits; what the status line says after.
+async fn resume_in_codex<B: Backend, H: TerminalHost<B>>(
+    terminal: &mut Terminal<B>,
+    host: &mut H,
+    launch: crate::launch::CodexLaunch,
+) -> Result<String, String> {
+    tracing::info!(program = %launch.program.display(), args = ?launch.args, cwd = %launch.cwd.display(), "resuming in Codex");
+    let status = host
+        .run_foreground(terminal, launch.command())
+        .await
+        .map_err(|err| format!("Could not run {}: {err}", launch.program.display()))?;
+    let mut text = match status.code() {
+        Some(0) => "Back from Codex".to_string(),
+        Some(code) => format!("Back from Codex (it exited with status {code})"),
+        None => "Back from Codex (it was ended by a signal)".to_string(),
+    };
+    if let Some(note) = launch.note {
+        text.push_str(&format!("; {note}"));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

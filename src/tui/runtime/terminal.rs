@@ -36,11 +36,17 @@ impl Drop for TerminalGuard {
 
 /// Raw mode, the alternate screen and mouse capture. The guard undoes them.
 pub fn setup() -> io::Result<(CrosstermTerminal, TerminalGuard)> {
-    enable_raw_mode()?;
     let guard = TerminalGuard;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    enter()?;
     let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     Ok((terminal, guard))
+}
+
+/// Raw mode, the alternate screen and mouse capture: at start, and when a program that had the
+/// terminal (Codex) gives it back.
+pub fn enter() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
 }
 
 /// Puts the terminal back; every step is tried even if an earlier one fails.

@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::history::position;
 use super::layout::history_page_lines;
 use crate::text::sanitize::single_line;
-use crate::tui::app::{Screen, SearchProgress, State, StatusKind, Tab};
+use crate::tui::app::{Overlay, Screen, SearchProgress, State, StatusKind, Tab};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::theme::Theme;
 use crate::tui::transcript::wrap::truncate;
@@ -77,6 +77,9 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         .as_ref()
         .filter(|_| state.screen == Screen::History);
     let left = match &state.status {
+        _ if matches!(state.overlay, Some(Overlay::Copy(_))) => {
+            Span::styled(truncate(&copy_choice(state), left_room), theme.accent)
+        }
         _ if prompt.is_some() => Span::styled(
             truncate(
                 &format!("/ {}▏", single_line(prompt.map_or("", |p| p.as_str()))),
@@ -106,6 +109,26 @@ fn push_skipped(right: &mut Vec<Span<'static>>, count: usize, theme: &Theme) {
         right.push(Span::styled(format!("{count} skipped"), theme.warning));
         right.push(Span::raw("  "));
     }
+}
+
+/// The copy choice's keys, from the keymap: "Copy: i id · p rollout path · …".
+fn copy_choice(state: &State) -> String {
+    let keys = [
+        (Action::CopyId, "id"),
+        (Action::CopyPath, "rollout path"),
+        (Action::CopyResumeCommand, "resume command"),
+        (Action::Back, "cancel"),
+    ]
+    .iter()
+    .filter_map(|(action, label)| {
+        state
+            .keymap
+            .key_hint(Mode::Copy, *action)
+            .map(|key| format!("{key} {label}"))
+    })
+    .collect::<Vec<_>>()
+    .join(" · ");
+    format!("Copy: {keys}")
 }
 
 /// A few key hints for the current screen, from the keymap.
@@ -148,7 +171,7 @@ fn hints(state: &State) -> String {
             (Action::StartSearch, "search"),
             (Action::FullTextSearch, "full text"),
             (Action::Open, "open"),
-            (Action::Rename, "rename"),
+            (Action::ResumeInCodex, "resume"),
             (Action::NextTab, "archived"),
             (Action::Quit, "quit"),
         ],
@@ -156,6 +179,7 @@ fn hints(state: &State) -> String {
             (Action::Help, "help"),
             (Action::Back, "back"),
             (Action::Bottom, "follow"),
+            (Action::ResumeInCodex, "resume"),
             (Action::Rename, "rename"),
         ],
     };

@@ -18,6 +18,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             Mode::FullText,
             Mode::Edit,
             Mode::Confirm,
+            Mode::Copy,
             Mode::Global,
         ],
         Screen::History => &[
@@ -25,6 +26,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             Mode::FullText,
             Mode::Edit,
             Mode::Confirm,
+            Mode::Copy,
             Mode::Global,
         ],
     };

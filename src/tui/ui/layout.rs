@@ -102,6 +102,14 @@ pub fn history_page_lines(state: &State) -> usize {
     usize::from(body_area(state).height).max(1)
 }
 
+/// The width the preview pane's text is laid out at, when the pane is shown.
+pub fn preview_text_width(state: &State) -> Option<usize> {
+    let area = Rect::new(0, 0, state.size.width, state.size.height);
+    screen_layout(area, state)
+        .preview
+        .map(|pane| crate::tui::ui::preview::text_width(pane.width))
+}
+
 /// The width transcript cells are laid out at.
 pub fn history_content_width(state: &State) -> usize {
     usize::from(state.size.width).max(1)

@@ -13,7 +13,7 @@ use super::layout::{ScreenLayout, row_height};
 use super::preview;
 use super::search;
 use crate::protocol::ThreadMemoryMode;
-use crate::store::SortKey;
+use crate::store::{SortKey, SourceFilter};
 use crate::text::sanitize::single_line;
 use crate::tui::app::{ListRow, Scope, State, Tab};
 use crate::tui::config::Density;
@@ -54,11 +54,16 @@ fn render_header(frame: &mut Frame, state: &State, area: Rect) {
         Scope::ThisDirectory => "this directory",
         Scope::All => "all directories",
     };
+    let source = match &list.source {
+        SourceFilter::All => "all sources".to_string(),
+        SourceFilter::Interactive => "interactive only".to_string(),
+        SourceFilter::Only(source) => format!("{} only", single_line(source)),
+    };
     let line = Line::from(vec![
         tab("Local", list.tab == Tab::Local),
         Span::raw(" "),
         tab("Archived", list.tab == Tab::Archived),
-        Span::styled(format!("  by {sort} · {scope}"), theme.dim),
+        Span::styled(format!("  by {sort} · {scope} · {source}"), theme.dim),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }

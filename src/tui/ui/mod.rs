@@ -8,7 +8,7 @@ mod highlight;
 mod history;
 pub mod layout;
 mod list;
-mod preview;
+pub mod preview;
 mod search;
 
 use ratatui::Frame;
@@ -44,7 +44,8 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Overlay::Help { scroll }) => help::render(frame, state, *scroll),
         Some(Overlay::Rename(dialog)) => dialogs::render_rename(frame, state, dialog),
         Some(Overlay::Confirm(dialog)) => dialogs::render_confirm(frame, state, dialog),
-        None => {}
+        // The choice is a line in the footer.
+        Some(Overlay::Copy(_)) | None => {}
     }
 }
 

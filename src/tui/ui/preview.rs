@@ -8,12 +8,66 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::format::{absolute_time, branch};
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::app::{Preview, State};
+use crate::tui::theme::Theme;
 use crate::tui::transcript::MessageRole;
 use crate::tui::transcript::cells::format_count;
+use crate::tui::transcript::markdown::render_markdown;
 use crate::tui::transcript::wrap::{truncate, wrap_text};
 
 /// Lines each previewed message may take.
 const LINES_PER_MESSAGE: usize = 3;
+
+/// The width the pane's text is laid out at, in a pane `area_width` columns wide (its border
+/// and a margin off).
+pub fn text_width(area_width: u16) -> usize {
+    usize::from(area_width.saturating_sub(1).saturating_sub(1)).max(1)
+}
+
+/// The lines of a preview's messages: a user message as plain text, an answer as Markdown
+/// (as the history renders it), each cut to a few lines.
+pub fn message_lines(
+    messages: &[(MessageRole, String)],
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (role, text) in messages {
+        let clean = sanitize(text);
+        let mut wrapped = match role {
+            MessageRole::User => {
+                let style = theme.user_message;
+                wrap_text(
+                    clean.replace("\n\n", "\n").trim(),
+                    style,
+                    width,
+                    &[Span::styled(" › ", style)],
+                    &[Span::styled("   ", style)],
+                )
+            }
+            MessageRole::Assistant => render_markdown(
+                clean.trim(),
+                width,
+                theme,
+                &[Span::styled(" • ", theme.text)],
+                &[Span::styled("   ", theme.text)],
+            ),
+        };
+        // A preview is a glimpse: paragraph breaks would use up its few lines.
+        wrapped.retain(|line| {
+            line.spans
+                .iter()
+                .any(|span| !span.content.trim().is_empty())
+        });
+        if wrapped.len() > LINES_PER_MESSAGE {
+            wrapped.truncate(LINES_PER_MESSAGE);
+            if let Some(last) = wrapped.last_mut() {
+                last.spans.push(Span::styled("…", theme.dim));
+            }
+        }
+        lines.extend(wrapped);
+    }
+    lines
+}
 
 pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     let theme = &state.theme;
@@ -26,7 +80,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         return;
     };
     let thread = &row.thread;
-    let width = usize::from(inner.width.saturating_sub(1)).max(1);
+    let width = text_width(area.width);
     let heading = match thread
         .name
         .as_deref()
@@ -77,32 +131,14 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
             format!(" {}", single_line(error)),
             theme.failure,
         ))),
-        Some(Preview::Ready(messages)) if messages.is_empty() => {
+        Some(Preview::Ready(ready)) if ready.messages.is_empty() => {
             lines.push(Line::from(Span::styled(" (no messages)", theme.dim)))
         }
-        Some(Preview::Ready(messages)) => {
-            for (role, text) in messages {
-                let (prefix, style) = match role {
-                    MessageRole::User => (" › ", theme.user_message),
-                    MessageRole::Assistant => (" • ", theme.text),
-                };
-                let clean = sanitize(text).replace("\n\n", "\n");
-                let mut wrapped = wrap_text(
-                    clean.trim(),
-                    style,
-                    width,
-                    &[Span::styled(prefix, style)],
-                    &[Span::styled("   ", style)],
-                );
-                if wrapped.len() > LINES_PER_MESSAGE {
-                    wrapped.truncate(LINES_PER_MESSAGE);
-                    if let Some(last) = wrapped.last_mut() {
-                        last.spans.push(Span::styled("…", theme.dim));
-                    }
-                }
-                lines.extend(wrapped);
-            }
-        }
+        Some(Preview::Ready(ready)) => match ready.lines(width) {
+            Some(made) => lines.extend(made.iter().cloned()),
+            // Not made for this width yet (the layout just changed): made here, once.
+            None => lines.extend(message_lines(&ready.messages, width, theme)),
+        },
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

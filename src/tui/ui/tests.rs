@@ -537,3 +537,44 @@ fn a_long_model_name_shows_whole_when_there_is_room() {
     state.list.show_preview = false;
     assert!(draw(&state).contains("gpt-5.1-codex-mini"));
 }
+
+#[test]
+fn the_preview_renders_markdown_once_per_selection_and_width() {
+    let mut state = state_with_threads(120, 40, sample_threads(), true);
+    let answer = "## The plan\n\nUse **bold** words and `inline code`.\n\n- first step";
+    let lines = history_lines(vec![
+        serde_json::json!({"timestamp": "2026-05-14T09:12:34.000Z", "type": "event_msg",
+            "payload": {"type": "user_message", "message": "What is **the plan**?"}}),
+        serde_json::json!({"timestamp": "2026-05-14T09:12:35.000Z", "type": "event_msg",
+            "payload": {"type": "agent_message", "message": answer}}),
+    ]);
+    update(
+        &mut state,
+        Msg::PreviewLoaded {
+            thread_id: thread_id(0),
+            result: Ok(lines),
+        },
+    );
+    let width = crate::tui::ui::layout::preview_text_width(&state).expect("a preview pane");
+    let Some(crate::tui::app::Preview::Ready(ready)) = state.previews.get(&thread_id(0)) else {
+        panic!("no preview");
+    };
+    assert!(ready.lines(width).is_some(), "made when it arrived");
+    let screen = draw(&state);
+    // The answer as Markdown: no heading marks, asterisks or backticks; the user's text as typed.
+    assert!(screen.contains("• The plan"), "{screen}");
+    assert!(
+        screen.contains("Use bold words and inline code."),
+        "{screen}"
+    );
+    assert!(!screen.contains("## The plan") && !screen.contains("`inline"));
+    assert!(screen.contains("› What is **the plan**?"), "{screen}");
+    // A narrower pane makes the lines again, for its width.
+    let state = resized(state, 110, 40);
+    let narrower = crate::tui::ui::layout::preview_text_width(&state).unwrap();
+    assert_ne!(narrower, width);
+    let Some(crate::tui::app::Preview::Ready(ready)) = state.previews.get(&thread_id(0)) else {
+        panic!("no preview");
+    };
+    assert!(ready.lines(narrower).is_some());
+}

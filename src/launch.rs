@@ -1,0 +1,229 @@
+//! Resuming a thread in Codex: the `codex_command` of the config, split the way a shell splits
+//! words, found on `PATH`, run as `… resume ID` in the thread's directory. The TUI (which hands
+//! the terminal over) and `codex-threads resume` (which execs) start Codex from the same
+//! `CodexLaunch`.
+
+use std::path::{Path, PathBuf};
+
+use crate::protocol::ThreadId;
+use crate::text::sanitize::single_line;
+
+/// What `codex_command` is when the config does not say.
+pub const DEFAULT_CODEX_COMMAND: &str = "codex";
+
+/// A Codex process to start: the program (a path), its arguments, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodexLaunch {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    /// Said to the user when the thread's own directory could not be used.
+    pub note: Option<String>,
+}
+
+impl CodexLaunch {
+    pub fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(&self.program);
+        command.args(&self.args).current_dir(&self.cwd);
+        command
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("codex_command is empty; set it in {config}")]
+    Empty { config: String },
+    #[error("codex_command {command:?} cannot be split into words: {reason}; fix it in {config}")]
+    Unsplittable {
+        command: String,
+        reason: &'static str,
+        config: String,
+    },
+    #[error("{program} not found on PATH; set codex_command in {config}")]
+    NotFound { program: String, config: String },
+}
+
+/// `codex_command resume ID`, run in `thread_cwd`, or in `fallback_cwd` (with a note) when the
+/// thread's directory is gone. `config` names the file to fix in errors.
+pub fn resume_launch(
+    codex_command: &str,
+    thread_id: ThreadId,
+    thread_cwd: &Path,
+    fallback_cwd: &Path,
+    config: &str,
+) -> Result<CodexLaunch, LaunchError> {
+    let mut words = split_words(codex_command).map_err(|reason| LaunchError::Unsplittable {
+        command: codex_command.to_string(),
+        reason,
+        config: config.to_string(),
+    })?;
+    if words.is_empty() {
+        return Err(LaunchError::Empty {
+            config: config.to_string(),
+        });
+    }
+    let name = words.remove(0);
+    let program = find_program(&name, fallback_cwd).ok_or_else(|| LaunchError::NotFound {
+        program: single_line(&name),
+        config: config.to_string(),
+    })?;
+    words.extend(["resume".to_string(), thread_id.to_string()]);
+    let (cwd, note) = if thread_cwd.is_dir() {
+        (thread_cwd.to_path_buf(), None)
+    } else {
+        let note = format!(
+            "{} no longer exists; Codex runs in {}",
+            single_line(&thread_cwd.to_string_lossy()),
+            single_line(&fallback_cwd.to_string_lossy()),
+        );
+        (fallback_cwd.to_path_buf(), Some(note))
+    };
+    Ok(CodexLaunch {
+        program,
+        args: words,
+        cwd,
+        note,
+    })
+}
+
+/// A program name with a slash is a path (relative to `base`); a bare name is looked up in
+/// `PATH` as a shell would. Only executable files count.
+pub fn find_program(name: &str, base: &Path) -> Option<PathBuf> {
+    if name.contains('/') {
+        let path = base.join(name);
+        return is_executable(&path).then_some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+/// Splits a command line into words as a POSIX shell does for quoting: blanks separate words,
+/// `'…'` keeps everything, `"…"` keeps everything but `\"`, `\\`, `\$` and `` \` ``, and a
+/// backslash outside quotes keeps the next character. No expansion of any kind.
+pub fn split_words(text: &str) -> Result<Vec<String>, &'static str> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if let Some(done) = word.take() {
+                    words.push(done);
+                }
+            }
+            '\'' => {
+                let current = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => current.push(c),
+                        None => return Err("a single quote is not closed"),
+                    }
+                }
+            }
+            '"' => {
+                let current = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => current.push(c),
+                            Some(c) => {
+                                current.push('\\');
+                                current.push(c);
+                            }
+                            None => return Err("a double quote is not closed"),
+                        },
+                        Some(c) => current.push(c),
+                        None => return Err("a double quote is not closed"),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some(c) => word.get_or_insert_with(String::new).push(c),
+                None => return Err("it ends with a backslash"),
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_like_a_shell_without_expansion() {
+        let split = |text| split_words(text).unwrap();
+        assert_eq!(split("codex"), ["codex"]);
+        assert_eq!(split("  npx  @openai/codex "), ["npx", "@openai/codex"]);
+        assert_eq!(
+            split(r#"'/opt/my tools/codex' --profile "work \"x\"" a\ b"#),
+            ["/opt/my tools/codex", "--profile", "work \"x\"", "a b"]
+        );
+        assert_eq!(split(r#"x "" ''"#), ["x", "", ""]);
+        assert_eq!(split("$HOME/codex"), ["$HOME/codex"]);
+        assert_eq!(split(""), Vec::<String>::new());
+        assert!(split_words("codex 'open").is_err());
+        assert!(split_words("codex \"open").is_err());
+        assert!(split_words("codex \\").is_err());
+    }
+
+    #[test]
+    fn the_launch_runs_in_the_thread_directory_or_says_why_not() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let program = dir.path().join("fake codex");
+        std::fs::write(&program, "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let id = ThreadId::new();
+        let command = format!("'{}' --flag", program.display());
+        let thread_dir = dir.path().join("project");
+        std::fs::create_dir(&thread_dir).unwrap();
+        let launch = resume_launch(&command, id, &thread_dir, dir.path(), "cfg").unwrap();
+        assert_eq!(launch.program, program);
+        assert_eq!(launch.args, ["--flag", "resume", &id.to_string()]);
+        assert_eq!(launch.cwd, thread_dir);
+        assert_eq!(launch.note, None);
+
+        let gone = dir.path().join("gone");
+        let launch = resume_launch(&command, id, &gone, dir.path(), "cfg").unwrap();
+        assert_eq!(launch.cwd, dir.path());
+        assert!(launch.note.unwrap().contains("no longer exists"));
+
+        let missing = resume_launch("no-such-codex-anywhere", id, &thread_dir, dir.path(), "cfg");
+        assert_eq!(
+            missing.unwrap_err().to_string(),
+            "no-such-codex-anywhere not found on PATH; set codex_command in cfg"
+        );
+        // A file that is not executable is not a program.
+        std::fs::write(dir.path().join("plain"), "").unwrap();
+        assert!(resume_launch("./plain", id, &thread_dir, dir.path(), "cfg").is_err());
+        assert!(matches!(
+            resume_launch("  ", id, &thread_dir, dir.path(), "cfg"),
+            Err(LaunchError::Empty { .. })
+        ));
+    }
+}
