@@ -40,6 +40,7 @@ impl Ours {
             .args(args)
             .env("CODEX_THREADS_CACHE_DIR", self.scratch.join("cache"))
             .env("XDG_STATE_HOME", self.scratch.join("state"))
+            .env("XDG_DATA_HOME", self.scratch.join("data"))
             .env("XDG_CONFIG_HOME", self.scratch.join("config"))
             .env_remove("CODEX_HOME")
             .env_remove("CODEX_SQLITE_HOME")
