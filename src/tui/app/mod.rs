@@ -1,5 +1,6 @@
 //! The TUI's state and its pure `update(state, msg) -> effects`.
 
+mod bulk;
 pub mod full_text;
 pub mod history;
 mod input;
@@ -16,11 +17,13 @@ pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg};
 pub use state::{
-    ConfirmAction, ConfirmDialog, Overlay, Preview, PreviewCache, RenameDialog, Screen, State,
-    Status, StatusKind,
+    BulkAction, ConfirmAction, ConfirmDialog, Overlay, Preview, PreviewCache, RenameDialog, Screen,
+    State, Status, StatusKind,
 };
 pub use update::update;
 
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod export_tests;
 #[cfg(test)]
