@@ -30,6 +30,11 @@ impl Ours {
         }
     }
 
+    /// The trash our deletes move rollouts to (`$XDG_DATA_HOME/Trash` of our runs).
+    pub fn trash_dir(&self) -> PathBuf {
+        self.scratch.join("data").join("Trash")
+    }
+
     /// Runs `codex-threads --codex-home HOME ARGS`; its stdout when it succeeded, else its
     /// error line.
     pub fn run(&self, args: &[&str]) -> Result<String> {
