@@ -102,15 +102,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Move a thread into archived_sessions/.
+    /// Move threads into archived_sessions/.
     Archive {
-        thread: String,
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
         /// Archive even when a Codex process has the thread open.
         #[arg(long)]
         force: bool,
     },
-    /// Move an archived thread back into sessions/.
-    Unarchive { thread: String },
+    /// Move archived threads back into sessions/.
+    Unarchive {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Delete threads as Codex does, moving their rollouts to the trash
+    /// ($XDG_DATA_HOME/Trash) so that they can be restored.
+    Delete {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+        /// Do not ask first (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Resume a thread in Codex: runs `codex resume ID` (codex_command in the config) in the
     /// thread's directory and exits with its status.
     Resume {
@@ -252,28 +265,47 @@ pub async fn run_command(
             archived,
             json,
         } => search(manager, query, archived, json, out).await?,
-        Command::Archive { thread, force } => {
-            let id = manager.resolve_thread(&thread).await?;
-            let current = manager
-                .read_thread(ReadThreadParams {
-                    thread_id: id,
-                    include_archived: true,
-                    include_history: false,
-                })
-                .await?;
-            if current.open_in_codex && !force {
-                anyhow::bail!(
-                    "thread {id} is open in a Codex process, which may still write to it; \
-                     archive it after Codex closes it, or pass --force"
-                );
+        Command::Archive { threads, force } => {
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            for (reference, id) in ids.resolved {
+                done.push((reference, archive(manager, id, force, out).await));
             }
-            manager.archive_thread(id).await?;
-            writeln!(out, "archived {id}")?;
+            report_failures(ids.failed.into_iter().chain(done))?;
         }
-        Command::Unarchive { thread } => {
-            let id = manager.resolve_thread(&thread).await?;
-            let thread = manager.unarchive_thread(id).await?;
-            writeln!(out, "unarchived {}", list_line(&thread))?;
+        Command::Unarchive { threads } => {
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            for (reference, id) in ids.resolved {
+                let unarchived = async {
+                    let thread = manager.unarchive_thread(id).await?;
+                    writeln!(out, "unarchived {}", list_line(&thread))?;
+                    anyhow::Ok(())
+                };
+                done.push((reference, unarchived.await));
+            }
+            report_failures(ids.failed.into_iter().chain(done))?;
+        }
+        Command::Delete { threads, yes } => {
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            if !ids.resolved.is_empty() && !yes {
+                confirm_delete(manager, &ids.resolved).await?;
+            }
+            for (reference, id) in ids.resolved {
+                let deleted = async {
+                    let deleted = manager.delete_thread(id).await?;
+                    let places: Vec<String> = deleted
+                        .trashed
+                        .iter()
+                        .map(|path| single_line(&path.display().to_string()))
+                        .collect();
+                    writeln!(out, "deleted {id} (in the trash: {})", places.join(", "))?;
+                    anyhow::Ok(())
+                };
+                done.push((reference, deleted.await));
+            }
+            report_failures(ids.failed.into_iter().chain(done))?;
         }
         Command::Resume { thread } => {
             let id = manager.resolve_thread(&thread).await?;
@@ -302,6 +334,113 @@ pub async fn run_command(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The references a command was given: those that name a thread, and why the others do not.
+struct Resolved {
+    resolved: Vec<(String, ThreadId)>,
+    failed: Vec<(String, anyhow::Result<()>)>,
+}
+
+async fn resolve_each(manager: &ThreadManager, references: &[String]) -> Resolved {
+    let mut resolved = Resolved {
+        resolved: Vec::new(),
+        failed: Vec::new(),
+    };
+    for reference in references {
+        match manager.resolve_thread(reference).await {
+            Ok(id) if resolved.resolved.iter().any(|(_, seen)| *seen == id) => {}
+            Ok(id) => resolved.resolved.push((reference.clone(), id)),
+            Err(err) => resolved.failed.push((reference.clone(), Err(err.into()))),
+        }
+    }
+    resolved
+}
+
+/// Failures of a command over several threads, already printed one a line on stderr; the
+/// others were done.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of the threads failed")]
+pub struct FailuresReported {
+    pub failed: usize,
+}
+
+/// Prints each failure as one line on stderr (`codex-threads: THREAD: reason`); fails when
+/// there was any.
+fn report_failures(
+    outcomes: impl IntoIterator<Item = (String, anyhow::Result<()>)>,
+) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for (reference, outcome) in outcomes {
+        if let Err(err) = outcome {
+            failed += 1;
+            let message = format!("{err:#}").replace('\n', " ");
+            eprintln!(
+                "codex-threads: {}: {}",
+                single_line(&reference),
+                single_line(&message)
+            );
+        }
+    }
+    if failed > 0 {
+        return Err(FailuresReported { failed }.into());
+    }
+    Ok(())
+}
+
+async fn archive(
+    manager: &ThreadManager,
+    id: ThreadId,
+    force: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let current = manager
+        .read_thread(ReadThreadParams {
+            thread_id: id,
+            include_archived: true,
+            include_history: false,
+        })
+        .await?;
+    if current.open_in_codex && !force {
+        anyhow::bail!(
+            "thread {id} is open in a Codex process, which may still write to it; \
+             archive it after Codex closes it, or pass --force"
+        );
+    }
+    manager.archive_thread(id).await?;
+    writeln!(out, "archived {id}")?;
+    Ok(())
+}
+
+/// Asks on the terminal before deleting, naming each thread; without a terminal, refuses.
+async fn confirm_delete(manager: &ThreadManager, ids: &[(String, ThreadId)]) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        bail!("delete asks first, and stdin is not a terminal: pass --yes; nothing was deleted");
+    }
+    let mut stderr = std::io::stderr().lock();
+    for (_, id) in ids {
+        let title = match manager.read_thread_now(*id).await {
+            Ok((thread, _)) => one_line(thread.title(), 60),
+            Err(_) => String::new(),
+        };
+        writeln!(stderr, "  {id}  {}", single_line(&title))?;
+    }
+    let what = match ids.len() {
+        1 => "this thread".to_string(),
+        count => format!("these {count} threads"),
+    };
+    write!(
+        stderr,
+        "Delete {what}? The rollout files go to the trash. [y/N] "
+    )?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        bail!("nothing was deleted");
     }
     Ok(())
 }

@@ -58,6 +58,10 @@ fn fail(err: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
+    // A command over several threads has printed each failure already.
+    if err.downcast_ref::<cli::FailuresReported>().is_some() {
+        return ExitCode::FAILURE;
+    }
     let message = format!("{err:#}").replace('\n', " ");
     eprintln!(
         "codex-threads: {}",

@@ -535,3 +535,57 @@ fn resume_without_codex_on_path_says_how_to_fix_it() {
         "{error}"
     );
 }
+
+#[test]
+fn delete_takes_several_threads_reports_each_failure_and_does_the_rest() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let (older, newer) = two_threads(&home);
+    let third = ThreadSpec::new().turn("A third thread", "Ok.");
+    let third_written = home.add_indexed_thread(&third);
+    let (old_id, new_id) = (older.id.to_string(), newer.id.to_string());
+
+    let output = run(
+        home.path(),
+        &["delete", &old_id, "no-such-thread", &new_id, "--yes"],
+    );
+    let stderr = one_line_error(&output);
+    assert!(
+        stderr.starts_with("codex-threads: no-such-thread: "),
+        "{stderr}"
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(printed.lines().count(), 2, "{printed}");
+    assert!(printed.contains(&format!("deleted {old_id}")), "{printed}");
+    let trash = home.path().join(".test-data/Trash");
+    assert_eq!(std::fs::read_dir(trash.join("files")).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(trash.join("info")).unwrap().count(), 2);
+    let listed = json(&run(home.path(), &["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], third.id.to_string());
+
+    // Without --yes and without a terminal it refuses, and deletes nothing.
+    let refused = one_line_error(&run(home.path(), &["delete", &third.id.to_string()]));
+    assert!(refused.contains("--yes"), "{refused}");
+    assert!(third_written.path.exists());
+    assert!(home.state_db_row(third.id).is_some());
+}
+
+#[test]
+fn archive_and_unarchive_take_several_threads() {
+    let home = TestHome::new();
+    let (older, newer) = two_threads(&home);
+    let (old_id, new_id) = (older.id.to_string(), newer.id.to_string());
+    stdout(&run(home.path(), &["archive", &old_id]));
+
+    // The archived one fails (one line), the other is archived all the same.
+    let stderr = one_line_error(&run(home.path(), &["archive", &old_id, &new_id]));
+    assert!(stderr.contains("already archived"), "{stderr}");
+    let archived = json(&run(home.path(), &["list", "--archived", "--json"]));
+    assert_eq!(archived.as_array().unwrap().len(), 2);
+
+    let printed = stdout(&run(home.path(), &["unarchive", &old_id, &new_id]));
+    assert_eq!(printed.lines().count(), 2, "{printed}");
+    let active = json(&run(home.path(), &["list", "--json"]));
+    assert_eq!(active.as_array().unwrap().len(), 2);
+}

@@ -15,7 +15,10 @@
 //!    thread's first prompt;
 //! 2. each of Codex's own edits (`thread/name/set`, `thread/memoryMode/set`, `thread/archive`,
 //!    `thread/unarchive`, `thread/delete`) shows in our `list --json` and `show --json`, and
-//!    our previews equal the app server's for every thread.
+//!    our previews equal the app server's for every thread;
+//! 3. our `delete` of one more thread: the release no longer lists or reads it (and keeps no
+//!    row), still lists and resumes its other threads, and lists it again once its rollout is
+//!    put back from the trash where the `.trashinfo` says.
 //!
 //! Last, live: with our TUI running on the home, the release's `codex exec` starts a new
 //! thread whose shell command waits for the check; the thread must show in our list (marked
@@ -199,6 +202,9 @@ fn conform(version: &str) {
             codex_deletes(report, plan, home.as_ref().zip(subject.as_ref()));
         });
     }
+    report.skipping(no_home.clone(), |report| {
+        our_delete(report, home.as_ref(), filler.as_deref())
+    });
     // Last: the thread it starts would be the newest, which the checks above do not expect.
     report.skipping(no_home, |report| live::checks(report, home.as_ref()));
     report.finish();
@@ -952,6 +958,121 @@ fn codex_deletes(report: &mut Report, plan: &Plan, live: Option<(&ReleaseHome, &
             }
         });
     });
+}
+
+/// Our `delete`: a thread of the home's release, deleted by us, is gone for the release (not
+/// listed, not read, no row), whose other threads keep working; its rollout is in the trash,
+/// and putting it back where the `.trashinfo` says makes the release list it again.
+fn our_delete(report: &mut Report, home: Option<&ReleaseHome>, filler: Option<&str>) {
+    let check_name = |check: &str| format!("our delete: {check}");
+    let subject = report.setup(&check_name("(setup) a thread to delete"), || {
+        let home = home.context("no home")?;
+        home.exec_thread(
+            &home.release,
+            "Conformance our-delete [shell: echo ran-delete]",
+        )
+    });
+    let not_written = (report.live() && subject.is_none()).then(|| "not written".to_owned());
+    report.skipping(not_written, |report| {
+        let live = home.zip(subject.as_deref());
+        let rollout = live.map(|(home, id)| home.rollout(id));
+        report.check(&check_name("codex-threads delete --yes succeeds"), || {
+            let (home, id) = live.context("not set up")?;
+            home.ours.run(&["delete", id, "--yes"]).map(|_| ())
+        });
+        report.check(
+            &check_name("thread/list and thread/read no longer find it"),
+            || {
+                let (home, id) = live.context("not set up")?;
+                let view = CodexView::read(home, id)?;
+                for archived in [false, true] {
+                    ensure!(
+                        !view.list(archived).iter().any(|t| t["id"] == id),
+                        "still in thread/list (archived: {archived})"
+                    );
+                }
+                ensure!(view.read.is_err(), "thread/read still answers");
+                Ok(())
+            },
+        );
+        if home.is_some_and(|home| home.release.writes_state_db()) {
+            report.check(&check_name("the state DB has no row for it"), || {
+                let (home, id) = live.context("not set up")?;
+                let connection = rusqlite::Connection::open(home.home.join("state_5.sqlite"))?;
+                let rows: i64 = connection.query_row(
+                    "SELECT COUNT(*) FROM threads WHERE id = ?1",
+                    [id],
+                    |row| row.get(0),
+                )?;
+                ensure!(rows == 0, "{rows} row(s) left");
+                Ok(())
+            });
+        }
+        report.check(
+            &check_name("Codex lists and resumes the other threads"),
+            || {
+                let (home, _) = live.context("not set up")?;
+                let filler = filler.context("no filler thread")?;
+                let listed = home.app_server()?.list_threads(false)?;
+                ensure!(
+                    listed.contains_key(filler),
+                    "the newest thread is not listed"
+                );
+                home.resume(filler, "After our delete")
+            },
+        );
+        report.check(
+            &check_name("restored from the trash, Codex lists it again"),
+            || {
+                let (home, id) = live.context("not set up")?;
+                let original = rollout
+                    .as_ref()
+                    .context("not set up")?
+                    .as_ref()
+                    .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                let name = original.file_name().context("no file name")?;
+                let trash = home.ours.trash_dir();
+                let info_path = trash
+                    .join("info")
+                    .join(format!("{}.trashinfo", name.to_string_lossy()));
+                let info = std::fs::read_to_string(&info_path)
+                    .with_context(|| format!("reading {}", info_path.display()))?;
+                let path = info
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Path="))
+                    .context("no Path= line")?;
+                let restored = std::path::PathBuf::from(percent_decode(path)?);
+                ensure!(
+                    &restored == original,
+                    "Path= is {} for {}",
+                    restored.display(),
+                    original.display()
+                );
+                std::fs::rename(trash.join("files").join(name), &restored)?;
+                std::fs::remove_file(&info_path)?;
+                let listed = home.app_server()?.list_threads(false)?;
+                ensure!(listed.contains_key(id), "not listed after the restore");
+                Ok(())
+            },
+        );
+    });
+}
+
+/// A `.trashinfo` `Path=` value, `%XX` escapes decoded.
+fn percent_decode(text: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = tail.get(..2).context("a cut-off escape")?;
+            bytes.push(u8::from_str_radix(std::str::from_utf8(hex)?, 16)?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    Ok(String::from_utf8(bytes)?)
 }
 
 /// Every thread Codex lists (active or archived) is in our list, with the same preview.

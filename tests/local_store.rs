@@ -1482,3 +1482,194 @@ async fn the_state_db_is_found_through_the_sqlite_home_config_key() {
         Some(elsewhere.join("state_5.sqlite").as_path())
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Delete (to the trash)
+// ---------------------------------------------------------------------------------------------
+
+/// A store whose deletes go to a trash inside the test's directory.
+fn open_store_with_trash(home: &TestHome) -> (Arc<LocalThreadStore>, tempfile::TempDir) {
+    let trash = tempfile::TempDir::new().unwrap();
+    let store = LocalThreadStore::open(
+        home.path(),
+        LocalStoreOptions {
+            trash_dir: Some(trash.path().join("Trash")),
+            ..LocalStoreOptions::default()
+        },
+    );
+    (Arc::new(store), trash)
+}
+
+/// The trash's `info/NAME.trashinfo` for `file`, checked against the spec's layout.
+fn assert_trashed(trash: &std::path::Path, original: &std::path::Path, contents: &[u8]) {
+    let name = original.file_name().unwrap().to_str().unwrap();
+    let file = trash.join("Trash/files").join(name);
+    assert_eq!(fs::read(&file).unwrap(), contents, "{}", file.display());
+    let info = fs::read_to_string(trash.join(format!("Trash/info/{name}.trashinfo"))).unwrap();
+    let lines: Vec<&str> = info.lines().collect();
+    assert_eq!(lines[0], "[Trash Info]");
+    let path = lines[1].strip_prefix("Path=").expect("Path= line");
+    // Percent-decoding gives back the absolute original path.
+    let mut decoded = Vec::new();
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            decoded.push(u8::from_str_radix(&path[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    assert_eq!(
+        String::from_utf8(decoded).unwrap(),
+        original.to_str().unwrap()
+    );
+    let date = lines[2]
+        .strip_prefix("DeletionDate=")
+        .expect("DeletionDate= line");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").is_ok(),
+        "{date}"
+    );
+}
+
+#[tokio::test]
+async fn delete_moves_the_rollout_to_the_trash_and_removes_index_entries_and_the_row() {
+    let spec = ThreadSpec::new().cwd("/work/a b").turn("Delete me", "ok");
+    let (home, written) = indexed_home(&spec);
+    let keep = ThreadSpec::new().turn("Keep me", "ok");
+    home.add_indexed_thread(&keep);
+    home.write_session_index(&[
+        (spec.id, "Old name", "2026-05-14T11:05:09.1Z"),
+        (keep.id, "Kept name", "2026-05-14T11:05:09.2Z"),
+        (spec.id, "Newer name", "2026-05-14T11:05:09.3Z"),
+    ]);
+    let contents = fs::read(&written.path).unwrap();
+    let (store, trash) = open_store_with_trash(&home);
+
+    let deleted = manager(&store).delete_thread(spec.id).await.unwrap();
+    let trashed_file = trash
+        .path()
+        .join("Trash/files")
+        .join(written.path.file_name().unwrap());
+    assert_eq!(deleted.trashed, vec![trashed_file]);
+    assert!(!written.path.exists());
+    assert_trashed(trash.path(), &written.path, &contents);
+    assert!(home.state_db_row(spec.id).is_none());
+    assert!(home.state_db_row(keep.id).is_some());
+    let index = index_lines(&home);
+    assert_eq!(index.len(), 1, "{index:?}");
+    assert_eq!(index[0]["id"], json!(keep.id.to_string()));
+    assert_eq!(
+        ids(&list(&store, ListThreadsParams::default()).await),
+        vec![keep.id]
+    );
+    assert!(matches!(
+        try_read(&store, spec.id, true).await,
+        Err(ThreadStoreError::ThreadNotFound { .. })
+    ));
+    let again = store.delete_thread(spec.id).await;
+    assert!(
+        matches!(again, Err(ThreadStoreError::ThreadNotFound { .. })),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn delete_takes_an_archived_compressed_rollout_and_its_plain_twin() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new()
+        .archived()
+        .compressed()
+        .turn("Archived and compressed", "ok");
+    let written = home.add_indexed_thread(&spec);
+    assert!(written.path.to_string_lossy().ends_with(".jsonl.zst"));
+    let compressed = fs::read(&written.path).unwrap();
+    let plain = written.plain_path();
+    let plain_text = read_rollout(&written.path);
+    fs::write(&plain, &plain_text).unwrap();
+    let (store, trash) = open_store_with_trash(&home);
+
+    let deleted = store.delete_thread(spec.id).await.unwrap();
+    assert_eq!(deleted.trashed.len(), 2, "{:?}", deleted.trashed);
+    assert!(!written.path.exists() && !plain.exists());
+    assert_trashed(trash.path(), &written.path, &compressed);
+    assert_trashed(trash.path(), &plain, plain_text.as_bytes());
+    assert!(home.state_db_row(spec.id).is_none());
+    let archived = ListThreadsParams {
+        archived: true,
+        ..Default::default()
+    };
+    assert!(list(&store, archived).await.is_empty());
+}
+
+#[tokio::test]
+async fn delete_without_a_state_db_and_with_a_name_taken_in_the_trash() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("No DB here", "ok");
+    let written = home.add_thread(&spec);
+    let (store, trash) = open_store_with_trash(&home);
+    // Something of the same name is in the trash already.
+    let name = written
+        .path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    fs::create_dir_all(trash.path().join("Trash/files")).unwrap();
+    fs::write(trash.path().join("Trash/files").join(&name), "older").unwrap();
+
+    let deleted = store.delete_thread(spec.id).await.unwrap();
+    let numbered = name.replace(".jsonl", ".2.jsonl");
+    assert_eq!(
+        deleted.trashed,
+        vec![trash.path().join("Trash/files").join(&numbered)]
+    );
+    assert!(
+        trash
+            .path()
+            .join(format!("Trash/info/{numbered}.trashinfo"))
+            .is_file()
+    );
+    assert_eq!(
+        fs::read_to_string(trash.path().join("Trash/files").join(&name)).unwrap(),
+        "older"
+    );
+    assert!(list(&store, ListThreadsParams::default()).await.is_empty());
+}
+
+#[tokio::test]
+async fn delete_is_refused_while_codex_holds_the_writer_lock_or_without_a_trash() {
+    let spec = ThreadSpec::new().turn("Open in Codex", "ok");
+    let (home, written) = indexed_home(&spec);
+    let locks = home.path().join("thread-writer-locks");
+    fs::create_dir_all(&locks).unwrap();
+    let lock_path = locks.join(format!("{}.lock", spec.id));
+    fs::write(&lock_path, "").unwrap();
+    let holder = fs::File::open(&lock_path).unwrap();
+    holder.lock().unwrap();
+    let (store, trash) = open_store_with_trash(&home);
+
+    let refused = store.delete_thread(spec.id).await;
+    let Err(ThreadStoreError::Conflict { message }) = refused else {
+        panic!("{refused:?}");
+    };
+    assert!(message.contains("open in a Codex process"), "{message}");
+    assert!(written.path.exists());
+    assert!(home.state_db_row(spec.id).is_some());
+    assert!(!trash.path().join("Trash").exists());
+
+    holder.unlock().unwrap();
+    let no_trash = open_store(&home).delete_thread(spec.id).await;
+    assert!(
+        matches!(no_trash, Err(ThreadStoreError::Unavailable { .. })),
+        "{no_trash:?}"
+    );
+    assert!(written.path.exists());
+    store.delete_thread(spec.id).await.unwrap();
+    assert!(!written.path.exists());
+}

@@ -448,3 +448,87 @@ async fn a_thread_of_an_unknown_history_mode_is_not_edited() {
     let index = std::fs::read_to_string(home.path.join("session_index.jsonl")).unwrap();
     assert!(!index.contains(&id.to_string()));
 }
+
+/// Rows mentioning `id` in each thread table of Codex's state and history DBs.
+fn thread_rows(home: &Path, id: ThreadId) -> Vec<(&'static str, i64)> {
+    let tables = [
+        ("state_5.sqlite", "threads", "id"),
+        ("state_5.sqlite", "thread_read_receipts", "thread_id"),
+        (
+            "thread_history_1.sqlite",
+            "thread_history_projection_state",
+            "thread_id",
+        ),
+        ("thread_history_1.sqlite", "thread_turns", "thread_id"),
+        ("thread_history_1.sqlite", "thread_items", "thread_id"),
+    ];
+    tables
+        .iter()
+        .map(|(file, table, column)| {
+            let connection = rusqlite::Connection::open(home.join(file)).unwrap();
+            let count = connection
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM {table} WHERE {column} = ?1"),
+                    [id.to_string()],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            (*table, count)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn deleting_a_paginated_thread_clears_what_codex_clears_and_trashes_the_rollout() {
+    let home = RecordedHome::copy("0.169.0");
+    let trash = home.path.parent().unwrap().join("Trash");
+    let manager = ThreadManager::new(Arc::new(LocalThreadStore::open(
+        &home.path,
+        LocalStoreOptions {
+            trash_dir: Some(trash.clone()),
+            ..LocalStoreOptions::default()
+        },
+    )));
+    let named = home.thread("app_server_named");
+    let archived = home.thread("app_server_archived");
+    let other = home.thread("exec_shell");
+    let before_other = thread_rows(&home.path, other);
+    assert!(
+        before_other.iter().all(|(_, count)| *count > 0),
+        "{before_other:?}"
+    );
+
+    for id in [named, archived] {
+        assert!(
+            thread_rows(&home.path, id)
+                .iter()
+                .all(|(_, count)| *count > 0)
+        );
+        let rollout = rollout_of(&home.path, id);
+        let contents = std::fs::read(&rollout).unwrap();
+        let deleted = manager.delete_thread(id).await.unwrap();
+        let name = rollout.file_name().unwrap();
+        assert_eq!(deleted.trashed, vec![trash.join("files").join(name)]);
+        assert_eq!(std::fs::read(&deleted.trashed[0]).unwrap(), contents);
+        assert!(!rollout.exists());
+        let info = trash
+            .join("info")
+            .join(format!("{}.trashinfo", name.to_string_lossy()));
+        assert!(std::fs::read_to_string(info).unwrap().contains("Path=/"));
+        let left = thread_rows(&home.path, id);
+        assert!(left.iter().all(|(_, count)| *count == 0), "{left:?}");
+    }
+    let index = std::fs::read_to_string(home.path.join("session_index.jsonl")).unwrap();
+    assert!(!index.contains(&named.to_string()), "{index}");
+    assert_eq!(thread_rows(&home.path, other), before_other);
+    for archived_list in [false, true] {
+        let listed = list_all(&manager, archived_list).await;
+        assert!(
+            listed
+                .iter()
+                .all(|t| t.thread_id != named && t.thread_id != archived)
+        );
+        // The other threads stay (the archived one was the only archived thread).
+        assert_eq!(listed.is_empty(), archived_list);
+    }
+}

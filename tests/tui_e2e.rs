@@ -174,3 +174,32 @@ fn with_no_codex_home_the_demo_opens_with_its_live_thread() {
     tui.send("q");
     assert!(tui.wait_exit());
 }
+
+#[test]
+fn delete_asks_on_the_terminal_naming_the_thread() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Throw this one away", "Ok.");
+    let written = home.add_thread(&spec);
+    let scratch = tempfile::TempDir::new().unwrap();
+    let home_arg = home.path().to_string_lossy().into_owned();
+    let id = spec.id.to_string();
+    let args = ["--codex-home", home_arg.as_str(), "delete", id.as_str()];
+
+    let mut session = PtySession::spawn(&args, scratch.path(), WIDTH, HEIGHT);
+    session.wait_for("[y/N]");
+    assert!(session.contents().contains("Throw this one away"));
+    session.send("n\r");
+    assert!(!session.wait_exit(), "a no fails");
+    assert!(written.path.exists());
+
+    let mut session = PtySession::spawn(&args, scratch.path(), WIDTH, HEIGHT);
+    session.wait_for("[y/N]");
+    session.send("y\r");
+    assert!(session.wait_exit());
+    assert!(!written.path.exists());
+    let trashed = scratch
+        .path()
+        .join("data/Trash/files")
+        .join(spec.file_name());
+    assert!(trashed.is_file(), "{}", trashed.display());
+}

@@ -10,10 +10,10 @@ use crate::live::LiveThread;
 mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
-    CreateThreadParams, HistoryCursor, HistoryLine, ListThreadsParams, ReadHistoryPageParams,
-    ReadThreadParams, ResumeThreadParams, SearchHit, SearchParams, SearchStats, SortKey,
-    StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage, ThreadStore,
-    ThreadStoreError, UpdateThreadMetadataParams,
+    CreateThreadParams, DeletedThread, HistoryCursor, HistoryLine, ListThreadsParams,
+    ReadHistoryPageParams, ReadThreadParams, ResumeThreadParams, SearchHit, SearchParams,
+    SearchStats, SortKey, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
+    ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
 };
 
 /// A thread whose rollout changed this recently counts as being written by another process.
@@ -138,6 +138,17 @@ impl ThreadManager {
 
     pub async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
         self.store.unarchive_thread(thread_id).await
+    }
+
+    /// Deletes a thread. One live in this process is refused, as one a Codex process holds
+    /// open is by the store: something is still writing it.
+    pub async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread> {
+        if self.live_thread(thread_id).is_some() {
+            return Err(ThreadStoreError::Conflict {
+                message: format!("thread {thread_id} is live in this process"),
+            });
+        }
+        self.store.delete_thread(thread_id).await
     }
 
     /// Follows a thread from `from` on: new complete lines arrive as `FollowEvent::Lines`

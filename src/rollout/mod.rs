@@ -11,6 +11,7 @@ mod reader;
 mod search;
 mod session_index;
 mod source;
+mod trash;
 mod writer_locks;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
@@ -34,6 +35,7 @@ pub use session_index::{
     find_thread_name, read_newest_thread_names, read_thread_names, remove_thread_names,
 };
 pub use source::{RolloutSource, open_rollout};
+pub use trash::{Trashed, home_trash_dir, move_to_trash};
 pub use writer_locks::{WRITER_LOCKS_SUBDIR, WriterLocks};
 
 #[cfg(test)]

@@ -262,6 +262,26 @@ impl ThreadStore for InMemoryThreadStore {
         })
     }
 
+    async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread> {
+        self.record("delete_thread");
+        let mut threads = self.lock();
+        match threads.get(&thread_id) {
+            None => Err(ThreadStoreError::not_found(thread_id)),
+            Some(thread) if thread.live || thread.meta.open_in_codex => {
+                Err(ThreadStoreError::Conflict {
+                    message: format!("thread {thread_id} is open; delete it after it is closed"),
+                })
+            }
+            Some(_) => {
+                threads.remove(&thread_id);
+                Ok(DeletedThread {
+                    thread_id,
+                    trashed: Vec::new(),
+                })
+            }
+        }
+    }
+
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
         self.record("unarchive_thread");
         self.with_thread(thread_id, true, |thread| {

@@ -69,6 +69,10 @@ pub trait ThreadStore: Any + Send + Sync {
 
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread>;
 
+    /// Removes a thread (active or archived) everywhere Codex keeps it. The local store moves
+    /// its rollout to the trash rather than deleting it.
+    async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread>;
+
     /// Full-text search over message text, command output and tool arguments. Hits are sent
     /// as they are found, newest threads first.
     async fn search(

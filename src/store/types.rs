@@ -326,6 +326,14 @@ pub struct ThreadPage {
     pub skipped: Vec<SkippedEntry>,
 }
 
+/// What deleting a thread did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletedThread {
+    pub thread_id: ThreadId,
+    /// Where its rollout files went in the trash (empty for a store without files).
+    pub trashed: Vec<PathBuf>,
+}
+
 #[derive(Clone, Debug)]
 pub struct UpdateThreadMetadataParams {
     pub thread_id: ThreadId,

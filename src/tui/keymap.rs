@@ -41,6 +41,10 @@ pub enum Action {
     ToggleMemory,
     Archive,
     Unarchive,
+    /// Delete the thread (its rollout goes to the trash), or every marked thread.
+    Delete,
+    /// Mark or unmark the selected thread for an action on every marked thread.
+    ToggleMark,
     /// Write the thread's history as Markdown to a file in the current directory.
     Export,
     /// Run `codex resume ID` in the thread's directory, with the terminal handed to Codex.

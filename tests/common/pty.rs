@@ -73,6 +73,7 @@ impl PtySession {
         command.env("XDG_CONFIG_HOME", scratch.join("config"));
         command.env("XDG_STATE_HOME", scratch.join("state"));
         command.env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"));
+        command.env("XDG_DATA_HOME", scratch.join("data"));
         command.env_remove("NO_COLOR");
         command.env_remove("CODEX_SQLITE_HOME");
         if let Some(cwd) = cwd {

@@ -30,6 +30,11 @@ impl Ours {
         }
     }
 
+    /// The trash our deletes move rollouts to (`$XDG_DATA_HOME/Trash` of our runs).
+    pub fn trash_dir(&self) -> PathBuf {
+        self.scratch.join("data").join("Trash")
+    }
+
     /// Runs `codex-threads --codex-home HOME ARGS`; its stdout when it succeeded, else its
     /// error line.
     pub fn run(&self, args: &[&str]) -> Result<String> {
@@ -40,6 +45,7 @@ impl Ours {
             .args(args)
             .env("CODEX_THREADS_CACHE_DIR", self.scratch.join("cache"))
             .env("XDG_STATE_HOME", self.scratch.join("state"))
+            .env("XDG_DATA_HOME", self.scratch.join("data"))
             .env("XDG_CONFIG_HOME", self.scratch.join("config"))
             .env_remove("CODEX_HOME")
             .env_remove("CODEX_SQLITE_HOME")

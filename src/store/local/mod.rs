@@ -2,6 +2,7 @@
 //! (when present) adds what only it records, and receives our edits the way Codex writes them.
 
 mod cache;
+mod delete;
 mod live_writer;
 mod read;
 mod search;
@@ -34,11 +35,13 @@ pub struct LocalStoreOptions {
     pub cache_dir: Option<PathBuf>,
     /// How long an edit waits for a busy state DB before it fails (`None`: 10 s).
     pub state_db_busy_timeout: Option<std::time::Duration>,
+    /// The freedesktop trash deleted rollouts go to (`None`: deleting is refused).
+    pub trash_dir: Option<PathBuf>,
 }
 
 impl LocalStoreOptions {
-    /// `$CODEX_SQLITE_HOME`, and the cache in `$CODEX_THREADS_CACHE_DIR`, else the XDG cache
-    /// directory (`~/.cache/codex-threads`).
+    /// `$CODEX_SQLITE_HOME`, the cache in `$CODEX_THREADS_CACHE_DIR`, else the XDG cache
+    /// directory (`~/.cache/codex-threads`), and the home trash (`$XDG_DATA_HOME/Trash`).
     pub fn from_env() -> Self {
         let env_path = |name: &str| {
             std::env::var_os(name)
@@ -50,6 +53,7 @@ impl LocalStoreOptions {
             cache_dir: env_path("CODEX_THREADS_CACHE_DIR")
                 .or_else(|| dirs::cache_dir().map(|dir| dir.join("codex-threads"))),
             state_db_busy_timeout: None,
+            trash_dir: crate::rollout::home_trash_dir(),
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct LocalThreadStore {
 struct LocalStore {
     home: CodexHome,
     state_db: Option<StateDb>,
+    trash_dir: Option<PathBuf>,
     writers: Mutex<HashMap<ThreadId, LiveWriter>>,
     summaries: SummaryCache,
     /// Where each thread's rollout was last seen (plain path), so that reading a thread does not
@@ -129,6 +134,7 @@ impl LocalThreadStore {
             inner: Arc::new(LocalStore {
                 home,
                 state_db,
+                trash_dir: options.trash_dir,
                 writers: Mutex::new(HashMap::new()),
                 summaries,
                 known_paths: Mutex::new(HashMap::new()),
@@ -266,6 +272,11 @@ impl ThreadStore for LocalThreadStore {
 
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {
         self.blocking(move |store| store.unarchive_thread(thread_id))
+            .await
+    }
+
+    async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread> {
+        self.blocking(move |store| store.delete_thread(thread_id))
             .await
     }
 

@@ -72,6 +72,11 @@ impl LocalStore {
         self.known_paths().insert(file.thread_id, file.plain_path());
     }
 
+    /// Forgets where a thread's rollout was (it was moved away).
+    pub(super) fn forget(&self, id: ThreadId) {
+        self.known_paths().remove(&id);
+    }
+
     pub(super) fn locate_file(
         &self,
         id: ThreadId,

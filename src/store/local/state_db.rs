@@ -93,6 +93,7 @@ pub struct StateDb {
     path: PathBuf,
     connection: Mutex<Connection>,
     columns: HashSet<String>,
+    busy_timeout: Duration,
 }
 
 impl StateDb {
@@ -107,9 +108,8 @@ impl StateDb {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-        connection
-            .busy_timeout(busy_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT))
-            .map_err(sqlite)?;
+        let busy_timeout = busy_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT);
+        connection.busy_timeout(busy_timeout).map_err(sqlite)?;
         let columns = table_columns(&connection, "threads").map_err(sqlite)?;
         if columns.is_empty() {
             return Err(StateDbError::NoThreadsTable(path.to_path_buf()));
@@ -118,6 +118,7 @@ impl StateDb {
             path: path.to_path_buf(),
             connection: Mutex::new(connection),
             columns,
+            busy_timeout,
         })
     }
 
@@ -458,6 +459,52 @@ impl StateDb {
         self.write(&sql, values)
     }
 
+    /// Deletes the thread's row and the rows that hang off it, in one transaction, as Codex's
+    /// own delete does (observed in 0.169: `threads` and `thread_read_receipts`; the tables
+    /// whose rows Codex's foreign keys cascade from `threads` go too, since our connection
+    /// does not turn foreign keys on). Tables or columns this DB lacks are passed over.
+    /// Returns how many `threads` rows went (0 when there was none).
+    pub fn delete_thread(&self, id: ThreadId) -> Result<usize, StateDbError> {
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        delete_rows_by_thread(&transaction, STATE_THREAD_TABLES, id).map_err(|e| self.error(e))?;
+        let deleted = transaction
+            .execute("DELETE FROM threads WHERE id = ?1", [id.to_string()])
+            .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))?;
+        Ok(deleted)
+    }
+
+    /// Deletes a thread's rows from Codex's history DB (`thread_history_1.sqlite`, beside the
+    /// state DB), when there is one. Opened like the state DB: never created, never migrated,
+    /// its journal mode left alone; one `BEGIN IMMEDIATE` transaction.
+    pub fn delete_history_rows(&self, id: ThreadId) -> Result<(), StateDbError> {
+        let Some(path) = self
+            .path
+            .parent()
+            .map(|dir| dir.join(HISTORY_DB_FILE))
+            .filter(|path| path.is_file())
+        else {
+            return Ok(());
+        };
+        let sqlite = |source| StateDbError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let mut connection = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+        connection.busy_timeout(self.busy_timeout).map_err(sqlite)?;
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        delete_rows_by_thread(&transaction, HISTORY_THREAD_TABLES, id).map_err(sqlite)?;
+        transaction.commit().map_err(sqlite)
+    }
+
     /// One statement in a `BEGIN IMMEDIATE` transaction, so a busy DB fails fast and whole.
     fn write(&self, sql: &str, values: Vec<SqlValue>) -> Result<(), StateDbError> {
         let mut connection = self.connection();
@@ -574,4 +621,40 @@ fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Threa
         name: text("name")?,
         history_mode: text("history_mode")?,
     })
+}
+
+/// Tables of the state DB keyed by `thread_id` whose rows go with a deleted thread.
+const STATE_THREAD_TABLES: &[&str] = &[
+    "thread_read_receipts",
+    "thread_dynamic_tools",
+    "thread_attachments",
+];
+
+/// Codex's projection of paginated rollouts, beside the state DB.
+pub const HISTORY_DB_FILE: &str = "thread_history_1.sqlite";
+
+/// Tables of the history DB keyed by `thread_id`; Codex's delete empties them for the thread
+/// (observed in 0.169).
+const HISTORY_THREAD_TABLES: &[&str] = &[
+    "thread_history_projection_state",
+    "thread_turns",
+    "thread_items",
+    "thread_realtime_items",
+];
+
+/// Deletes a thread's rows from each table in `tables` that exists and has a `thread_id`.
+fn delete_rows_by_thread(
+    connection: &Connection,
+    tables: &[&str],
+    id: ThreadId,
+) -> rusqlite::Result<()> {
+    for table in tables {
+        if table_columns(connection, table)?.contains("thread_id") {
+            connection.execute(
+                &format!("DELETE FROM \"{table}\" WHERE thread_id = ?1"),
+                [id.to_string()],
+            )?;
+        }
+    }
+    Ok(())
 }

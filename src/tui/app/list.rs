@@ -9,6 +9,7 @@ use crate::store::listing::matches_lowercase;
 use crate::store::{
     ListThreadsParams, SkippedEntry, SortDirection, SortKey, SourceFilter, StoredThread,
 };
+use crate::tui::app::BulkAction;
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
 
@@ -66,6 +67,10 @@ pub struct ListView {
     pub wants_end: bool,
     /// Entries of the home the loaded pages passed over (each once), counted in the footer.
     pub skipped: Vec<SkippedEntry>,
+    /// Threads marked for a bulk action, in the order they were marked.
+    pub marked: Vec<ThreadId>,
+    /// A bulk action running on the marked threads.
+    pub bulk: Option<BulkAction>,
 }
 
 impl ListView {
@@ -104,6 +109,8 @@ impl ListView {
             searching: false,
             wants_end: false,
             skipped: Vec::new(),
+            marked: Vec::new(),
+            bulk: None,
         }
     }
 
@@ -158,6 +165,8 @@ impl ListView {
         self.loaded_once = false;
         self.wants_end = false;
         self.skipped.clear();
+        // Marks belong to the rows they were made on; another listing starts unmarked.
+        self.marked.clear();
     }
 
     /// Adds what a page passed over; every page of a listing reports the bad entries of the
@@ -234,7 +243,34 @@ impl ListView {
 
     pub fn remove_thread(&mut self, id: ThreadId) {
         self.rows.retain(|row| row.thread.thread_id != id);
+        self.marked.retain(|marked| *marked != id);
         self.refilter();
+    }
+
+    pub fn is_marked(&self, id: ThreadId) -> bool {
+        self.marked.contains(&id)
+    }
+
+    /// Marks the selected thread, or unmarks it; true when it is marked now.
+    pub fn toggle_mark(&mut self) -> bool {
+        let Some(id) = self.selected_row().map(|row| row.thread.thread_id) else {
+            return false;
+        };
+        if self.is_marked(id) {
+            self.marked.retain(|marked| *marked != id);
+            false
+        } else {
+            self.marked.push(id);
+            true
+        }
+    }
+
+    /// The marked threads that are still listed, in the order they were marked.
+    pub fn marked_rows(&self) -> Vec<&ListRow> {
+        self.marked
+            .iter()
+            .filter_map(|id| self.rows.iter().find(|row| row.thread.thread_id == *id))
+            .collect()
     }
 
     /// Recomputes the matches, keeping the selected thread selected when it still matches.

@@ -1,5 +1,6 @@
 //! The TUI's state and its pure `update(state, msg) -> effects`.
 
+mod bulk;
 pub mod full_text;
 pub mod history;
 mod input;
@@ -16,13 +17,15 @@ pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg};
 pub use state::{
-    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, PreviewMessages,
-    RenameDialog, Screen, State, Status, StatusKind,
+    BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
+    PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,
 };
 pub use update::update;
 
 #[cfg(test)]
 mod act_tests;
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod export_tests;
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::state::BulkAction;
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadId;
 use crate::store::{
@@ -58,6 +59,20 @@ pub enum Msg {
     MetadataUpdated(StoredThread),
     Archived(ThreadId),
     Unarchived(StoredThread),
+    /// A thread was deleted (its rollout moved to the trash).
+    Deleted(ThreadId),
+    /// A bulk action finished with one more thread.
+    BulkProgress {
+        action: BulkAction,
+        done: usize,
+        total: usize,
+    },
+    /// A bulk action is over: the threads it acted on, and those it could not, with why.
+    BulkDone {
+        action: BulkAction,
+        succeeded: Vec<ThreadId>,
+        failed: Vec<(ThreadId, String)>,
+    },
     /// A thread was exported to this file.
     Exported(PathBuf),
     /// Codex, started to resume a thread, has exited (what to say about it), or could not be
@@ -114,6 +129,12 @@ pub enum Effect {
     },
     Archive(ThreadId),
     Unarchive(ThreadId),
+    Delete(ThreadId),
+    /// One action on each thread in turn, reporting progress as it goes.
+    Bulk {
+        action: BulkAction,
+        ids: Vec<ThreadId>,
+    },
     /// Export a thread's history as Markdown to `path`.
     Export {
         id: ThreadId,

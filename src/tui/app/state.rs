@@ -52,18 +52,61 @@ pub struct RenameDialog {
     pub textarea: TextArea<'static>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfirmAction {
     Archive(ThreadId),
     Unarchive(ThreadId),
+    Delete(ThreadId),
+    /// One action on every marked thread.
+    Bulk {
+        action: BulkAction,
+        ids: Vec<ThreadId>,
+    },
+}
+
+/// What `a`, `u` and `d` do to every marked thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkAction {
+    Archive,
+    Unarchive,
+    Delete,
+}
+
+impl BulkAction {
+    /// "Archive", for the dialog's title and question.
+    pub fn verb(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "Archive",
+            BulkAction::Unarchive => "Unarchive",
+            BulkAction::Delete => "Delete",
+        }
+    }
+
+    /// "archived", for the summary.
+    pub fn past(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "archived",
+            BulkAction::Unarchive => "unarchived",
+            BulkAction::Delete => "deleted",
+        }
+    }
+
+    /// "Archiving", for the progress.
+    pub fn progressive(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "Archiving",
+            BulkAction::Unarchive => "Unarchiving",
+            BulkAction::Delete => "Deleting",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct ConfirmDialog {
     pub action: ConfirmAction,
-    /// The thread's title, as the question shows it.
+    /// The thread's title, as the question shows it (for several threads: how many).
     pub title: String,
-    /// A Codex process has the thread open (its writer lock is held): said before it is moved.
+    /// A Codex process has the thread (or one of them) open: said before it is moved.
     pub open_in_codex: bool,
 }
 

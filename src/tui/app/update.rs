@@ -7,6 +7,7 @@ use crossterm::event::{
 use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
+use super::bulk;
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
 use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
@@ -120,6 +121,41 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             after_selection_change(state)
         }
+        Msg::Deleted(id) => {
+            let title = title_of(state, id);
+            state.set_info(format!("Deleted “{title}” (its rollout is in the trash)"));
+            state.list.remove_thread(id);
+            state.previews.remove(&id);
+            let mut effects = Vec::new();
+            if state
+                .history
+                .as_ref()
+                .is_some_and(|h| h.thread.thread_id == id)
+            {
+                // Its history has nothing left to follow.
+                effects.push(Effect::StopFollow);
+                state.history = None;
+                state.screen = Screen::List;
+            }
+            effects.extend(after_selection_change(state));
+            effects
+        }
+        Msg::BulkProgress {
+            action,
+            done,
+            total,
+        } => {
+            bulk::on_progress(state, action, done, total);
+            Vec::new()
+        }
+        Msg::BulkDone {
+            action,
+            succeeded,
+            failed,
+        } => {
+            bulk::on_done(state, action, &succeeded, &failed);
+            after_selection_change(state)
+        }
         Msg::Exported(path) => {
             state.set_info(format!(
                 "Exported to {}",
@@ -196,6 +232,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Open => return open_selected(state),
         Action::StartSearch => state.list.searching = true,
         Action::FullTextSearch => return search::open_prompt(state),
+        Action::Back if !state.list.marked.is_empty() => state.list.marked.clear(),
         Action::Back => {
             if state.list.query.is_empty() {
                 state.status = None;
@@ -243,10 +280,23 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             return remember_ui_state(state);
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::ToggleMark => {
+            if state.list.toggle_mark() {
+                // Marking moves on, so a run of threads is marked key after key.
+                state.list.move_selection(1, rows);
+            }
+        }
+        Action::Archive | Action::Unarchive | Action::Delete if !state.list.marked.is_empty() => {
+            return match bulk::bulk_action(action) {
+                Some(bulk_action) => bulk::confirm_bulk(state, bulk_action),
+                None => Vec::new(),
+            };
+        }
         Action::Rename
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
+        | Action::Delete
         | Action::Export
         | Action::ResumeInCodex
         | Action::Copy => {
@@ -323,6 +373,7 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleMemory
         | Action::Archive
         | Action::Unarchive
+        | Action::Delete
         | Action::Export
         | Action::ResumeInCodex
         | Action::Copy => {
@@ -388,6 +439,21 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
         }
         Action::Unarchive if !thread.archived => {
             state.set_info("Not archived");
+            Vec::new()
+        }
+        Action::Delete if thread.open_in_codex => {
+            state.set_error(format!(
+                "“{}” is open in Codex; delete it after Codex closes it",
+                single_line(thread.title())
+            ));
+            Vec::new()
+        }
+        Action::Delete => {
+            state.overlay = Some(Overlay::Confirm(ConfirmDialog {
+                action: ConfirmAction::Delete(id),
+                title: single_line(thread.title()),
+                open_in_codex: false,
+            }));
             Vec::new()
         }
         Action::Archive | Action::Unarchive => {
@@ -478,13 +544,15 @@ fn on_confirm_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
     let Some(Overlay::Confirm(dialog)) = state.overlay.as_ref() else {
         return Vec::new();
     };
-    let confirmed = dialog.action;
+    let confirmed = dialog.action.clone();
     match action {
         Some(Action::Accept) => {
             state.overlay = None;
             vec![match confirmed {
                 ConfirmAction::Archive(id) => Effect::Archive(id),
                 ConfirmAction::Unarchive(id) => Effect::Unarchive(id),
+                ConfirmAction::Delete(id) => Effect::Delete(id),
+                ConfirmAction::Bulk { action, ids } => return bulk::start(state, action, ids),
             }]
         }
         Some(Action::Back) => {

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use super::search::run_search;
 use crate::export::{ExportFormat, export_to_file};
 use crate::manager::{FollowEvent, ThreadManager};
-use crate::tui::app::{Effect, LoadedThreads, Msg};
+use crate::tui::app::{BulkAction, Effect, LoadedThreads, Msg};
 
 pub struct Executor {
     manager: Arc<ThreadManager>,
@@ -144,6 +144,42 @@ impl Executor {
                 match manager.unarchive_thread(id).await {
                     Ok(thread) => Msg::Unarchived(thread),
                     Err(err) => failed("Could not unarchive", err),
+                }
+            }),
+            Effect::Delete(id) => self.spawn(async move {
+                match manager.delete_thread(id).await {
+                    Ok(_) => Msg::Deleted(id),
+                    Err(err) => failed("Could not delete", err),
+                }
+            }),
+            Effect::Bulk { action, ids } => self.spawn(async move {
+                let total = ids.len();
+                let mut succeeded = Vec::new();
+                let mut failures = Vec::new();
+                for (index, id) in ids.into_iter().enumerate() {
+                    let outcome = match action {
+                        BulkAction::Archive => manager.archive_thread(id).await,
+                        BulkAction::Unarchive => manager.unarchive_thread(id).await.map(drop),
+                        BulkAction::Delete => manager.delete_thread(id).await.map(drop),
+                    };
+                    match outcome {
+                        Ok(()) => succeeded.push(id),
+                        Err(err) => {
+                            tracing::warn!(%err, thread = %id, "bulk {}", action.past());
+                            failures.push((id, err.to_string()));
+                        }
+                    }
+                    let done = index + 1;
+                    let _ = results.send(Msg::BulkProgress {
+                        action,
+                        done,
+                        total,
+                    });
+                }
+                Msg::BulkDone {
+                    action,
+                    succeeded,
+                    failed: failures,
                 }
             }),
             Effect::Export { id, path } => {

@@ -408,3 +408,49 @@ async fn e_exports_the_selected_thread_and_the_status_line_says_where() {
         .expect("no panic")
         .expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_delete_runs_through_the_manager_and_sums_up_what_failed() {
+    let store = Arc::new(InMemoryThreadStore::new());
+    for thread in sample_threads() {
+        store.insert_thread(thread, rich_items());
+    }
+    let manager = Arc::new(ThreadManager::new(store.clone()));
+    let (screen, input, task) = start_loop(manager, 140, 30, None);
+    screen.wait_for("Fix the flaky login test").await;
+    for _ in 0..3 {
+        send(&input, key(KeyCode::Char(' '))).await;
+    }
+    screen.wait_for("3 marked").await;
+    // Gone behind the TUI's back: that one fails, the others are deleted all the same.
+    store.delete_thread(thread_id(1)).await.expect("delete");
+    send(&input, key(KeyCode::Char('d'))).await;
+    screen.wait_for("Delete the 3 marked threads?").await;
+    send(&input, key(KeyCode::Char('y'))).await;
+    screen.wait_for("deleted 2, 1 failed").await;
+    screen.wait_for("1 marked").await;
+    for n in 0..3 {
+        let read = store
+            .read_thread(ReadThreadParams {
+                thread_id: thread_id(n),
+                include_archived: true,
+                include_history: false,
+            })
+            .await;
+        assert!(read.is_err(), "thread {n} is still there");
+    }
+    assert_eq!(
+        store
+            .calls()
+            .iter()
+            .filter(|call| *call == "delete_thread")
+            .count(),
+        4
+    );
+    drop(input);
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends when input ends")
+        .expect("no panic")
+        .expect("no error");
+}

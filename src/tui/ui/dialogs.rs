@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::app::{ConfirmAction, ConfirmDialog, RenameDialog, State};
+use crate::tui::app::{BulkAction, ConfirmAction, ConfirmDialog, RenameDialog, State};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::wrap::truncate;
 
@@ -47,21 +47,36 @@ pub fn render_rename(frame: &mut Frame, state: &State, dialog: &RenameDialog) {
 
 pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) {
     let theme = &state.theme;
-    let verb = match dialog.action {
-        ConfirmAction::Archive(_) => "Archive",
-        ConfirmAction::Unarchive(_) => "Unarchive",
+    let (verb, several, deletes) = match &dialog.action {
+        ConfirmAction::Archive(_) => ("Archive", false, false),
+        ConfirmAction::Unarchive(_) => ("Unarchive", false, false),
+        ConfirmAction::Delete(_) => ("Delete", false, true),
+        ConfirmAction::Bulk { action, .. } => (action.verb(), true, *action == BulkAction::Delete),
     };
-    let popup = centered(frame.area(), 60, if dialog.open_in_codex { 5 } else { 4 });
+    let height = 4 + u16::from(dialog.open_in_codex) + u16::from(deletes);
+    let popup = centered(frame.area(), 60, height);
     let width = usize::from(popup.width.saturating_sub(2));
-    let question = truncate(&format!("{verb} “{}”?", dialog.title), width);
-    let warning = dialog.open_in_codex.then(|| {
-        Line::from(Span::styled(
-            truncate(
-                "Codex has this thread open and may still write to it.",
-                width,
-            ),
-            theme.warning,
-        ))
+    // Several threads are counted, not quoted.
+    let question = if several {
+        truncate(&format!("{verb} {}?", dialog.title), width)
+    } else {
+        truncate(&format!("{verb} “{}”?", dialog.title), width)
+    };
+    let open_warning = if several {
+        "Codex has some of them open and may still write to them."
+    } else {
+        "Codex has this thread open and may still write to it."
+    };
+    let warning = dialog
+        .open_in_codex
+        .then(|| Line::from(Span::styled(truncate(open_warning, width), theme.warning)));
+    let trash_note = deletes.then(|| {
+        let note = if several {
+            "Their rollouts go to the trash; they can be restored."
+        } else {
+            "Its rollout goes to the trash, where it can be restored."
+        };
+        Line::from(Span::styled(truncate(note, width), theme.dim))
     });
     let yes = state
         .keymap
@@ -74,6 +89,7 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
     let lines: Vec<Line> = [Line::from(Span::raw(question))]
         .into_iter()
         .chain(warning)
+        .chain(trash_note)
         .chain([Line::from(Span::styled(
             truncate(&format!("{yes} yes · {no} no"), width),
             theme.dim,

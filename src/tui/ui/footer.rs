@@ -40,6 +40,13 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         Screen::List => {
             let list = &state.list;
             push_skipped(&mut right, list.skipped.len(), theme);
+            if !list.marked.is_empty() {
+                right.push(Span::styled(
+                    format!("{} marked", list.marked.len()),
+                    theme.accent,
+                ));
+                right.push(Span::raw("  "));
+            }
             if !list.matches.is_empty() {
                 let more = if list.has_more() { "+" } else { "" };
                 right.push(Span::styled(

@@ -182,7 +182,13 @@ fn row_lines(
     width: usize,
 ) -> Vec<Line<'static>> {
     let theme = &state.theme;
-    let pointer = if selected { "› " } else { "  " };
+    // The pointer's column, then the mark column.
+    let pointer = match (selected, state.list.is_marked(row.thread.thread_id)) {
+        (true, true) => "›✓",
+        (true, false) => "› ",
+        (false, true) => " ✓",
+        (false, false) => "  ",
+    };
     let live = if row.live {
         Span::styled("● ", theme.live)
     } else {

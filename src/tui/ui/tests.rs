@@ -194,6 +194,25 @@ fn confirm_dialog_80x24() {
 }
 
 #[test]
+fn delete_dialog_80x24() {
+    let mut state = list_state(80, 24);
+    update(&mut state, key(KeyCode::Char('d')));
+    assert_screen("confirm_delete_80x24", &state);
+}
+
+#[test]
+fn marked_rows_and_the_bulk_confirmation_120x40() {
+    let mut state = list_state(120, 40);
+    update(&mut state, key(KeyCode::Char(' ')));
+    update(&mut state, key(KeyCode::Down));
+    update(&mut state, key(KeyCode::Char(' ')));
+    update(&mut state, key(KeyCode::Up));
+    assert_screen("marked_120x40", &state);
+    update(&mut state, key(KeyCode::Char('d')));
+    assert_screen("confirm_bulk_delete_120x40", &state);
+}
+
+#[test]
 fn help_overlay_80x24_and_120x40() {
     let mut state = list_state(80, 24);
     update(&mut state, key(KeyCode::Char('?')));
