@@ -16,6 +16,7 @@ use crate::manager::ThreadManager;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
+use crate::store::pg::{PgThreadStore, redact_url};
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
     SearchParams, SkippedEntry, SortKey, SourceFilter, StoredThread, ThreadMetadataPatch,
@@ -41,6 +42,10 @@ pub struct Cli {
     /// lists: cli, vscode), or one source as Codex names it (cli, exec, vscode, mcp, …).
     #[arg(long, value_name = "SOURCE", default_value = "all")]
     pub source: String,
+    /// Use a shared PostgreSQL store instead of a Codex home (also $CODEX_THREADS_STORE, or
+    /// `store` in the config file): postgresql://user@host:port/db, or ?host=/socket/dir&port=N.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -129,6 +134,15 @@ pub enum Command {
     Resume {
         /// A full id, a unique id prefix, or an exact thread name.
         thread: String,
+    },
+    /// Push this Codex home's threads into a shared PostgreSQL store (incremental).
+    Sync {
+        /// The store: postgresql://user@host:port/db (a unix socket as ?host=/dir&port=N).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Keep following the home: new lines and threads reach the store within a second.
+        #[arg(long)]
+        watch: bool,
     },
     /// Export a thread's history, streamed: Markdown to paste into an issue, or JSON.
     Export {
@@ -319,6 +333,7 @@ pub async fn run_command(
             out.flush()?;
             resume_in_codex(&thread)?;
         }
+        Command::Sync { .. } => bail!("sync runs on a Codex home, not on a store"),
         Command::Export {
             thread,
             format,
@@ -582,14 +597,19 @@ fn list_line(thread: &StoredThread) -> String {
         .as_ref()
         .and_then(|git| git.branch.as_deref())
         .unwrap_or("-");
-    format!(
+    let line = format!(
         "{}  {}  {:<8}  {}  {}",
         thread.thread_id,
         thread.updated_at.format("%Y-%m-%d %H:%M"),
         thread.memory_mode.as_str(),
         single_line(&one_line(branch, 24)),
         single_line(&one_line(thread.title(), 80)),
-    )
+    );
+    // Threads from a shared store say which machine and home they came from.
+    match &thread.origin {
+        Some(origin) => format!("{line}  [{}]", single_line(&one_line(&origin.label(), 60))),
+        None => line,
+    }
 }
 
 fn write_thread_header(thread: &StoredThread, out: &mut dyn Write) -> std::io::Result<()> {
@@ -613,6 +633,11 @@ fn write_thread_header(thread: &StoredThread, out: &mut dyn Write) -> std::io::R
         ("tokens", thread.tokens_used().to_string()),
         ("archived", thread.archived.to_string()),
     ];
+    let origin = thread
+        .origin
+        .as_ref()
+        .map(|origin| ("origin", origin.label()));
+    let rows = rows.into_iter().chain(origin);
     for (label, value) in rows {
         writeln!(out, "{label:>9}: {}", single_line(&value))?;
     }
@@ -683,6 +708,25 @@ fn resume_in_codex(thread: &StoredThread) -> anyhow::Result<()> {
 /// Runs what the command line asked for: a subcommand, or the TUI.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let home = codex_home(cli.codex_home.as_deref())?;
+    if let Some(Command::Sync { to, watch }) = &cli.command {
+        return run_sync(&home, to, *watch).await;
+    }
+    if let Some(url) = store_url(cli.store.as_deref()) {
+        let manager = open_store_manager(&url).await?;
+        return match cli.command {
+            Some(command) => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                run_command(&manager, command, &mut out).await?;
+                out.flush()?;
+                Ok(())
+            }
+            None => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                run_tui(manager, TuiOptions::new(cwd)).await
+            }
+        };
+    }
     match cli.command {
         Some(command) => {
             // `--demo` with a subcommand runs it on a fresh copy of the demo home.
@@ -699,6 +743,61 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => open_tui(&home, cli.demo, SourceFilter::parse(&cli.source)).await,
     }
+}
+
+/// The shared store to use: `--store`, else `$CODEX_THREADS_STORE`, else the `store` key of
+/// `$XDG_CONFIG_HOME/codex-threads/config.toml`; `None`: the Codex home.
+pub fn store_url(explicit: Option<&str>) -> Option<String> {
+    let non_empty = |url: &str| (!url.trim().is_empty()).then(|| url.trim().to_string());
+    if let Some(url) = explicit {
+        return non_empty(url);
+    }
+    if let Ok(url) = std::env::var("CODEX_THREADS_STORE") {
+        return non_empty(&url);
+    }
+    let path = dirs::config_dir()?
+        .join("codex-threads")
+        .join("config.toml");
+    let text = crate::rollout::read_regular_to_string(&path).ok()?;
+    let config: toml::Table = text.parse().ok()?;
+    non_empty(config.get("store")?.as_str()?)
+}
+
+/// A manager over a shared PostgreSQL store. Errors name the store without its password.
+pub async fn open_store_manager(url: &str) -> anyhow::Result<Arc<ThreadManager>> {
+    let store = PgThreadStore::connect(url).await?;
+    Ok(Arc::new(ThreadManager::new(Arc::new(store))))
+}
+
+/// `sync --to URL [--watch]`: one line per pass on stderr (the URL shown without password).
+async fn run_sync(home: &Path, url: &str, watch: bool) -> anyhow::Result<()> {
+    if !home.is_dir() {
+        bail!("Codex home {} does not exist", home.display());
+    }
+    let local = LocalThreadStore::open(home, LocalStoreOptions::from_env());
+    let store = PgThreadStore::connect(url).await?;
+    let origin = crate::sync::origin_of(home);
+    let target = redact_url(url);
+    let say = |report: &crate::sync::SyncReport, took: std::time::Duration| {
+        if !watch || report.changed > 0 {
+            eprintln!(
+                "codex-threads: synced {} of {} threads to {target}: {} lines, {} bytes in {:.2}s",
+                report.changed,
+                report.threads,
+                report.lines_added,
+                report.bytes_added,
+                took.as_secs_f64()
+            );
+        }
+    };
+    if watch {
+        crate::sync::sync_watch(&local, &store, &origin, say).await?;
+    } else {
+        let started = std::time::Instant::now();
+        let report = crate::sync::sync_once(&local, &store, &origin).await?;
+        say(&report, started.elapsed());
+    }
+    Ok(())
 }
 
 /// The demo thread that plays live is started here, like the demo's other threads.

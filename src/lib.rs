@@ -10,6 +10,7 @@ pub mod manager;
 pub mod protocol;
 pub mod rollout;
 pub mod store;
+pub mod sync;
 pub mod testing;
 pub mod text;
 pub mod tui;

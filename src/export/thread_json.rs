@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::protocol::{ThreadId, ThreadMemoryMode};
-use crate::store::StoredThread;
+use crate::store::{StoredThread, ThreadOrigin};
 
 #[derive(Serialize)]
 pub struct ThreadJson<'a> {
@@ -33,6 +33,9 @@ pub struct ThreadJson<'a> {
     forked_from_id: Option<ThreadId>,
     rollout_path: Option<PathText<'a>>,
     live: bool,
+    /// The machine and Codex home a thread of a shared store came from; absent for a home.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a ThreadOrigin>,
     /// Present only for a path that is not UTF-8: its exact bytes, so it round-trips.
     #[serde(skip_serializing_if = "Option::is_none")]
     cwd_bytes: Option<&'a [u8]>,
@@ -72,6 +75,7 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
         forked_from_id: thread.forked_from_id,
         rollout_path: thread.rollout_path.as_deref().map(PathText),
         live,
+        origin: thread.origin.as_ref(),
         cwd_bytes: non_utf8_bytes(&thread.cwd),
         rollout_path_bytes: thread.rollout_path.as_deref().and_then(non_utf8_bytes),
     }

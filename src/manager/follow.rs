@@ -31,6 +31,8 @@ pub(super) struct FollowReader {
     pub plain_path: Option<PathBuf>,
     /// Whether the plain file has existed since the follow started.
     pub file_seen: bool,
+    /// The store's own change subscription (`ThreadStore::watch_thread`), held while following.
+    pub _store_watch: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl FollowReader {

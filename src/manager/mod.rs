@@ -172,6 +172,7 @@ impl ThreadManager {
             .rollout_path
             .as_deref()
             .and_then(|path| follow::watch_file_changes(path, wake_tx.clone()));
+        let store_watch = self.store.watch_thread(thread_id, wake_tx.clone()).await;
         if let Some(live) = self.live_thread(thread_id) {
             follow::forward_live_appends(live.subscribe(), wake_tx);
         }
@@ -186,6 +187,7 @@ impl ThreadManager {
                 .is_some_and(|path| path.exists()),
             plain_path: thread.rollout_path.clone(),
             next: from,
+            _store_watch: store_watch,
         };
         let task = tokio::spawn(reader.run(wake_rx, events_tx, watcher));
         Ok(ThreadFollower { events, task })

@@ -2,10 +2,12 @@
 //! memory (for tests of the layers above).
 
 mod error;
+pub(crate) mod hits;
 pub mod listing;
 pub mod local;
 pub mod memory;
 mod patch;
+pub mod pg;
 pub mod policy;
 mod types;
 
@@ -83,5 +85,17 @@ pub trait ThreadStore: Any + Send + Sync {
         Err(ThreadStoreError::Unsupported {
             operation: "search",
         })
+    }
+
+    /// Wakes `wake` whenever the thread may have new lines, for stores written by other
+    /// processes without files on this machine (a database that `sync --watch` feeds). The
+    /// returned guard keeps the subscription alive. `None`: nothing to offer (a home's files
+    /// are watched by the manager itself).
+    async fn watch_thread(
+        &self,
+        _thread_id: ThreadId,
+        _wake: tokio::sync::mpsc::Sender<()>,
+    ) -> Option<Box<dyn Any + Send>> {
+        None
     }
 }

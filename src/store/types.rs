@@ -51,8 +51,29 @@ pub struct StoredThread {
     /// A Codex process holds the thread open for writing (its writer lock is taken).
     #[serde(default)]
     pub open_in_codex: bool,
+    /// The machine and Codex home a thread was synced from (shared stores only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<ThreadOrigin>,
     #[serde(skip)]
     pub history: Option<Vec<RolloutItem>>,
+}
+
+/// Where a thread in a shared store came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ThreadOrigin {
+    pub host: String,
+    pub codex_home: String,
+}
+
+impl ThreadOrigin {
+    /// `host:home` as a list column shows it.
+    pub fn label(&self) -> String {
+        if self.codex_home.is_empty() {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.codex_home)
+        }
+    }
 }
 
 impl StoredThread {
@@ -85,6 +106,7 @@ impl StoredThread {
             memory_mode: ThreadMemoryMode::Enabled,
             history_mode: HistoryMode::Legacy,
             open_in_codex: false,
+            origin: None,
             history: None,
         }
     }

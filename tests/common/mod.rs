@@ -15,6 +15,7 @@
 pub mod binary;
 pub mod home;
 pub mod lines;
+pub mod pg;
 pub mod pty;
 pub mod recorded;
 pub mod scan;

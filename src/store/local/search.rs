@@ -9,13 +9,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::LocalStore;
-use crate::protocol::RolloutLine;
 use crate::rollout::{ByteMatcher, RolloutFile, find_matching_lines};
 use crate::store::*;
-use crate::text::{find_query, item_kind, searchable_text, skipped_by_search, snippet_around};
-
-/// Width of a hit's snippet, in characters.
-const SNIPPET_WIDTH: usize = 120;
 
 impl LocalStore {
     pub(super) fn search(
@@ -147,18 +142,11 @@ fn search_file(
 }
 
 fn hit_in_line(file: &RolloutFile, offset: u64, raw: &[u8], query: &str) -> Option<SearchHit> {
-    if skipped_by_search(raw) {
-        return None;
-    }
-    let line = RolloutLine::decode(std::str::from_utf8(raw).ok()?).ok()?;
-    let text = searchable_text(&line.item)?;
-    let range = find_query(&text, query)?;
-    Some(SearchHit {
-        thread_id: file.thread_id,
-        archived: file.archived,
-        cursor: HistoryCursor(offset),
-        timestamp: line.timestamp,
-        kind: item_kind(&line.item),
-        snippet: snippet_around(&text, range, SNIPPET_WIDTH),
-    })
+    crate::store::hits::hit_in_line(
+        file.thread_id,
+        file.archived,
+        HistoryCursor(offset),
+        raw,
+        query,
+    )
 }

@@ -1,0 +1,54 @@
+//! A fresh database on the throwaway PostgreSQL server of `scripts/pg-test-server.sh`
+//! (`$CODEX_THREADS_TEST_PG`). Without it the PostgreSQL tests say they skipped.
+
+use tokio_postgres::NoTls;
+
+/// The admin URL of the test server, or `None` after printing why the test is skipped.
+pub fn server_url(test: &str) -> Option<String> {
+    match std::env::var("CODEX_THREADS_TEST_PG") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var_os("CODEX_THREADS_REQUIRE_PG").is_some() {
+                panic!("{test}: CODEX_THREADS_REQUIRE_PG is set but CODEX_THREADS_TEST_PG is not");
+            }
+            println!("skipped {test}: no PostgreSQL test server (scripts/pg-test-server.sh)");
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |at| at + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |at| scheme_end + at);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// Runs SQL as the test server's superuser on `database`.
+pub async fn admin(url: &str, database: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(&with_database(url, database), NoTls)
+        .await
+        .expect("the test server answers");
+    let task = tokio::spawn(connection);
+    client.batch_execute(sql).await.expect("admin SQL runs");
+    drop(client);
+    let _ = task.await;
+}
+
+/// A new empty database; returns its URL. `None` (skipped) without a test server.
+pub async fn fresh_database(test: &str) -> Option<String> {
+    let url = server_url(test)?;
+    let name = format!("ct_{}", uuid::Uuid::new_v4().simple());
+    admin(&url, "postgres", &format!("CREATE DATABASE {name}")).await;
+    Some(with_database(&url, &name))
+}
