@@ -71,7 +71,11 @@ fn fixture() -> Fixture {
 fn local(fixture: &Fixture) -> Arc<LocalThreadStore> {
     Arc::new(LocalThreadStore::open(
         fixture.home.path(),
-        LocalStoreOptions::default(),
+        LocalStoreOptions {
+            // Beside the home, never the user's own trash.
+            trash_dir: Some(fixture.home.path().join("test-trash")),
+            ..LocalStoreOptions::default()
+        },
     ))
 }
 
@@ -325,10 +329,29 @@ async fn check_history(store: &dyn ThreadStore, f: &Fixture) {
     }
 }
 
+async fn check_delete(store: &dyn ThreadStore, f: &Fixture) {
+    let id = f.listable[0].id;
+    let deleted = store.delete_thread(id).await.unwrap();
+    assert_eq!(deleted.thread_id, id);
+    assert!(!ids(&everything(store, false).await).contains(&id));
+    assert!(matches!(
+        read(store, id, true).await,
+        Err(ThreadStoreError::ThreadNotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_thread(id).await,
+        Err(ThreadStoreError::ThreadNotFound { .. })
+    ));
+    // The others are untouched.
+    assert!(read(store, f.listable[1].id, false).await.is_ok());
+}
+
 async fn check_contract(store: &dyn ThreadStore, f: &Fixture) {
     check_listing(store, f).await;
     check_history(store, f).await;
     check_reads_and_edits(store, f).await;
+    // Last: it removes a thread the other checks count.
+    check_delete(store, f).await;
 }
 
 #[tokio::test]
