@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod demo;
 pub mod export;
+pub mod fault;
 pub mod launch;
 pub mod live;
 pub mod logging;

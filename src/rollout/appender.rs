@@ -112,6 +112,7 @@ pub fn materialize(plain_path: &Path) -> io::Result<()> {
         temp.set_permissions(meta.permissions())?;
         temp.set_modified(meta.modified()?)?;
         temp.sync_all()?;
+        crate::fault::point("materialize.before_link");
         link_or_rename(&temp_path, plain_path)
     })();
     let _ = fs::remove_file(&temp_path);
@@ -133,6 +134,29 @@ fn link_or_rename(temp_path: &Path, plain_path: &Path) -> io::Result<()> {
     }
 }
 
+const TEMP_SUFFIX: &str = ".materialize.tmp";
+
+/// A temporary file of `materialize` whose process is gone (killed part way): nothing will
+/// finish it, and the `.zst` it was made from is still there, so it can go.
+pub fn is_stale_temp(name: &str) -> bool {
+    let Some(core) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+    else {
+        return false;
+    };
+    // `.{name}.{pid}.{nanos}.{attempt}.materialize.tmp`
+    let Some(pid) = core
+        .rsplit('.')
+        .nth(2)
+        .and_then(|pid| pid.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    let proc_root = Path::new("/proc");
+    proc_root.join("self").exists() && !proc_root.join(pid.to_string()).exists()
+}
+
 /// A new hidden file beside `path` (hidden, and without the rollout suffix, so discovery
 /// ignores it).
 fn create_temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
@@ -148,7 +172,7 @@ fn create_temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
     let mut attempt = 0u32;
     loop {
         let temp = dir.join(format!(
-            ".{name}.{}.{nanos}.{attempt}.materialize.tmp",
+            ".{name}.{}.{nanos}.{attempt}{TEMP_SUFFIX}",
             process::id()
         ));
         match OpenOptions::new().write(true).create_new(true).open(&temp) {
@@ -235,6 +259,16 @@ mod tests {
 
     fn encoded(lines: &[RolloutLine]) -> String {
         lines.iter().map(|l| l.encode() + "\n").collect()
+    }
+
+    #[test]
+    fn a_temporary_file_is_stale_only_when_its_process_is_gone() {
+        let name = |pid: u64| format!(".rollout-x.jsonl.{pid}.1700000000000000000.0{TEMP_SUFFIX}");
+        assert!(!is_stale_temp(&name(u64::from(process::id()))));
+        // Above Linux's largest pid (2^22): no such process.
+        assert!(is_stale_temp(&name(4_194_305)));
+        assert!(!is_stale_temp("rollout-x.jsonl"));
+        assert!(!is_stale_temp(".notes.materialize.tmp"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+use super::appender::is_stale_temp;
 use super::files::{error_reason, name_file, not_regular};
 use crate::protocol::ThreadId;
 
@@ -198,6 +199,37 @@ impl CodexHome {
                 .any(|c| c == Component::Normal(OsStr::new(ARCHIVED_SESSIONS_SUBDIR)))
     }
 
+    /// Where a rollout of the same name would sit in the other tree: `archived_sessions/NAME`
+    /// for an active rollout, its date directory under `sessions/` for an archived one.
+    pub fn twin_path(&self, file: &RolloutFile) -> Option<PathBuf> {
+        let name = file.path.file_name()?.to_str()?;
+        if file.archived {
+            let (year, month, day) = rollout_date_parts(name)?;
+            Some(
+                self.sessions_dir()
+                    .join(year)
+                    .join(month)
+                    .join(day)
+                    .join(name),
+            )
+        } else {
+            Some(self.archived_dir().join(name))
+        }
+    }
+
+    /// The plain rollout names in `archived_sessions/` (one directory read, no `stat`): what an
+    /// active rollout is checked against for a twin in the archive.
+    pub fn archived_plain_names(&self) -> HashSet<String> {
+        let Ok(entries) = fs::read_dir(self.archived_dir()) else {
+            return HashSet::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| parse_rollout_file_name(name).is_some())
+            .map(|name| name.strip_suffix(ZST_SUFFIX).unwrap_or(&name).to_string())
+            .collect()
+    }
+
     fn walk(&self, archived: bool, wanted: &mut dyn FnMut(&str) -> bool, out: &mut Discovery) {
         let (root, depth) = if archived {
             (self.archived_dir(), 0)
@@ -214,6 +246,8 @@ pub struct Discovery {
     pub files: Vec<RolloutFile>,
     /// Entries that could not be used, each with why.
     pub skipped: Vec<SkippedEntry>,
+    /// Temporary files of ours left by a process that died (see `appender::is_stale_temp`).
+    pub stale_temps: Vec<PathBuf>,
 }
 
 impl Discovery {
@@ -331,6 +365,9 @@ fn walk_dir(
         if file_type.is_dir() && depth > 0 {
             subdirs.push(entry.path());
         } else if let Some(name) = entry.file_name().to_str() {
+            if is_stale_temp(name) {
+                out.stale_temps.push(entry.path());
+            }
             names.push(name.to_string());
         }
     }

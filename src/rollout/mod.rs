@@ -7,6 +7,7 @@ mod files;
 mod git;
 mod home;
 mod lines;
+mod moves;
 mod reader;
 mod search;
 mod session_index;
@@ -25,6 +26,7 @@ pub use home::{
     SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts, strip_zst,
     zst_sibling,
 };
+pub use moves::{move_no_replace, same_file};
 pub use reader::{
     HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,
     read_head, scan_lines,

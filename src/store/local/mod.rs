@@ -8,6 +8,7 @@ mod read;
 mod search;
 pub mod state_db;
 pub mod summary;
+mod twins;
 mod write;
 
 #[cfg(test)]

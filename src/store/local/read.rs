@@ -53,9 +53,12 @@ impl LocalStore {
             && let Ok(Some(file)) = self.home.rollout_at(&path)
             && file.thread_id == id
         {
-            return Ok(Some(file));
+            return Ok(Some(self.settle_twin(file).0));
         }
-        let found = self.home.find_rollout(id, true)?;
+        let found = self
+            .home
+            .find_rollout(id, true)?
+            .map(|file| self.settle_twin(file).0);
         if let Some(file) = &found {
             self.remember(file);
         }
@@ -90,7 +93,7 @@ impl LocalStore {
         }
     }
 
-    fn state_row(&self, id: ThreadId) -> Option<ThreadRow> {
+    pub(super) fn state_row(&self, id: ThreadId) -> Option<ThreadRow> {
         let db = self.state_db.as_ref()?;
         db.thread_row(id)
             .map_err(|err| tracing::warn!(%err, "reading the state DB failed"))
@@ -151,7 +154,7 @@ impl LocalStore {
             .as_deref()
             .map(ListKey::parse_cursor)
             .transpose()?;
-        let discovery = self.home.discover(params.archived);
+        let discovery = self.discover_settled(params.archived);
         let mut skipped = discovery.skipped;
         let mut candidates: Vec<(ListKey, RolloutFile)> = discovery
             .files

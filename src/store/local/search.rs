@@ -81,9 +81,9 @@ impl LocalStore {
         if let Some(id) = params.thread_id {
             return Ok((Arc::from(vec![self.locate_file(id, true)?]), Vec::new()));
         }
-        let mut found = self.home.discover(false);
+        let mut found = self.discover_settled(false);
         if params.include_archived {
-            let archived = self.home.discover(true);
+            let archived = self.discover_settled(true);
             found.files.extend(archived.files);
             found.skipped.extend(archived.skipped);
         }

@@ -370,12 +370,8 @@ fn write_index_name(
 
 /// Renames `from` to `to`, refusing to replace a file already there.
 fn move_without_replacing(from: &std::path::Path, to: &std::path::Path) -> StoreResult<()> {
-    // A hard link fails if `to` exists, where a rename would silently replace it.
-    match fs::hard_link(from, to) {
-        Ok(()) => {
-            fs::remove_file(from)?;
-            Ok(())
-        }
+    match crate::rollout::move_no_replace(from, to) {
+        Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(ThreadStoreError::Conflict {
                 message: format!("{} already exists", to.display()),

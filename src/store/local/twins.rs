@@ -1,0 +1,121 @@
+//! A thread whose rollout sits in both `sessions/` and `archived_sessions/`: an archive or
+//! unarchive cut short (one file under two names, left by a link-then-unlink move), or two
+//! copies. It is settled before the thread is listed, searched or edited, so a thread is never
+//! listed twice and a command never trips over its own earlier half-move.
+//!
+//! Rules: a half-move is finished in the direction the state DB has not recorded yet (the DB is
+//! written after the move); with no DB row the thread ends archived (nothing is lost, and
+//! `unarchive` brings it back). Two copies: the more recently written one is the thread (as
+//! within one tree), the other is reported as skipped and left alone.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+
+use super::LocalStore;
+use crate::protocol::time::now_millis;
+use crate::rollout::{Discovery, RolloutFile, SkippedEntry, same_file};
+
+impl LocalStore {
+    /// `discover` of one tree, with twins in the other tree settled and our stale temporary
+    /// files removed.
+    pub(super) fn discover_settled(&self, archived: bool) -> Discovery {
+        let mut found = self.home.discover(archived);
+        remove_stale_temps(&found.stale_temps);
+        // An active rollout is checked against one read of the archive directory; an archived
+        // one (the archive is usually the smaller tree) by a `stat` of where it would be.
+        let archived_names = (!archived).then(|| self.home.archived_plain_names());
+        let files = std::mem::take(&mut found.files);
+        for file in files {
+            let may_have_twin = match &archived_names {
+                Some(names) => file
+                    .plain_path()
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| names.contains(name)),
+                None => true,
+            };
+            if !may_have_twin {
+                found.files.push(file);
+                continue;
+            }
+            let (kept, skipped) = self.settle_twin(file);
+            found.skipped.extend(skipped);
+            if kept.archived == archived {
+                found.files.push(kept);
+            }
+        }
+        found
+    }
+
+    /// The file that is the thread once a twin in the other tree (if any) is settled, and the
+    /// copy passed over, if there was one.
+    pub(super) fn settle_twin(&self, file: RolloutFile) -> (RolloutFile, Option<SkippedEntry>) {
+        let twin = self
+            .home
+            .twin_path(&file)
+            .and_then(|plain| self.home.rollout_at(&plain).ok().flatten());
+        let Some(twin) = twin else {
+            return (file, None);
+        };
+        if same_file(&file.path, &twin.path).unwrap_or(false) {
+            return (self.finish_move(file, twin), None);
+        }
+        let newer = |a: &RolloutFile, b: &RolloutFile| (a.modified, a.size) > (b.modified, b.size);
+        let (kept, other) = if newer(&twin, &file) {
+            (twin, file)
+        } else {
+            (file, twin)
+        };
+        let skipped = SkippedEntry::new(
+            &other.path,
+            format!(
+                "another rollout of thread {} is newer and is the one listed: {}",
+                other.thread_id,
+                kept.path.display()
+            ),
+        );
+        (kept, Some(skipped))
+    }
+
+    /// Removes the name the interrupted move was leaving and records the move in the DB.
+    fn finish_move(&self, file: RolloutFile, twin: RolloutFile) -> RolloutFile {
+        let id = file.thread_id;
+        let was_archived = self.state_row(id).map(|row| row.archived);
+        let finish_archived = was_archived != Some(true);
+        let (kept, left) = if file.archived == finish_archived {
+            (file, twin)
+        } else {
+            (twin, file)
+        };
+        if let Err(err) = fs::remove_file(&left.path) {
+            tracing::warn!(%err, path = %left.path.display(), "could not finish an interrupted move");
+            return kept;
+        }
+        tracing::info!(thread = %id, kept = %kept.path.display(), "finished an interrupted move");
+        self.forget(id);
+        if let Some(db) = &self.state_db {
+            let modified: DateTime<Utc> = kept.modified.into();
+            let recorded = if kept.archived {
+                db.mark_archived(id, &kept.path, now_millis(), modified)
+            } else {
+                db.mark_unarchived(id, &kept.path, SystemTime::now().into())
+            };
+            if let Err(err) = recorded {
+                tracing::warn!(%err, thread = %id, "state DB not updated after finishing a move");
+            }
+        }
+        kept
+    }
+}
+
+fn remove_stale_temps(paths: &[PathBuf]) {
+    for path in paths {
+        match fs::remove_file(path) {
+            Ok(()) => tracing::info!(path = %path.display(), "removed a stale temporary file"),
+            Err(err) => tracing::warn!(%err, path = %path.display(), "stale temporary file kept"),
+        }
+    }
+}
