@@ -270,9 +270,9 @@ fn dense_columns(metas: &[Vec<MetaPart>], width: usize) -> Vec<(u8, usize)> {
     columns
 }
 
-/// The dense layout's columns by drop rank, in display order: time, branch, directory, model,
-/// tokens, memory.
-const COLUMN_ORDER: [u8; 6] = [0, 1, 5, 4, 3, 2];
+/// The dense layout's columns by drop rank, in display order: time, origin (threads of a shared
+/// store), branch, directory, model, tokens, memory.
+const COLUMN_ORDER: [u8; 7] = [0, 1, 2, 6, 5, 4, 3];
 
 /// A metadata field and how readily it is dropped when the row is narrow (higher first).
 struct MetaPart {
@@ -289,18 +289,26 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
         style: theme.text,
         drop_rank: 0,
     }];
+    if let Some(origin) = &thread.origin {
+        // Which machine and home a thread of a shared store came from.
+        parts.push(MetaPart {
+            text: truncate(&single_line(&origin.label()), 28),
+            style: theme.text,
+            drop_rank: 1,
+        });
+    }
     if let Some(branch) = branch(thread) {
         parts.push(MetaPart {
             text: truncate(&single_line(branch), 24),
             style: theme.accent,
-            drop_rank: 1,
+            drop_rank: 2,
         });
     }
     if state.list.scope == Scope::All && !thread.cwd.as_os_str().is_empty() {
         parts.push(MetaPart {
             text: short_dir(&single_line(&thread.cwd.to_string_lossy()), 28),
             style: theme.dim,
-            drop_rank: 5,
+            drop_rank: 6,
         });
     }
     if let Some(model) = thread.model.as_deref().filter(|m| !m.is_empty()) {
@@ -309,14 +317,14 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
             // not cut, when the row is narrow.
             text: truncate(&single_line(model), 28),
             style: theme.dim,
-            drop_rank: 4,
+            drop_rank: 5,
         });
     }
     if thread.tokens_used() > 0 {
         parts.push(MetaPart {
             text: format!("{} tok", format_count(thread.tokens_used())),
             style: theme.dim,
-            drop_rank: 3,
+            drop_rank: 4,
         });
     }
     let memory_style = match thread.memory_mode {
@@ -326,7 +334,7 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
     parts.push(MetaPart {
         text: memory_label(thread.memory_mode).to_string(),
         style: memory_style,
-        drop_rank: 2,
+        drop_rank: 3,
     });
     parts
 }

@@ -110,6 +110,9 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         "updated",
         absolute_time(thread.updated_at, state.utc_offset),
     ));
+    if let Some(origin) = &thread.origin {
+        lines.push(field("origin", single_line(&origin.label())));
+    }
     lines.push(field("dir", single_line(&thread.cwd.to_string_lossy())));
     if let Some(branch) = branch(thread) {
         lines.push(field("branch", single_line(branch)));

@@ -84,6 +84,22 @@ fn list_comfortable_80x24() {
 }
 
 #[test]
+fn threads_of_a_shared_store_show_their_origin_120x40() {
+    let mut threads = sample_threads();
+    for (index, thread) in threads.iter_mut().enumerate() {
+        thread.origin = Some(crate::store::ThreadOrigin {
+            host: ["laptop", "devbox"][index % 2].to_string(),
+            codex_home: "/home/ana/.codex".to_string(),
+        });
+    }
+    let state = state_with_threads(120, 40, threads, false);
+    let screen = draw(&state);
+    assert!(screen.contains("laptop:/home/ana/.codex"), "{screen}");
+    assert!(screen.contains("devbox:/home/ana/.codex"), "{screen}");
+    assert_screen("list_with_origin_120x40", &state);
+}
+
+#[test]
 fn list_with_search_80x24() {
     let mut state = list_state(80, 24);
     update(&mut state, key(KeyCode::Char('/')));
