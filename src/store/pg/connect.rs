@@ -15,16 +15,26 @@ const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_threads_a
 const POOL_SIZE: usize = 8;
 
 /// Parses `postgresql://user[:password]@host:port/db` (a unix-socket directory as
-/// `?host=/dir&port=N`). Without a password in the URL, `$PGPASSWORD` is used, as libpq does.
+/// `?host=/dir&port=N`). Without a password in the URL, `$PGPASSWORD`, then the password file
+/// (`$PGPASSFILE` or `~/.pgpass`) is used, as libpq does.
 pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
     let mut config = tokio_postgres::Config::from_str(url).map_err(|err| {
         // The parser's message never holds the URL; the URL is shown only redacted.
         ThreadStoreError::invalid(format!("invalid store URL {}: {err}", redact_url(url)))
     })?;
-    if config.get_password().is_none()
-        && let Some(password) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty())
-    {
-        config.password(std::os::unix::ffi::OsStrExt::as_bytes(password.as_os_str()));
+    if config.get_password().is_none() {
+        if let Some(password) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty()) {
+            config.password(std::os::unix::ffi::OsStrExt::as_bytes(password.as_os_str()));
+        } else if let Some(password) = super::pgpass::lookup(&config) {
+            config.password(password);
+        }
+    }
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(ThreadStoreError::invalid(format!(
+            "store URL {} asks for sslmode=require; this build connects without TLS \
+             (use a unix socket or an SSH tunnel, or sslmode=prefer)",
+            redact_url(url)
+        )));
     }
     if config.get_application_name().is_none() {
         config.application_name("codex-threads");
@@ -202,6 +212,17 @@ mod tests {
         let text = err.to_string();
         assert!(!text.contains("s3cret"), "{text}");
         assert!(text.contains("***"), "{text}");
+    }
+
+    #[test]
+    fn sslmode_require_is_refused_with_the_reason_and_no_password() {
+        let err = parse_url("postgresql://ann:s3cret@db/threads?sslmode=require").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("sslmode=require") && text.contains("without TLS"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
     }
 
     #[test]

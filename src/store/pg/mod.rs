@@ -6,6 +6,7 @@
 mod connect;
 mod merge;
 mod notify;
+mod pgpass;
 mod rows;
 
 use std::any::Any;
