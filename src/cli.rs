@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::demo::{DemoHome, play_live_session};
 use crate::export::{self, ExportFormat};
 use crate::manager::ThreadManager;
-use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::{
@@ -453,9 +453,20 @@ fn add_path_bytes(fields: &mut serde_json::Map<String, Value>, key: &str, path: 
     }
 }
 
-/// A rollout line exactly as stored; a line that is not valid JSON is reported instead.
+/// A rollout line exactly as stored; a line that is not valid JSON is reported instead, and
+/// one too long to read is reported with its size.
 fn history_line_json(line: &HistoryLine) -> String {
     match (&line.line, &line.raw) {
+        (Ok(decoded), _) if let RolloutItem::Omitted(omitted) = &decoded.item => json!({
+            "omitted_line": {
+                "timestamp": decoded.timestamp,
+                "type": omitted.kind,
+                "bytes": omitted.bytes,
+                "limit": omitted.limit,
+                "note": omitted.describe(),
+            }
+        })
+        .to_string(),
         (Ok(_), Some(raw)) => raw.clone(),
         (Ok(decoded), None) => decoded.encode(),
         (Err(error), _) => json!({ "invalid_line": error }).to_string(),
