@@ -168,6 +168,17 @@ fn is_quiet(modified: Option<SystemTime>) -> bool {
         .is_some_and(|age| age >= QUIET)
 }
 
+/// `is_whole_tail` for the raw bytes after a file's last `\n`.
+pub(crate) fn is_whole_tail_text(text: &[u8], modified: Option<SystemTime>) -> bool {
+    let line = Line {
+        offset: 0,
+        len: text.len() as u64,
+        text,
+        overlong: false,
+    };
+    is_whole_tail(&line, is_quiet(modified))
+}
+
 /// Whether a final line without `\n` counts as a line (see the module comment).
 fn is_whole_tail(line: &Line, quiet: bool) -> bool {
     quiet
