@@ -76,6 +76,11 @@ impl<R: BufRead> ForwardLines<R> {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn buf_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Offset of the next line `next_line` returns.
     pub(crate) fn position(&self) -> u64 {
         match (self.replay, self.last) {
@@ -243,6 +248,11 @@ impl<R: Read + Seek> ReverseLines<R> {
         this.partial_len = boundary;
         this.buf_start = 0;
         Ok(this)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn buf_capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Length of the partial line after the boundary's last `\n` (0 if none).

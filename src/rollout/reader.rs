@@ -451,4 +451,6 @@ pub fn read_head(path: &Path, max_records: usize) -> io::Result<Vec<HistoryEntry
 }
 
 #[cfg(test)]
+mod bounded_tests;
+#[cfg(test)]
 mod tests;
