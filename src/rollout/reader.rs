@@ -453,4 +453,6 @@ pub fn read_head(path: &Path, max_records: usize) -> io::Result<Vec<HistoryEntry
 #[cfg(test)]
 mod bounded_tests;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
