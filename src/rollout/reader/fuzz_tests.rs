@@ -146,7 +146,6 @@ proptest! {
         prop_assert_eq!(backward.partial_len(), tail.len() as u64);
         let mut seen_back = Vec::new();
         while let Some(line) = backward.next_line().unwrap() {
-            let line = line;
             check_line(&data, &line, limit);
             seen_back.push((line.offset, line.len));
         }
