@@ -13,7 +13,7 @@ use crate::demo::{DemoHome, play_live_session};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
-use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::pg::{PgThreadStore, redact_url};
@@ -582,9 +582,20 @@ fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// A rollout line exactly as stored; a line that is not valid JSON is reported instead.
+/// A rollout line exactly as stored; a line that is not valid JSON is reported instead, and
+/// one too long to read is reported with its size.
 fn history_line_json(line: &HistoryLine) -> String {
     match (&line.line, &line.raw) {
+        (Ok(decoded), _) if let RolloutItem::Omitted(omitted) = &decoded.item => json!({
+            "omitted_line": {
+                "timestamp": decoded.timestamp,
+                "type": omitted.kind,
+                "bytes": omitted.bytes,
+                "limit": omitted.limit,
+                "note": omitted.describe(),
+            }
+        })
+        .to_string(),
         (Ok(_), Some(raw)) => raw.clone(),
         (Ok(decoded), None) => decoded.encode(),
         (Err(error), _) => json!({ "invalid_line": error }).to_string(),

@@ -589,3 +589,56 @@ fn archive_and_unarchive_take_several_threads() {
     let active = json(&run(home.path(), &["list", "--json"]));
     assert_eq!(active.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn show_marks_a_line_over_the_limit_with_its_size_and_shows_a_quiet_last_line() {
+    use std::io::{Seek, SeekFrom, Write};
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Before the long line", "Ok.");
+    let written = home.add_thread(&spec);
+    let huge = 9_000_000u64;
+    let head = r#"{"timestamp":"2026-05-14T09:20:00.000Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":""#;
+    let after = r#"{"timestamp":"2026-05-14T09:21:00.000Z","type":"event_msg","payload":{"type":"agent_message","message":"after the long line"}}"#;
+    let last = r#"{"timestamp":"2026-05-14T09:22:00.000Z","type":"event_msg","payload":{"type":"agent_message","message":"last words, no newline"}}"#;
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&written.path)
+            .unwrap();
+        file.write_all(head.as_bytes()).unwrap();
+        let end = file.seek(SeekFrom::End(0)).unwrap();
+        // A hole reads as NULs: a 9 MB line that takes no disk space.
+        file.set_len(end + huge - head.len() as u64 - 5).unwrap();
+    }
+    append_raw(&written.path, format!("\"}}]}}}}\n{after}\n{last}"));
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .append(true)
+        .open(&written.path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+
+    let shown = json(&run(home.path(), &["show", &spec.id.to_string(), "--json"]));
+    let items = shown["items"].as_array().unwrap();
+    assert_eq!(items.len(), written.lines.len() + 3);
+    let omitted = &items[written.lines.len()]["omitted_line"];
+    assert_eq!(omitted["bytes"], huge);
+    assert_eq!(omitted["type"], "response_item");
+    assert_eq!(omitted["limit"], 8 << 20);
+    assert_eq!(
+        items[items.len() - 2]["payload"]["message"],
+        "after the long line"
+    );
+    assert_eq!(
+        items[items.len() - 1]["payload"]["message"],
+        "last words, no newline"
+    );
+
+    let text = stdout(&run(home.path(), &["show", &spec.id.to_string()]));
+    assert!(
+        text.contains("[line of 9.0 MB not shown: longer than the 8 MiB limit]"),
+        "{text}"
+    );
+    assert!(text.contains("last words, no newline"));
+}

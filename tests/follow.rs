@@ -63,6 +63,38 @@ async fn appended_lines_arrive_and_half_lines_wait() {
 }
 
 #[tokio::test]
+async fn a_whole_line_left_without_its_newline_arrives_once_the_writer_is_quiet() {
+    let home = TestHome::new();
+    let written = home.add_thread(&ThreadSpec::new().turn("Watch", "Ok."));
+    let (_manager, mut follower) = follow_from_end(&home, &written).await;
+    // A writer that dies after writing a whole line but not its newline.
+    let last = agent_line("last words");
+    let written_at = std::time::Instant::now();
+    append_raw(&written.path, last.trim_end());
+    let FollowEvent::Lines(lines) = next_event(&mut follower).await else {
+        panic!("expected lines")
+    };
+    // Not before the file has been quiet: until then it may be a live writer's half line.
+    assert!(written_at.elapsed() >= codex_threads::rollout::QUIET);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0]
+            .line
+            .as_ref()
+            .unwrap()
+            .encode()
+            .contains("last words")
+    );
+    // The writer was only slow: its newline and a next line come, each line once.
+    append_raw(&written.path, format!("\n{}", agent_line("next")));
+    let FollowEvent::Lines(lines) = next_event(&mut follower).await else {
+        panic!("expected lines")
+    };
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].line.as_ref().unwrap().encode().contains("next"));
+}
+
+#[tokio::test]
 async fn compression_ends_the_follow_with_moved() {
     let home = TestHome::new();
     let written = home.add_thread(&ThreadSpec::new().turn("Old thread", "Ok."));

@@ -145,5 +145,8 @@ fn item_json(kind: &ItemKind) -> Value {
         ItemKind::Notice { text } => json!({"type": "notice", "text": text}),
         ItemKind::Error { message } => json!({"type": "error", "message": message}),
         ItemKind::Skipped { what } => json!({"type": "skipped", "what": what}),
+        ItemKind::Omitted { bytes, note } => {
+            json!({"type": "omitted_line", "bytes": bytes, "note": note})
+        }
     }
 }

@@ -130,6 +130,7 @@ fn block(kind: &ItemKind) -> String {
         ItemKind::Notice { text } => format!("*{}*", inline(text)),
         ItemKind::Error { message } => quote(&format!("**Error:** {}", message.trim())),
         ItemKind::Skipped { what } => format!("*Skipped: {}*", inline(what)),
+        ItemKind::Omitted { note, .. } => format!("*[{}]*", inline(note)),
     }
 }
 

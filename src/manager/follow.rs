@@ -93,7 +93,8 @@ impl FollowReader {
                 }
             };
             self.next = page.end;
-            let full = page.lines.len() == FOLLOW_BATCH;
+            // A page also stops at a byte budget, so a short page need not be the end.
+            let full = !page.at_end && !page.lines.is_empty();
             if !page.lines.is_empty() && events.send(FollowEvent::Lines(page.lines)).await.is_err()
             {
                 return Err(());

@@ -40,6 +40,54 @@ pub struct CompactedItem {
 /// per-request token usage), with nothing for a reader of the thread's history.
 const BOOKKEEPING_KINDS: [&str; 2] = ["world_state", "token_usage_record"];
 
+/// A line too long to read into memory: the reader passed over its bytes and kept only what
+/// its first bytes say. Made by the rollout readers, never decoded from or written to a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OmittedLine {
+    /// The envelope's `type`, when the line starts the way Codex writes lines.
+    pub kind: Option<String>,
+    /// The line's length in bytes (without its newline).
+    pub bytes: u64,
+    /// The longest line the reader holds in memory.
+    pub limit: u64,
+}
+
+impl OmittedLine {
+    /// `line of 200.0 MB not shown: longer than the 8 MiB limit`
+    pub fn describe(&self) -> String {
+        format!(
+            "line of {} not shown: longer than the {} limit",
+            decimal_size(self.bytes),
+            binary_size(self.limit)
+        )
+    }
+}
+
+/// `950 B`, `12.3 KB`, `200.0 MB`, `2.1 GB`: what a file manager would say.
+fn decimal_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// A limit as it is set: `8 MiB`, `1 KiB`, `1000 B`.
+fn binary_size(bytes: u64) -> String {
+    match bytes {
+        0 => "0 B".to_string(),
+        _ if bytes.is_multiple_of(1 << 20) => format!("{} MiB", bytes >> 20),
+        _ if bytes.is_multiple_of(1 << 10) => format!("{} KiB", bytes >> 10),
+        _ => format!("{bytes} B"),
+    }
+}
+
 /// One rollout item. Line kinds this version does not know are kept whole in `Unknown`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RolloutItem {
@@ -48,7 +96,12 @@ pub enum RolloutItem {
     Compacted(CompactedItem),
     TurnContext(TurnContextItem),
     EventMsg(EventMsg),
-    Unknown { kind: String, payload: Value },
+    Unknown {
+        kind: String,
+        payload: Value,
+    },
+    /// A line over the readers' length limit, shown as a marker with its size.
+    Omitted(OmittedLine),
 }
 
 impl RolloutItem {
@@ -61,6 +114,7 @@ impl RolloutItem {
             RolloutItem::TurnContext(_) => "turn_context",
             RolloutItem::EventMsg(_) => "event_msg",
             RolloutItem::Unknown { kind, .. } => kind,
+            RolloutItem::Omitted(omitted) => omitted.kind.as_deref().unwrap_or("omitted"),
         }
     }
 
@@ -98,6 +152,9 @@ impl RolloutItem {
             RolloutItem::TurnContext(item) => serde_json::to_value(item).unwrap_or_default(),
             RolloutItem::EventMsg(event) => event.encode(),
             RolloutItem::Unknown { payload, .. } => payload.clone(),
+            RolloutItem::Omitted(omitted) => {
+                serde_json::json!({ "omitted_bytes": omitted.bytes, "limit": omitted.limit })
+            }
         }
     }
 }
@@ -249,6 +306,31 @@ impl<'a> EnvelopeHead<'a> {
             kind,
             payload,
         })
+    }
+}
+
+impl RolloutLine {
+    /// The marker for a line of `bytes` bytes that was not read, from its first bytes `head`
+    /// (its time, number and kind when it starts the way Codex writes lines).
+    pub fn omitted(head: &[u8], bytes: u64, limit: u64) -> RolloutLine {
+        // A cut through a multi-byte character ends the head early; that only makes it shorter.
+        let head = match std::str::from_utf8(head) {
+            Ok(text) => text,
+            Err(err) => std::str::from_utf8(&head[..err.valid_up_to()]).unwrap_or_default(),
+        };
+        let envelope = EnvelopeHead::parse(head);
+        RolloutLine {
+            timestamp: envelope
+                .as_ref()
+                .map(|e| e.timestamp.to_string())
+                .unwrap_or_default(),
+            ordinal: envelope.as_ref().and_then(|e| e.ordinal),
+            item: RolloutItem::Omitted(OmittedLine {
+                kind: envelope.map(|e| e.kind.to_string()),
+                bytes,
+                limit,
+            }),
+        }
     }
 }
 

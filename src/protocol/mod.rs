@@ -12,7 +12,8 @@ pub mod time;
 pub use event_msg::*;
 pub use ids::{HistoryMode, ThreadId, ThreadMemoryMode};
 pub use line::{
-    CompactedItem, DecodeError, EnvelopeHead, RolloutItem, RolloutLine, TurnContextItem,
+    CompactedItem, DecodeError, EnvelopeHead, OmittedLine, RolloutItem, RolloutLine,
+    TurnContextItem,
 };
 pub use response_item::*;
 pub use session_meta::{GitInfo, SessionMeta, source_to_text};

@@ -28,8 +28,8 @@ pub use home::{
 };
 pub use moves::{move_no_replace, same_file};
 pub use reader::{
-    HistoryEntry, HistoryPage, LineOffset, ScanEnd, SkipCounts, read_backward, read_forward,
-    read_head, scan_lines,
+    HistoryEntry, HistoryPage, LineOffset, MAX_LINE_BYTES, PAGE_BYTES, QUIET, ReadLimits,
+    RolloutPager, ScanEnd, SkipCounts, read_backward, read_forward, read_head, scan_lines,
 };
 pub use search::{ByteMatcher, find_matching_lines};
 pub use session_index::{

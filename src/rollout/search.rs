@@ -8,6 +8,7 @@ use std::path::Path;
 use memchr::{memchr, memmem, memrchr};
 
 use super::reader::LineOffset;
+use super::reader::{MAX_LINE_BYTES, is_whole_tail_text as is_whole_tail};
 use super::source::open_rollout;
 
 /// How much is read at a time. Large blocks keep the search in its fast loop.
@@ -46,13 +47,32 @@ impl ByteMatcher {
 }
 
 /// Calls `visit` with every complete line containing a match, in file order, with its offset.
-/// A final line without `\n` is not a line yet. Returns the bytes read from disk.
+/// A final line without `\n` is not a line yet (unless it is a quiet whole line, see
+/// `reader`). Lines longer than `MAX_LINE_BYTES` are not searched: they stream past without
+/// being held. Returns the bytes read from disk.
 pub fn find_matching_lines(
     path: &Path,
     matcher: &ByteMatcher,
     visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
 ) -> io::Result<u64> {
-    SEARCH_BUFFER.with_borrow_mut(|buffer| search_with_buffer(path, matcher, buffer, visit))
+    find_matching_lines_with(path, matcher, MAX_LINE_BYTES, visit)
+}
+
+pub(crate) fn find_matching_lines_with(
+    path: &Path,
+    matcher: &ByteMatcher,
+    line_limit: usize,
+    visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
+) -> io::Result<u64> {
+    SEARCH_BUFFER.with_borrow_mut(|buffer| {
+        let found = search_with_buffer(path, matcher, buffer, line_limit, visit);
+        // A long line grew the buffer: give that back, keep the usual size.
+        if buffer.len() > BLOCK * 2 {
+            buffer.truncate(BLOCK * 2);
+            buffer.shrink_to_fit();
+        }
+        found
+    })
 }
 
 thread_local! {
@@ -65,10 +85,13 @@ fn search_with_buffer(
     path: &Path,
     matcher: &ByteMatcher,
     buffer: &mut Vec<u8>,
+    line_limit: usize,
     visit: &mut dyn FnMut(LineOffset, &[u8]) -> ControlFlow<()>,
 ) -> io::Result<u64> {
     let mut source = open_rollout(path)?;
-    // `len` bytes of the buffer hold data. It grows only for a line longer than a block.
+    let modified = source.modified();
+    // `len` bytes of the buffer hold data. It grows only for a line longer than a block, up
+    // to the line limit and a block.
     if buffer.len() < BLOCK * 2 {
         buffer.resize(BLOCK * 2, 0);
     }
@@ -76,19 +99,52 @@ fn search_with_buffer(
     let mut lowered = Vec::new();
     // Offset in the stream of buffer[0].
     let mut base: u64 = 0;
+    // Inside a line over the limit: its bytes are dropped up to its newline.
+    let mut passing_over = false;
     loop {
         if len == buffer.len() {
-            buffer.resize(buffer.len() * 2, 0);
+            let grown = (buffer.len() * 2).min(line_limit.saturating_add(BLOCK));
+            buffer.resize(grown.max(len + 1), 0);
         }
         let read = source.read(&mut buffer[len..])?;
         len += read;
         let at_eof = read == 0;
+        if passing_over {
+            match memchr(b'\n', &buffer[..len]) {
+                Some(newline) => {
+                    buffer.copy_within(newline + 1..len, 0);
+                    len -= newline + 1;
+                    base += newline as u64 + 1;
+                    passing_over = false;
+                }
+                None if at_eof => return Ok(source.bytes_read()),
+                None => {
+                    base += len as u64;
+                    len = 0;
+                    continue;
+                }
+            }
+        }
         // Only complete lines are searched; the rest waits for the next block.
         let complete = match memrchr(b'\n', &buffer[..len]) {
             Some(last_newline) => last_newline + 1,
+            // A quiet whole line at the end counts.
+            None if at_eof && is_whole_tail(&buffer[..len], modified) => len,
             None if at_eof => 0,
+            None if len > line_limit => {
+                passing_over = true;
+                base += len as u64;
+                len = 0;
+                continue;
+            }
             None => continue,
         };
+        let complete =
+            if at_eof && complete < len && is_whole_tail(&buffer[complete..len], modified) {
+                len
+            } else {
+                complete
+            };
         let haystack = matcher.haystack(&buffer[..complete], &mut lowered);
         let mut start = 0;
         while start < complete {
@@ -100,7 +156,9 @@ fn search_with_buffer(
             let line_end = at + memchr(b'\n', &buffer[at..complete]).unwrap_or(complete - at);
             let line = &buffer[line_start..line_end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if visit(LineOffset(base + line_start as u64), line).is_break() {
+            if line.len() <= line_limit
+                && visit(LineOffset(base + line_start as u64), line).is_break()
+            {
                 return Ok(source.bytes_read());
             }
             start = line_end + 1;
@@ -111,6 +169,11 @@ fn search_with_buffer(
         buffer.copy_within(complete..len, 0);
         len -= complete;
         base += complete as u64;
+        if len > line_limit {
+            passing_over = true;
+            base += len as u64;
+            len = 0;
+        }
     }
 }
 

@@ -3,14 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::files::{name_file, open_regular, open_regular_with, read_regular_to_string};
 use super::home::{CodexHome, SESSION_INDEX_FILE};
-use super::lines::ReverseLines;
+use super::lines::{Forward, ForwardLines, ReverseLines};
+use super::reader::MAX_LINE_BYTES;
 use crate::protocol::ThreadId;
 use crate::protocol::time::format_index_timestamp;
 
@@ -61,17 +62,19 @@ pub fn read_newest_thread_names(home: &CodexHome) -> io::Result<HashMap<ThreadId
     let Some(file) = open_index(home)? else {
         return Ok(names);
     };
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
+    // A line too long to be an entry is passed over without being held.
+    let mut lines = ForwardLines::new(BufReader::new(file), 0, MAX_LINE_BYTES);
     loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
+        let next = lines
+            .next_line()
             .map_err(|err| name_file(&home.session_index_path(), err))?;
-        if read == 0 {
+        // A final line without `\n` is still an entry if it parses (hand-edited files).
+        let (Forward::Line(line) | Forward::Partial(line)) = next else {
             return Ok(names);
-        }
-        if let Some(entry) = parse_entry(&line) {
+        };
+        if !line.overlong
+            && let Some(entry) = parse_entry(line.text)
+        {
             names.insert(entry.id, entry.thread_name.trim().to_string());
         }
     }
@@ -88,9 +91,12 @@ fn scan_newest_first(
     let named = |err| name_file(&home.session_index_path(), err);
     let len = file.metadata().map_err(named)?.len();
     // A final line without `\n` is still an entry if it parses (hand-edited files).
-    let mut lines = ReverseLines::new(&mut file, len, REVERSE_CHUNK, true).map_err(named)?;
-    while let Some((_, line)) = lines.next_line().map_err(named)? {
-        if let Some(entry) = parse_entry(line)
+    // An entry is a short line; a longer one is passed over without being read.
+    let mut lines =
+        ReverseLines::new(&mut file, len, REVERSE_CHUNK, MAX_LINE_BYTES, true).map_err(named)?;
+    while let Some(line) = lines.next_line().map_err(named)? {
+        if !line.overlong
+            && let Some(entry) = parse_entry(line.text)
             && visit(entry)
         {
             break;

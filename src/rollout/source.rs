@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::files::{name_file, open_regular, stopped_reading};
 use super::home::{strip_zst, zst_sibling};
@@ -19,6 +19,8 @@ const OPEN_RETRY_DELAY: Duration = Duration::from_millis(50);
 pub struct RolloutSource {
     path: PathBuf,
     inner: Inner,
+    /// Which version of which file this is, from `fstat` when it was opened.
+    identity: FileIdentity,
     /// Offset in the line stream of the next byte `read` returns.
     position: u64,
 }
@@ -27,6 +29,42 @@ enum Inner {
     Plain(Counted<File>),
     Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Counted<File>>>>),
 }
+
+/// One version of one file: a compressed rollout is replaced (materialised, recompressed),
+/// never changed in place, so a decoder or a spool of it stays good while this holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileIdentity {
+    device: u64,
+    inode: u64,
+    len: u64,
+    pub(crate) modified: Option<SystemTime>,
+}
+
+impl FileIdentity {
+    fn of(file: &File) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        match file.metadata() {
+            Ok(meta) => FileIdentity {
+                device: meta.dev(),
+                inode: meta.ino(),
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            },
+            // Unknown: matches nothing kept, and the file never counts as quiet.
+            Err(_) => FileIdentity {
+                device: u64::MAX,
+                inode: u64::MAX,
+                len: u64::MAX,
+                modified: None,
+            },
+        }
+    }
+}
+
+/// The largest zstd window a decoder accepts (16 MiB). Codex compresses at level 3 (a 2 MiB
+/// window at most); a frame that asks for more is refused as damaged instead of allocating
+/// up to the format's 2 GiB.
+const ZSTD_WINDOW_LOG_MAX: u32 = 24;
 
 /// Opens the plain `.jsonl` or its `.jsonl.zst` (plain preferred when both exist), given either
 /// name. Retries briefly when neither exists, since a file can vanish mid-transition. Only a
@@ -70,15 +108,19 @@ impl RolloutSource {
     fn plain(path: PathBuf, file: File) -> Self {
         RolloutSource {
             path,
+            identity: FileIdentity::of(&file),
             inner: Inner::Plain(Counted::new(file)),
             position: 0,
         }
     }
 
     fn zstd(path: PathBuf, file: File) -> io::Result<Self> {
-        let decoder = zstd::stream::read::Decoder::new(Counted::new(file))?;
+        let identity = FileIdentity::of(&file);
+        let mut decoder = zstd::stream::read::Decoder::new(Counted::new(file))?;
+        decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
         Ok(RolloutSource {
             path,
+            identity,
             inner: Inner::Zstd(Box::new(decoder)),
             position: 0,
         })
@@ -87,6 +129,15 @@ impl RolloutSource {
     /// The file actually opened.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// When the file opened was last written (`None` if unknown).
+    pub fn modified(&self) -> Option<SystemTime> {
+        self.identity.modified
+    }
+
+    pub(crate) fn identity(&self) -> FileIdentity {
+        self.identity
     }
 
     pub fn is_compressed(&self) -> bool {

@@ -68,3 +68,10 @@ pub(crate) fn noise(seed: u64, count: usize) -> String {
     out.truncate(count);
     out
 }
+
+/// Dates `path`'s last change a minute back, as if its writer had stopped then.
+pub(crate) fn make_quiet(path: &Path) {
+    let file = fs::File::options().append(true).open(path).unwrap();
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    file.set_modified(past).unwrap();
+}

@@ -199,9 +199,11 @@ impl ThreadStore for InMemoryThreadStore {
                         ordinal: None,
                         item: thread.history[index].clone(),
                     };
+                    let raw = line.encode();
                     HistoryLine {
                         cursor: HistoryCursor(index as u64),
-                        raw: params.include_raw.then(|| line.encode()),
+                        bytes: raw.len() as u64,
+                        raw: params.include_raw.then_some(raw),
                         line: Ok(line),
                     }
                 })

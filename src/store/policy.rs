@@ -12,6 +12,8 @@ pub fn is_persisted(item: &RolloutItem, mode: EventPersistenceMode) -> bool {
         | RolloutItem::Compacted(_)
         | RolloutItem::TurnContext(_)
         | RolloutItem::Unknown { .. } => true,
+        // A reader's marker, not a line of the thread.
+        RolloutItem::Omitted(_) => false,
         RolloutItem::ResponseItem(item) => !matches!(item, ResponseItem::Other(_)),
         RolloutItem::EventMsg(event) => is_event_persisted(event, mode),
     }

@@ -391,6 +391,8 @@ pub struct ReadHistoryPageParams {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistoryLine {
     pub cursor: HistoryCursor,
+    /// The line's length in the rollout (without its newline): what holding it costs, about.
+    pub bytes: u64,
     pub line: Result<RolloutLine, String>,
     /// The line's text as stored, when asked for with `include_raw`.
     pub raw: Option<String>,

@@ -31,6 +31,7 @@ pub fn item_kind(item: &RolloutItem) -> String {
             Some(format!("message:{}", message.role))
         }
         RolloutItem::ResponseItem(response) => Some(response.kind().to_string()),
+        RolloutItem::Omitted(omitted) if omitted.kind.is_some() => Some("omitted".to_string()),
         _ => None,
     };
     match detail {
@@ -59,6 +60,7 @@ pub fn item_text(item: &RolloutItem) -> String {
         RolloutItem::ResponseItem(response) => response_text(response),
         RolloutItem::Unknown { .. } if item.is_bookkeeping() => String::new(),
         RolloutItem::Unknown { payload, .. } => payload.to_string(),
+        RolloutItem::Omitted(omitted) => format!("[{}]", omitted.describe()),
     }
 }
 
@@ -137,7 +139,10 @@ fn response_text(item: &ResponseItem) -> String {
 /// token counts, and events that repeat a response item's text (Codex writes both).
 pub fn searchable_text(item: &RolloutItem) -> Option<String> {
     let text = match item {
-        RolloutItem::SessionMeta(_) | RolloutItem::TurnContext(_) | RolloutItem::Unknown { .. } => {
+        RolloutItem::SessionMeta(_)
+        | RolloutItem::TurnContext(_)
+        | RolloutItem::Unknown { .. }
+        | RolloutItem::Omitted(_) => {
             return None;
         }
         RolloutItem::ResponseItem(ResponseItem::Message(message))

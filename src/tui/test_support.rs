@@ -133,6 +133,7 @@ pub fn history_lines(values: Vec<Value>) -> Vec<HistoryLine> {
         .enumerate()
         .map(|(index, value)| HistoryLine {
             raw: None,
+            bytes: 100,
             cursor: HistoryCursor(index as u64),
             line: match value {
                 Value::String(text) => RolloutLine::decode(&text).map_err(|err| err.to_string()),

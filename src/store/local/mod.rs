@@ -25,7 +25,7 @@ use self::cache::SummaryCache;
 use self::live_writer::LiveWriter;
 use self::state_db::{StateDb, locate_state_db};
 use super::*;
-use crate::rollout::CodexHome;
+use crate::rollout::{CodexHome, RolloutPager};
 
 /// Where to find Codex's files.
 #[derive(Clone, Debug, Default)]
@@ -97,6 +97,8 @@ struct LocalStore {
     trash_dir: Option<PathBuf>,
     writers: Mutex<HashMap<ThreadId, LiveWriter>>,
     summaries: SummaryCache,
+    /// Keeps what makes the next page of a compressed rollout cheap (its decoder, its spool).
+    pager: RolloutPager,
     /// Where each thread's rollout was last seen (plain path), so that reading a thread does not
     /// walk the whole home each time.
     known_paths: Mutex<HashMap<ThreadId, PathBuf>>,
@@ -117,6 +119,8 @@ impl LocalThreadStore {
             .as_deref()
             .map(|dir| summary_index_path(dir, home.root()));
         let summaries = SummaryCache::new(index_path);
+        // Spools of compressed rollouts are unnamed files; they sit beside the index.
+        let spool_dir = options.cache_dir.as_deref().map(|dir| dir.join("spool"));
         let sqlite_home = options
             .sqlite_home
             .clone()
@@ -138,6 +142,7 @@ impl LocalThreadStore {
                 trash_dir: options.trash_dir,
                 writers: Mutex::new(HashMap::new()),
                 summaries,
+                pager: RolloutPager::new(spool_dir),
                 known_paths: Mutex::new(HashMap::new()),
                 warned: Mutex::new(HashSet::new()),
             }),

@@ -15,8 +15,8 @@ use crate::protocol::{
     GitInfo, HistoryMode, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage,
 };
 use crate::rollout::{
-    LineOffset, RolloutFile, WriterLocks, find_newest_thread_name, read_backward, read_forward,
-    read_newest_thread_names, scan_lines,
+    LineOffset, RolloutFile, WriterLocks, find_newest_thread_name, read_newest_thread_names,
+    scan_lines,
 };
 use crate::store::listing::{ListKey, matches_filters, take_page};
 use crate::store::*;
@@ -256,14 +256,16 @@ impl LocalStore {
         };
         let limit = params.limit.max(1);
         let page = match params.direction {
-            HistoryDirection::Forward => read_forward(
+            HistoryDirection::Forward => self.pager.read_forward(
                 &file.path,
                 LineOffset(params.anchor.map_or(0, |c| c.0)),
                 limit,
             )?,
-            HistoryDirection::Backward => {
-                read_backward(&file.path, params.anchor.map(|c| LineOffset(c.0)), limit)?
-            }
+            HistoryDirection::Backward => self.pager.read_backward(
+                &file.path,
+                params.anchor.map(|c| LineOffset(c.0)),
+                limit,
+            )?,
         };
         Ok(ThreadHistoryPage {
             lines: page
@@ -271,8 +273,10 @@ impl LocalStore {
                 .into_iter()
                 .map(|entry| HistoryLine {
                     cursor: HistoryCursor(entry.offset.0),
+                    bytes: entry.len,
                     line: entry.line.map_err(|err| err.to_string()),
-                    raw: params.include_raw.then(|| entry.raw.into()),
+                    // An omitted line has no text to give.
+                    raw: (params.include_raw && !entry.raw.is_empty()).then(|| entry.raw.into()),
                 })
                 .collect(),
             start: HistoryCursor(page.start.0),

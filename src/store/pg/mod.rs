@@ -281,6 +281,7 @@ impl PgThreadStore {
             .into_iter()
             .map(|(offset, _, raw)| HistoryLine {
                 cursor: HistoryCursor(offset),
+                bytes: raw.len() as u64,
                 line: RolloutLine::decode(&raw).map_err(|err| err.to_string()),
                 raw: params.include_raw.then_some(raw),
             })

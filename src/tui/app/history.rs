@@ -23,6 +23,11 @@ pub const HISTORY_PAGE_LINES: usize = 200;
 pub const MAX_WINDOW_LINES: usize = 2_000;
 /// The window may grow this far past its limit before it is trimmed (trimming refolds).
 const TRIM_SLACK: usize = 500;
+/// At most this many bytes of rollout lines are kept parsed (what they cost is a few times
+/// this, parsed, folded and laid out), whatever their count: a few long lines weigh as much as
+/// thousands of short ones. A page read holds at most about 4 MiB and one line of at most
+/// 8 MiB (the rollout readers' limits), so the window always holds the page just read.
+pub const MAX_WINDOW_BYTES: u64 = 16 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FollowStatus {
@@ -47,6 +52,8 @@ pub struct HistoryView {
     /// The query's matches in this thread, for `n` / `N` and highlighting.
     pub matches: Option<ThreadMatches>,
     window: VecDeque<HistoryLine>,
+    /// The `bytes` of the lines in `window`.
+    window_bytes: u64,
     transcript: Transcript,
     /// Each item's lines at `cell_width`.
     cells: Vec<Vec<Line<'static>>>,
@@ -91,6 +98,7 @@ impl HistoryView {
             jump_to: None,
             matches: None,
             window: VecDeque::new(),
+            window_bytes: 0,
             transcript: Transcript::new(),
             cells: Vec::new(),
             offsets: vec![0],
@@ -115,6 +123,36 @@ impl HistoryView {
 
     pub fn window_len(&self) -> usize {
         self.window.len()
+    }
+
+    pub fn window_bytes(&self) -> u64 {
+        self.window_bytes
+    }
+
+    /// Whether the window should be trimmed: past its count (and slack) or its bytes.
+    fn over_budget(&self) -> bool {
+        self.window.len() > MAX_WINDOW_LINES + TRIM_SLACK || self.window_bytes > MAX_WINDOW_BYTES
+    }
+
+    /// How many lines to drop from one end, keeping at least `keep` lines, so that the rest
+    /// fits the count and the bytes; the lines are taken from the front or the back.
+    fn excess(&self, keep: usize, from_front: bool) -> usize {
+        let mut count = 0;
+        let mut bytes = self.window_bytes;
+        let droppable = self.window.len().saturating_sub(keep);
+        let mut lines: Box<dyn Iterator<Item = &HistoryLine>> = if from_front {
+            Box::new(self.window.iter())
+        } else {
+            Box::new(self.window.iter().rev())
+        };
+        while count < droppable
+            && (self.window.len() - count > MAX_WINDOW_LINES || bytes > MAX_WINDOW_BYTES)
+        {
+            let Some(line) = lines.next() else { break };
+            bytes -= line.bytes;
+            count += 1;
+        }
+        count
     }
 
     pub fn total_lines(&self) -> usize {
@@ -250,6 +288,7 @@ impl HistoryView {
         self.loading = None;
         self.loaded_once = true;
         self.window = page.lines.into();
+        self.window_bytes = self.window.iter().map(|line| line.bytes).sum();
         self.start = page.start;
         self.at_start = page.at_start;
         self.end = page.end;
@@ -325,11 +364,16 @@ impl HistoryView {
                     self.tail_trimmed = !page.at_end;
                 }
                 let anchor = self.anchor();
+                let added = page.lines.len();
                 for line in page.lines.into_iter().rev() {
+                    self.window_bytes += line.bytes;
                     self.window.push_front(line);
                 }
-                if self.window.len() > MAX_WINDOW_LINES + TRIM_SLACK {
-                    let dropped = self.window.split_off(MAX_WINDOW_LINES);
+                if self.over_budget() {
+                    // The newest lines go; the page just read (at the top of the view) stays.
+                    let keep = self.window.len() - self.excess(added, false);
+                    let dropped = self.window.split_off(keep);
+                    self.window_bytes -= dropped.iter().map(|line| line.bytes).sum::<u64>();
                     if let Some(first_dropped) = dropped.front() {
                         self.end = first_dropped.cursor;
                         self.tail_trimmed = true;
@@ -373,7 +417,9 @@ impl HistoryView {
 
     fn append(&mut self, lines: Vec<HistoryLine>, theme: &Theme) {
         let mut first_touched = usize::MAX;
+        let added = lines.len();
         for line in lines {
+            self.window_bytes += line.bytes;
             for index in self.transcript.push(&line) {
                 first_touched = first_touched.min(index);
                 let item = &self.transcript.items()[index].kind;
@@ -389,10 +435,18 @@ impl HistoryView {
         if first_touched != usize::MAX {
             self.recompute_offsets();
         }
-        if self.window.len() > MAX_WINDOW_LINES + TRIM_SLACK {
+        let excess = if self.over_budget() {
+            self.excess(added, true)
+        } else {
+            0
+        };
+        if excess > 0 {
             let anchor = self.anchor();
-            let excess = self.window.len() - MAX_WINDOW_LINES;
-            self.window.drain(..excess);
+            self.window_bytes -= self
+                .window
+                .drain(..excess)
+                .map(|line| line.bytes)
+                .sum::<u64>();
             if let Some(first) = self.window.front() {
                 self.start = first.cursor;
                 self.at_start = false;

@@ -569,6 +569,63 @@ fn the_history_keeps_only_a_bounded_window_of_lines() {
 }
 
 #[test]
+fn the_history_window_is_bounded_in_bytes_not_only_in_lines() {
+    use crate::tui::app::history::MAX_WINDOW_BYTES;
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let request_id = open_first_thread(&mut state);
+    // Few lines, each standing for 3 MiB of rollout: far under the line count, over the bytes.
+    let page_of = |first: u64| {
+        let mut lines = history_lines(
+            (0..4)
+                .map(|i| {
+                    serde_json::json!({
+                        "timestamp": "2026-05-14T11:00:00.000Z", "type": "event_msg",
+                        "payload": {"type": "agent_message", "message": format!("long {}", first + i)}
+                    })
+                })
+                .collect(),
+        );
+        for (i, line) in lines.iter_mut().enumerate() {
+            line.cursor = crate::store::HistoryCursor((first + i as u64) * (3 << 20));
+            line.bytes = 3 << 20;
+        }
+        let mut page = whole_page(lines);
+        page.at_start = first == 0;
+        page.start = crate::store::HistoryCursor(first * (3 << 20));
+        page
+    };
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page_of(40)),
+        },
+    );
+    // Scrolling up reads older pages; the newest lines are dropped to stay in budget.
+    for first in [36, 32, 28, 24] {
+        update(
+            &mut state,
+            Msg::HistoryLoaded {
+                request_id,
+                direction: HistoryDirection::Backward,
+                result: Ok(page_of(first)),
+            },
+        );
+        let history = state.history.as_ref().unwrap();
+        assert!(
+            history.window_bytes() <= MAX_WINDOW_BYTES,
+            "{} bytes",
+            history.window_bytes()
+        );
+        assert!(history.contains(crate::store::HistoryCursor(first * (3 << 20))));
+    }
+    let history = state.history.as_ref().unwrap();
+    assert!(history.tail_trimmed);
+    assert!(history.window_len() < 8);
+}
+
+#[test]
 fn the_list_refreshes_itself_and_keeps_the_selection() {
     let mut state = state_with_threads(80, 24, sample_threads(), false);
     update(&mut state, key(KeyCode::Down));

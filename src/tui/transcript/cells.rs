@@ -145,6 +145,13 @@ pub fn render_item(
                 width,
             )]
         }
+        ItemKind::Omitted { note, .. } => {
+            vec![marker(
+                &format!("[{}]", single_line(note)),
+                theme.dim,
+                width,
+            )]
+        }
     };
     lines.push(Line::default());
     lines

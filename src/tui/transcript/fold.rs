@@ -92,6 +92,13 @@ impl Transcript {
                         what: format!("line of unknown kind `{kind}`"),
                     },
                 ),
+                RolloutItem::Omitted(omitted) => self.add(
+                    cursor,
+                    ItemKind::Omitted {
+                        bytes: omitted.bytes,
+                        note: omitted.describe(),
+                    },
+                ),
             },
         }
         std::mem::take(&mut self.touched)
@@ -974,6 +981,7 @@ mod tests {
     fn line(index: u64, json: Value) -> HistoryLine {
         HistoryLine {
             raw: None,
+            bytes: 100,
             cursor: HistoryCursor(index),
             line: RolloutLine::decode(&json.to_string()).map_err(|err| err.to_string()),
         }
@@ -1064,6 +1072,7 @@ mod tests {
     fn unknown_and_bad_lines_become_skipped_items() {
         let bad = HistoryLine {
             cursor: HistoryCursor(9),
+            bytes: 5,
             line: Err("invalid JSON".into()),
             raw: None,
         };

@@ -84,6 +84,12 @@ pub enum ItemKind {
     Skipped {
         what: String,
     },
+    /// A line too long to read into memory (see `OmittedLine`): a marker with its size.
+    Omitted {
+        bytes: u64,
+        /// `line of 200.0 MB not shown: longer than the 8 MiB limit`
+        note: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
