@@ -279,11 +279,23 @@ impl PgThreadStore {
         };
         let lines = found
             .into_iter()
-            .map(|(offset, _, raw)| HistoryLine {
-                cursor: HistoryCursor(offset),
-                bytes: raw.len() as u64,
-                line: RolloutLine::decode(&raw).map_err(|err| err.to_string()),
-                raw: params.include_raw.then_some(raw),
+            .map(|(offset, len, raw)| {
+                // `sync` pushes a line too long to read as an empty text with its length.
+                let line = if raw.is_empty() && len > 1 {
+                    Ok(RolloutLine::omitted(
+                        b"",
+                        len - 1,
+                        crate::rollout::MAX_LINE_BYTES as u64,
+                    ))
+                } else {
+                    RolloutLine::decode(&raw).map_err(|err| err.to_string())
+                };
+                HistoryLine {
+                    cursor: HistoryCursor(offset),
+                    bytes: raw.len() as u64,
+                    line,
+                    raw: (params.include_raw && !raw.is_empty()).then_some(raw),
+                }
             })
             .collect();
         Ok(ThreadHistoryPage {
