@@ -338,7 +338,9 @@ fn walk_dir(
         }
     };
     let mut subdirs = Vec::new();
-    let mut names = Vec::new();
+    // Each name with its entry: a plain file is then stat'ed relative to the open directory,
+    // not through its whole path (the walk's main cost on a home of thousands of rollouts).
+    let mut names: Vec<(String, fs::DirEntry)> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
@@ -368,15 +370,15 @@ fn walk_dir(
             if is_stale_temp(name) {
                 out.stale_temps.push(entry.path());
             }
-            names.push(name.to_string());
+            names.push((name.to_string(), entry));
         }
     }
     let plain_names: HashSet<&str> = names
         .iter()
-        .map(String::as_str)
+        .map(|(name, _)| name.as_str())
         .filter(|name| name.ends_with(PLAIN_SUFFIX))
         .collect();
-    for name in &names {
+    for (name, entry) in &names {
         if let Some(plain) = name.strip_suffix(ZST_SUFFIX)
             && plain_names.contains(plain)
         {
@@ -390,7 +392,13 @@ fn walk_dir(
         };
         let path = dir.join(name);
         // Follows a symlink: a link to a rollout elsewhere is that rollout.
-        let meta = match fs::metadata(&path) {
+        let is_symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
+        let meta = if is_symlink {
+            fs::metadata(&path)
+        } else {
+            entry.metadata()
+        };
+        let meta = match meta {
             Ok(meta) if meta.is_file() => meta,
             Ok(meta) => {
                 out.skipped.push(SkippedEntry::from_error(
