@@ -114,57 +114,10 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// Splits a command line into words as a POSIX shell does for quoting: blanks separate words,
-/// `'…'` keeps everything, `"…"` keeps everything but `\"`, `\\`, `\$` and `` \` ``, and a
-/// backslash outside quotes keeps the next character. No expansion of any kind.
+/// Splits a command line into words as a POSIX shell does for quoting (quotes and backslashes,
+/// no expansion of any kind).
 pub fn split_words(text: &str) -> Result<Vec<String>, &'static str> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                if let Some(done) = word.take() {
-                    words.push(done);
-                }
-            }
-            '\'' => {
-                let current = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => current.push(c),
-                        None => return Err("a single quote is not closed"),
-                    }
-                }
-            }
-            '"' => {
-                let current = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => current.push(c),
-                            Some(c) => {
-                                current.push('\\');
-                                current.push(c);
-                            }
-                            None => return Err("a double quote is not closed"),
-                        },
-                        Some(c) => current.push(c),
-                        None => return Err("a double quote is not closed"),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some(c) => word.get_or_insert_with(String::new).push(c),
-                None => return Err("it ends with a backslash"),
-            },
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    Ok(words)
+    shlex::split(text).ok_or("a quote is not closed or it ends with a backslash")
 }
 
 #[cfg(test)]
