@@ -9,9 +9,11 @@ mod common;
 
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
 use codex_threads::testing::codex::{self, CodexRelease};
 use codex_threads::testing::mock_model::MockModel;
-use codex_threads::tui::runtime::clipboard;
 use common::pty::*;
 
 /// The release whose TUI is driven: the newest supported one.
@@ -176,7 +178,7 @@ fn c_without_codex_says_how_to_set_codex_command_and_keeps_the_terminal() {
     tui.wait_for("Copied command codex-that-is-not-installed --flag resume ");
     let copied_prefix = "codex-that-is-not-installed --flag resume 0";
     let whole = &copied_prefix[..copied_prefix.len() / 3 * 3];
-    let expected = format!("\x1b]52;c;{}", clipboard::base64(whole.as_bytes()));
+    let expected = format!("\x1b]52;c;{}", BASE64.encode(whole));
     wait_for_condition("the OSC 52 sequence", || {
         let raw = tui.raw_output();
         raw.windows(expected.len())
