@@ -1,6 +1,7 @@
 //! A fresh database on the throwaway PostgreSQL server of `scripts/pg-test-server.sh`
 //! (`$CODEX_THREADS_TEST_PG`). Without it the PostgreSQL tests say they skipped.
 
+pub use codex_threads::store::pg::with_database;
 use tokio_postgres::NoTls;
 
 /// The admin URL of the test server, or `None` after printing why the test is skipped.
@@ -15,23 +16,6 @@ pub fn server_url(test: &str) -> Option<String> {
             None
         }
     }
-}
-
-/// `url` with its database name replaced.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |at| at + 3);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |at| scheme_end + at);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
 }
 
 /// Runs SQL as the test server's superuser on `database`.

@@ -74,6 +74,24 @@ pub fn redact_url(url: &str) -> String {
     redacted
 }
 
+/// `url` with its database name replaced (`postgresql://user@host/db?…`): tests and benchmarks
+/// make a database of their own on a server they are given.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
+    let scheme_end = base.find("://").map_or(0, |at| at + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |at| scheme_end + at);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
 pub fn build_pool(config: tokio_postgres::Config) -> StoreResult<Pool> {
     let manager = Manager::from_config(
         config,

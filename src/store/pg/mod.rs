@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use tokio_postgres::types::ToSql;
 
 use self::connect::{db_error, pool_error};
-pub use self::connect::{parse_url, redact_url};
+pub use self::connect::{parse_url, redact_url, with_database};
 use self::notify::Listener;
 use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul};
 use super::listing::ListKey;
