@@ -5,16 +5,26 @@
 //! In a new database it times `sync` of the whole home into the empty store and a second
 //! `sync` (nothing new); then PostgreSQL's own binary `COPY` of the same lines into the same
 //! table (emptied, same indexes) as the baseline; then a 50-thread listing and a full-text
-//! search through the store against the same search on the home. The database and the copy
-//! file are removed at the end. Benchmarks are not tests: nothing fails.
+//! search through the store against the same search on the home; and the follow latency
+//! through the store: from a line appended to a rollout of the home, through a `sync` pass
+//! (what `sync --watch` runs on the file event), until a follower on the store (woken by
+//! `LISTEN`) has it. That appends a few lines to the newest legacy rollout of HOME: run it on a
+//! generated home. The database and the copy file are removed at the end. Benchmarks are not
+//! tests: nothing fails.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use codex_threads::manager::{FollowEvent, ThreadManager};
+use codex_threads::protocol::{EventMsg, HistoryMode, RolloutItem, RolloutLine, UserMessageEvent};
+use codex_threads::rollout::append_line;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::pg::{PgThreadStore, with_database};
-use codex_threads::store::{ListThreadsParams, SearchParams, ThreadStore};
+use codex_threads::store::{
+    HistoryDirection, ListThreadsParams, ReadHistoryPageParams, SearchParams, ThreadOrigin,
+    ThreadStore,
+};
 use codex_threads::sync::{origin_of, sync_once};
 use tokio_postgres::NoTls;
 
@@ -65,6 +75,7 @@ async fn measure(home: &Path, url: &str, query: &str) -> anyhow::Result<()> {
     .await?;
     let (store_hits, store_search) = search(&store, query).await?;
     let (home_hits, home_search) = search(local.as_ref(), query).await?;
+    let follow_times = follow_latency(&local, &store, &origin).await?;
 
     let gb = first.bytes_added as f64 / 1e9;
     println!(
@@ -96,7 +107,76 @@ async fn measure(home: &Path, url: &str, query: &str) -> anyhow::Result<()> {
         secs(store_search),
         secs(home_search)
     );
+    println!(
+        "| follow through the store: append → `sync` pass → follower ({FOLLOW_RUNS} lines) | p50 {}, max {} | the `sync` pass alone: {} |",
+        millis(median(follow_times.clone())),
+        millis(follow_times.iter().copied().max().unwrap_or_default()),
+        secs(resync_time)
+    );
     Ok(())
+}
+
+const FOLLOW_RUNS: usize = 10;
+
+/// Appends lines to the newest legacy plain rollout and times each until a follower on the
+/// store has it.
+async fn follow_latency(
+    local: &Arc<LocalThreadStore>,
+    store: &PgThreadStore,
+    origin: &ThreadOrigin,
+) -> anyhow::Result<Vec<Duration>> {
+    let newest = local
+        .list_threads(ListThreadsParams {
+            page_size: 0,
+            ..Default::default()
+        })
+        .await?;
+    let thread = newest
+        .items
+        .into_iter()
+        .find(|thread| {
+            thread.history_mode == HistoryMode::Legacy
+                && thread
+                    .rollout_path
+                    .as_ref()
+                    .is_some_and(|path| path.is_file())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no plain legacy rollout in the home"))?;
+    let path = thread.rollout_path.clone().unwrap_or_default();
+    let manager = ThreadManager::new(Arc::new(store.clone()));
+    let end = store
+        .read_history_page(ReadHistoryPageParams {
+            thread_id: thread.thread_id,
+            include_archived: false,
+            anchor: None,
+            direction: HistoryDirection::Backward,
+            limit: 1,
+            include_raw: false,
+        })
+        .await?
+        .end;
+    let mut follower = manager.follow_thread(thread.thread_id, end, false).await?;
+    let mut times = Vec::new();
+    for run in 0..FOLLOW_RUNS {
+        let line = RolloutLine::now(RolloutItem::EventMsg(EventMsg::UserMessage(
+            UserMessageEvent {
+                message: format!("follow latency probe {run}"),
+                ..Default::default()
+            },
+        )));
+        let started = Instant::now();
+        append_line(&path, &line)?;
+        sync_once(local, store, origin).await?;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), follower.recv()).await {
+                Ok(Some(FollowEvent::Lines(lines))) if !lines.is_empty() => break,
+                Ok(Some(FollowEvent::Lines(_))) => continue,
+                other => anyhow::bail!("the follower stopped: {other:?}"),
+            }
+        }
+        times.push(started.elapsed());
+    }
+    Ok(times)
 }
 
 /// PostgreSQL's own load of the same lines: written out in binary, the table emptied, then
