@@ -107,6 +107,61 @@ async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
 }
 
 #[tokio::test]
+async fn edits_on_the_store_during_two_syncs_lose_no_line_and_no_edit() {
+    let Some(url) = common::pg::fresh_database("edits_during_syncs").await else {
+        return;
+    };
+    let (home, threads) = home_with_threads(8);
+    let origin = origin_of(home.path());
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    sync_once(&local(&home), &store, &origin).await.unwrap();
+    // New lines in every rollout, then two syncs while each thread is renamed on the store.
+    for (_, path) in &threads {
+        append_raw(
+            path,
+            format!(
+                "{}\n",
+                lines::user_message_event(chrono::Utc::now(), "during the edits")
+            ),
+        );
+    }
+    let (la, lb) = (local(&home), local(&home));
+    let other = PgThreadStore::connect(&url).await.unwrap();
+    let renames = async {
+        for (index, (spec, _)) in threads.iter().enumerate() {
+            store
+                .update_thread_metadata(UpdateThreadMetadataParams {
+                    thread_id: spec.id,
+                    patch: ThreadMetadataPatch::rename(Some(format!("edited {index}"))),
+                    include_archived: false,
+                })
+                .await
+                .unwrap();
+        }
+    };
+    let (ra, rb, ()) = tokio::join!(
+        sync_once(&la, &store, &origin),
+        sync_once(&lb, &other, &origin),
+        renames
+    );
+    let added = ra.unwrap().lines_added + rb.unwrap().lines_added;
+    assert_eq!(added, threads.len(), "each new line once");
+    let expected: i64 = threads.iter().map(|(_, path)| file_lines(path)).sum();
+    assert_eq!(line_counts(&url).await, (expected, expected));
+    for (index, (spec, _)) in threads.iter().enumerate() {
+        let thread = store
+            .read_thread(ReadThreadParams {
+                thread_id: spec.id,
+                include_archived: false,
+                include_history: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(thread.name, Some(format!("edited {index}")), "no edit lost");
+    }
+}
+
+#[tokio::test]
 async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() {
     let Some(url) = common::pg::fresh_database("an_edit_on_the_store_survives").await else {
         return;
