@@ -115,31 +115,40 @@ fn rich_items() -> Vec<RolloutItem> {
 }
 
 /// The real loop on a shared test screen: the screen, the input, and the running loop.
+type LoopTask = tokio::task::JoinHandle<anyhow::Result<crate::tui::app::State>>;
+
 fn start_loop(
     manager: Arc<ThreadManager>,
     width: u16,
     height: u16,
     ui_state_path: Option<std::path::PathBuf>,
-) -> (
-    SharedBackend,
-    mpsc::Sender<Msg>,
-    tokio::task::JoinHandle<anyhow::Result<crate::tui::app::State>>,
-) {
-    let screen = SharedBackend::new(width, height);
+) -> (SharedBackend, mpsc::Sender<Msg>, LoopTask) {
+    start_loop_with(manager, new_state(width, height), ui_state_path)
+}
+
+/// The real loop on a `SharedBackend` the size of `state`, fed by the returned sender.
+fn start_loop_with(
+    manager: Arc<ThreadManager>,
+    state: crate::tui::app::State,
+    ui_state_path: Option<std::path::PathBuf>,
+) -> (SharedBackend, mpsc::Sender<Msg>, LoopTask) {
+    let screen = SharedBackend::new(state.size.width, state.size.height);
     let (input, messages) = mpsc::channel(64);
     let backend = screen.clone();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(backend)?;
-        run(
-            &mut terminal,
-            manager,
-            new_state(width, height),
-            messages,
-            ui_state_path,
-        )
-        .await
+        run(&mut terminal, manager, state, messages, ui_state_path).await
     });
     (screen, input, task)
+}
+
+/// Waits, within the deadline, for the loop to end cleanly; returns its last state.
+async fn loop_ends(task: LoopTask) -> crate::tui::app::State {
+    tokio::time::timeout(DEADLINE, task)
+        .await
+        .expect("the loop ends")
+        .expect("no panic")
+        .expect("no error")
 }
 
 async fn send(input: &mpsc::Sender<Msg>, msg: Msg) {
@@ -183,11 +192,7 @@ async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
     screen.wait_for("›   Login flake").await;
 
     send(&input, ctrl('c')).await;
-    let state = tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends")
-        .expect("no panic")
-        .expect("no error");
+    let state = loop_ends(task).await;
     assert!(state.quit);
 }
 
@@ -210,11 +215,7 @@ async fn a_failed_edit_shows_in_the_status_line() {
         screen.screen()
     );
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends when input ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,11 +253,7 @@ async fn lines_a_live_thread_appends_appear_without_a_key_press() {
         .expect("append");
     screen.wait_for("second answer, live").await;
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,11 +292,7 @@ async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_ma
     send(&input, key(KeyCode::Esc)).await;
     screen.wait_for("f full text").await;
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
 
 /// Options whose config file does not exist, so only the defaults and `ui_state_path` count.
@@ -368,11 +361,7 @@ async fn the_loop_saves_the_layout_when_it_changes() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -385,13 +374,7 @@ async fn e_exports_the_selected_thread_and_the_status_line_says_where() {
     let dir = tempfile::TempDir::new().expect("a temporary directory");
     let mut state = new_state(120, 30);
     state.cwd = dir.path().to_path_buf();
-    let screen = SharedBackend::new(120, 30);
-    let (input, messages) = mpsc::channel(64);
-    let backend = screen.clone();
-    let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(backend)?;
-        run(&mut terminal, manager, state, messages, None).await
-    });
+    let (screen, input, task) = start_loop_with(manager, state, None);
 
     screen.wait_for("Fix the flaky login test").await;
     send(&input, key(KeyCode::Char('e'))).await;
@@ -402,11 +385,7 @@ async fn e_exports_the_selected_thread_and_the_status_line_says_where() {
     assert!(text.contains("### Assistant"), "{text}");
 
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends when input ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -448,9 +427,5 @@ async fn a_bulk_delete_runs_through_the_manager_and_sums_up_what_failed() {
         4
     );
     drop(input);
-    tokio::time::timeout(DEADLINE, task)
-        .await
-        .expect("the loop ends when input ends")
-        .expect("no panic")
-        .expect("no error");
+    loop_ends(task).await;
 }
