@@ -6,6 +6,10 @@
 //! on a timing. Measurements that need a fresh process (RSS) run this binary again in a probe
 //! mode: `bench --probe NAME ARGS…`.
 
+#[path = "support/tui.rs"]
+mod tui_support;
+use tui_support::TuiSession;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -588,40 +592,9 @@ fn tui_time_to_text(
     cache: &Path,
     text: &str,
 ) -> anyhow::Result<Duration> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::Read;
-    let pair = native_pty_system().openpty(PtySize {
-        rows: 40,
-        cols: 120,
-        pixel_width: 0,
-        pixel_height: 0,
-    })?;
-    let mut command = CommandBuilder::new(binary);
-    command.arg("--codex-home");
-    command.arg(home);
-    command.env("CODEX_THREADS_CACHE_DIR", cache);
-    command.env("TERM", "xterm-256color");
-    let start = Instant::now();
-    let mut child = pair.slave.spawn_command(command)?;
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader()?;
-    let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
-    let mut screen = vt100::Parser::new(size(40), size(120), 0);
-    let mut buffer = [0u8; 16384];
-    let elapsed = loop {
-        let read = reader.read(&mut buffer)?;
-        anyhow::ensure!(read > 0, "the TUI exited before painting {text:?}");
-        screen.process(&buffer[..read]);
-        if screen.screen().contents().contains(text) {
-            break start.elapsed();
-        }
-        anyhow::ensure!(
-            start.elapsed() < Duration::from_secs(20),
-            "no {text:?} on screen"
-        );
-    };
-    child.kill()?;
-    Ok(elapsed)
+    let mut tui = TuiSession::spawn(binary, home, cache)?;
+    let shown = tui.wait_for(text, Duration::from_secs(20))?;
+    Ok(shown - tui.started)
 }
 
 /// Writes a rollout of `items` lines, opens it in the TUI state machine (effects run by the

@@ -8,6 +8,10 @@
 //! scrolling the 1 GB `.zst` from its end to its start through the store, as the TUI pages.
 //! Everything it writes is removed at the end. Benchmarks are not tests: nothing fails.
 
+#[path = "support/tui.rs"]
+mod tui_support;
+use tui_support::TuiSession;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -301,54 +305,13 @@ fn tui_open(
     cache: &Path,
     text: &str,
 ) -> anyhow::Result<(u64, Duration)> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::Read;
-    let pair = native_pty_system().openpty(PtySize {
-        rows: 40,
-        cols: 120,
-        pixel_width: 0,
-        pixel_height: 0,
-    })?;
-    let mut command = CommandBuilder::new(binary);
-    command.arg("--codex-home");
-    command.arg(home);
-    command.env("CODEX_THREADS_CACHE_DIR", cache);
-    command.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(command)?;
-    drop(pair.slave);
-    let pid = child.process_id().unwrap_or(0);
-    let mut reader = pair.master.try_clone_reader()?;
-    let mut writer = pair.master.take_writer()?;
-    let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
-    let mut screen = vt100::Parser::new(size(40), size(120), 0);
-    let mut buffer = [0u8; 16384];
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut opened_at = None;
-    let elapsed = loop {
-        let read = reader.read(&mut buffer)?;
-        anyhow::ensure!(read > 0, "the TUI exited");
-        screen.process(&buffer[..read]);
-        let contents = screen.screen().contents();
-        match opened_at {
-            None if contents.contains("needle") => {
-                writer.write_all(b"\r")?;
-                writer.flush()?;
-                opened_at = Some(Instant::now());
-            }
-            Some(at) if contents.contains(text) => break at.elapsed(),
-            _ => {}
-        }
-        anyhow::ensure!(Instant::now() < deadline, "no {text:?} on screen");
-    };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let rss = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse().ok())
-        .unwrap_or(0);
-    child.kill()?;
-    Ok((rss, elapsed))
+    let mut tui = TuiSession::spawn(binary, home, cache)?;
+    let limit = Duration::from_secs(300);
+    tui.wait_for("needle", limit)?;
+    tui.send(b"\r")?;
+    let opened_at = Instant::now();
+    let shown = tui.wait_for(text, limit)?;
+    Ok((tui.peak_rss_kb()?, shown - opened_at))
 }
 
 /// Pages a rollout from its end to its start through the store, 200 lines a page (as the
