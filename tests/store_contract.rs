@@ -346,8 +346,46 @@ async fn check_delete(store: &dyn ThreadStore, f: &Fixture) {
     assert!(read(store, f.listable[1].id, false).await.is_ok());
 }
 
+async fn check_references(store: &dyn ThreadStore, f: &Fixture) {
+    let found = |prefix: String, name: &'static str| async move {
+        let threads = store.threads_by_reference(&prefix, name).await.unwrap();
+        ids(&threads).into_iter().collect::<HashSet<_>>()
+    };
+    let wanted = f.listable[3].id;
+    let prefix: String = wanted.to_string().chars().take(35).collect();
+    assert_eq!(found(prefix.clone(), "").await, HashSet::from([wanted]));
+    let archived = f.archived[1].id;
+    let archived_prefix: String = archived.to_string().chars().take(35).collect();
+    assert_eq!(found(archived_prefix, "").await, HashSet::from([archived]));
+    // `_` and `%` are characters, not wildcards.
+    let mut wildcard: Vec<char> = prefix.chars().collect();
+    wildcard[4] = '_';
+    assert!(found(wildcard.into_iter().collect(), "").await.is_empty());
+    assert!(found("%".into(), "").await.is_empty());
+
+    let named = f.listable[4].id;
+    store
+        .update_thread_metadata(UpdateThreadMetadataParams {
+            thread_id: named,
+            patch: ThreadMetadataPatch::rename(Some("Reference name".into())),
+            include_archived: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found("zzzz".into(), "Reference name").await,
+        HashSet::from([named])
+    );
+    assert!(found("zzzz".into(), "reference name").await.is_empty());
+    assert_eq!(
+        found(prefix, "Reference name").await,
+        HashSet::from([wanted, named])
+    );
+}
+
 async fn check_contract(store: &dyn ThreadStore, f: &Fixture) {
     check_listing(store, f).await;
+    check_references(store, f).await;
     check_history(store, f).await;
     check_reads_and_edits(store, f).await;
     // Last: it removes a thread the other checks count.

@@ -12,8 +12,8 @@ use crate::protocol::ThreadId;
 use crate::store::{
     CreateThreadParams, DeletedThread, HistoryCursor, HistoryLine, ListThreadsParams,
     ReadHistoryPageParams, ReadThreadParams, ResumeThreadParams, SearchHit, SearchParams,
-    SearchStats, SortKey, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
-    ThreadPage, ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
+    SearchStats, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage,
+    ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
 };
 
 /// A thread whose rollout changed this recently counts as being written by another process.
@@ -212,21 +212,9 @@ impl ThreadManager {
         if let Ok(id) = reference.parse::<ThreadId>() {
             return Ok(id);
         }
-        let mut everything = Vec::new();
-        for archived in [false, true] {
-            let page = self
-                .store
-                .list_threads(ListThreadsParams {
-                    page_size: 0,
-                    archived,
-                    sort_key: SortKey::UpdatedAt,
-                    ..Default::default()
-                })
-                .await?;
-            everything.extend(page.items);
-        }
         let needle = reference.to_lowercase();
-        let by_prefix: Vec<&StoredThread> = everything
+        let candidates = self.store.threads_by_reference(&needle, reference).await?;
+        let by_prefix: Vec<&StoredThread> = candidates
             .iter()
             .filter(|thread| thread.thread_id.to_string().starts_with(&needle))
             .collect();
@@ -235,7 +223,7 @@ impl ThreadManager {
             [] => {}
             many => return Err(ResolveError::ambiguous(reference, many)),
         }
-        everything
+        candidates
             .iter()
             .filter(|thread| thread.name.as_deref() == Some(reference))
             .max_by_key(|thread| thread.updated_at)

@@ -75,6 +75,32 @@ pub trait ThreadStore: Any + Send + Sync {
     /// its rollout to the trash rather than deleting it.
     async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread>;
 
+    /// The listed threads (active and archived) that a typed reference may mean: those whose
+    /// id starts with `id_prefix` (lowercase) and those named exactly `name`. The default
+    /// filters the whole listing; a store with indexes answers from them.
+    async fn threads_by_reference(
+        &self,
+        id_prefix: &str,
+        name: &str,
+    ) -> StoreResult<Vec<StoredThread>> {
+        let mut matching = Vec::new();
+        for archived in [false, true] {
+            let page = self
+                .list_threads(ListThreadsParams {
+                    page_size: 0,
+                    archived,
+                    sort_key: SortKey::UpdatedAt,
+                    ..Default::default()
+                })
+                .await?;
+            matching.extend(page.items.into_iter().filter(|thread| {
+                thread.thread_id.to_string().starts_with(id_prefix)
+                    || thread.name.as_deref() == Some(name)
+            }));
+        }
+        Ok(matching)
+    }
+
     /// Full-text search over message text, command output and tool arguments. Hits are sent
     /// as they are found, newest threads first.
     async fn search(

@@ -9,7 +9,10 @@ use tokio_postgres::error::SqlState;
 use crate::store::{StoreResult, ThreadStoreError};
 
 /// The migrations, in order; each runs once, in its own transaction.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_threads_and_lines.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/0001_threads_and_lines.sql")),
+    (2, include_str!("migrations/0002_line_length_bigint.sql")),
+];
 
 /// Connections kept by one process.
 const POOL_SIZE: usize = 8;

@@ -21,7 +21,7 @@ use tokio_postgres::types::ToSql;
 use self::connect::{db_error, pool_error};
 pub use self::connect::{parse_url, redact_url, with_database};
 use self::notify::Listener;
-use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul};
+use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul, prefix_pattern};
 use super::listing::ListKey;
 use super::policy::is_persisted;
 use super::*;
@@ -250,7 +250,7 @@ impl PgThreadStore {
             .map(|row| {
                 (
                     row.get::<_, i64>(0) as u64,
-                    row.get::<_, i32>(1) as u64,
+                    row.get::<_, i64>(1) as u64,
                     row.get::<_, String>(2),
                 )
             })
@@ -417,14 +417,14 @@ async fn push_lines_in(
     for batch in fresh.chunks(INSERT_BATCH) {
         let offsets: Vec<i64> = batch.iter().map(|l| l.offset as i64).collect();
         let seqs: Vec<i64> = (seq..seq + batch.len() as i64).collect();
-        let lens: Vec<i32> = batch.iter().map(|l| l.len as i32).collect();
+        let lens: Vec<i64> = batch.iter().map(|l| l.len as i64).collect();
         let raws: Vec<String> = batch.iter().map(|l| no_nul(&l.raw)).collect();
         let search: Vec<Option<String>> = batch.iter().map(|l| line_search_text(&l.raw)).collect();
         let params: [&(dyn ToSql + Sync); 6] = [&id, &offsets, &seqs, &lens, &raws, &search];
         let inserted = tx
             .execute(
                 "INSERT INTO ct_lines (thread_id, byte_offset, seq, byte_len, raw, search_text)
-                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[])
+                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
                  ON CONFLICT (thread_id, byte_offset) DO NOTHING",
                 &params,
             )
@@ -712,6 +712,27 @@ impl ThreadStore for PgThreadStore {
             .map(|thread| (ListKey::of(&thread, params.sort_key), thread))
             .collect();
         Ok(super::listing::take_page(keyed, params.page_size))
+    }
+
+    async fn threads_by_reference(
+        &self,
+        id_prefix: &str,
+        name: &str,
+    ) -> StoreResult<Vec<StoredThread>> {
+        // The primary key (collation "C") serves the prefix, `ct_threads_by_name` the name.
+        let sql = format!(
+            "SELECT {} FROM ct_threads
+             WHERE (thread_id LIKE $1 OR name = $2) AND preview <> ''",
+            *SELECT_COLUMNS
+        );
+        let client = self.client().await?;
+        let rows = client
+            .query(&sql, &[&prefix_pattern(id_prefix), &name])
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| ThreadRow::from_row(row).map(|row| row.thread))
+            .collect()
     }
 
     async fn update_thread_metadata(

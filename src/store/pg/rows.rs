@@ -279,14 +279,22 @@ pub(super) fn list_search_text(thread: &StoredThread) -> String {
 
 /// A LIKE pattern matching `text` anywhere.
 pub(super) fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
+    format!("%{}%", escape_like(text))
+}
+
+/// The `LIKE` pattern of texts that start with `text`.
+pub(super) fn prefix_pattern(text: &str) -> String {
+    format!("{}%", escape_like(text))
+}
+
+/// `text` with `LIKE`'s wildcards and escape character taken literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
     for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(ch);
+        escaped.push(ch);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
