@@ -157,6 +157,13 @@ async fn commands_on_the_store_answer_as_on_the_home_and_edits_stay_in_the_store
         archived_ids.contains(&other.id.to_string()),
         "{archived_ids:?}"
     );
+    // So does the `store` key of the config file.
+    let config_dir = scratch.path().join("config").join("codex-threads");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), format!("store = {url:?}\n")).unwrap();
+    let via_config = run(scratch.path(), &["list", "--json", "--archived"], None);
+    assert_eq!(ids_listed(&binary::stdout(&via_config)), archived_ids);
+    std::fs::remove_file(config_dir.join("config.toml")).unwrap();
 
     // Edits on the store never touch the home, and the next sync keeps them.
     assert!(snapshot(home.path()) == before, "the home was not changed");
