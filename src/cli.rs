@@ -694,6 +694,7 @@ fn resume_in_codex(thread: &StoredThread) -> anyhow::Result<()> {
         &codex_command,
         thread.thread_id,
         &thread.cwd,
+        thread.origin.as_ref(),
         &here,
         &config_label,
     )?;

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::protocol::ThreadId;
+use crate::store::ThreadOrigin;
 use crate::text::sanitize::single_line;
 
 /// What `codex_command` is when the config does not say.
@@ -17,6 +18,9 @@ pub struct CodexLaunch {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub cwd: PathBuf,
+    /// The Codex home to resume in (`CODEX_HOME`): a thread of a shared store lives in the
+    /// home it was synced from. `None`: Codex's own default.
+    pub codex_home: Option<PathBuf>,
     /// Said to the user when the thread's own directory could not be used.
     pub note: Option<String>,
 }
@@ -25,6 +29,9 @@ impl CodexLaunch {
     pub fn command(&self) -> std::process::Command {
         let mut command = std::process::Command::new(&self.program);
         command.args(&self.args).current_dir(&self.cwd);
+        if let Some(home) = &self.codex_home {
+            command.env("CODEX_HOME", home);
+        }
         command
     }
 }
@@ -41,17 +48,31 @@ pub enum LaunchError {
     },
     #[error("{program} not found on PATH; set codex_command in {config}")]
     NotFound { program: String, config: String },
+    #[error("this thread was synced from {host}; resume it there")]
+    OtherMachine { host: String },
 }
 
 /// `codex_command resume ID`, run in `thread_cwd`, or in `fallback_cwd` (with a note) when the
-/// thread's directory is gone. `config` names the file to fix in errors.
+/// thread's directory is gone. A thread of a shared store (with an `origin`) resumes only on
+/// the machine it came from, in the Codex home it came from. `config` names the file to fix in
+/// errors.
 pub fn resume_launch(
     codex_command: &str,
     thread_id: ThreadId,
     thread_cwd: &Path,
+    origin: Option<&ThreadOrigin>,
     fallback_cwd: &Path,
     config: &str,
 ) -> Result<CodexLaunch, LaunchError> {
+    let codex_home = match origin {
+        Some(origin) if origin.host != crate::store::pg::host_name() => {
+            return Err(LaunchError::OtherMachine {
+                host: single_line(&origin.host),
+            });
+        }
+        Some(origin) if !origin.codex_home.is_empty() => Some(PathBuf::from(&origin.codex_home)),
+        _ => None,
+    };
     let mut words = split_words(codex_command).map_err(|reason| LaunchError::Unsplittable {
         command: codex_command.to_string(),
         reason,
@@ -82,6 +103,7 @@ pub fn resume_launch(
         program,
         args: words,
         cwd,
+        codex_home,
         note,
     })
 }
@@ -155,28 +177,69 @@ mod tests {
         let command = format!("'{}' --flag", program.display());
         let thread_dir = dir.path().join("project");
         std::fs::create_dir(&thread_dir).unwrap();
-        let launch = resume_launch(&command, id, &thread_dir, dir.path(), "cfg").unwrap();
+        let launch = resume_launch(&command, id, &thread_dir, None, dir.path(), "cfg").unwrap();
         assert_eq!(launch.program, program);
         assert_eq!(launch.args, ["--flag", "resume", &id.to_string()]);
         assert_eq!(launch.cwd, thread_dir);
         assert_eq!(launch.note, None);
 
         let gone = dir.path().join("gone");
-        let launch = resume_launch(&command, id, &gone, dir.path(), "cfg").unwrap();
+        let launch = resume_launch(&command, id, &gone, None, dir.path(), "cfg").unwrap();
         assert_eq!(launch.cwd, dir.path());
         assert!(launch.note.unwrap().contains("no longer exists"));
 
-        let missing = resume_launch("no-such-codex-anywhere", id, &thread_dir, dir.path(), "cfg");
+        let missing = resume_launch(
+            "no-such-codex-anywhere",
+            id,
+            &thread_dir,
+            None,
+            dir.path(),
+            "cfg",
+        );
         assert_eq!(
             missing.unwrap_err().to_string(),
             "no-such-codex-anywhere not found on PATH; set codex_command in cfg"
         );
         // A file that is not executable is not a program.
         std::fs::write(dir.path().join("plain"), "").unwrap();
-        assert!(resume_launch("./plain", id, &thread_dir, dir.path(), "cfg").is_err());
+        assert!(resume_launch("./plain", id, &thread_dir, None, dir.path(), "cfg").is_err());
         assert!(matches!(
-            resume_launch("  ", id, &thread_dir, dir.path(), "cfg"),
+            resume_launch("  ", id, &thread_dir, None, dir.path(), "cfg"),
             Err(LaunchError::Empty { .. })
         ));
+
+        // A thread of a shared store resumes in the home it came from, on its machine only.
+        let here = ThreadOrigin {
+            host: crate::store::pg::host_name(),
+            codex_home: "/srv/codex-home".into(),
+        };
+        let launch =
+            resume_launch(&command, id, &thread_dir, Some(&here), dir.path(), "cfg").unwrap();
+        assert_eq!(launch.codex_home, Some(PathBuf::from("/srv/codex-home")));
+        let process = launch.command();
+        let env: Vec<_> = process.get_envs().collect();
+        assert!(env.contains(&(
+            std::ffi::OsStr::new("CODEX_HOME"),
+            Some(std::ffi::OsStr::new("/srv/codex-home"))
+        )));
+        let elsewhere = ThreadOrigin {
+            host: format!("not-{}", here.host),
+            codex_home: "/srv/codex-home".into(),
+        };
+        let refused = resume_launch(
+            &command,
+            id,
+            &thread_dir,
+            Some(&elsewhere),
+            dir.path(),
+            "cfg",
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            format!(
+                "this thread was synced from {}; resume it there",
+                elsewhere.host
+            )
+        );
     }
 }

@@ -23,6 +23,7 @@ fn c_resumes_the_selected_thread_in_its_directory_and_coming_back_keeps_the_plac
         Effect::ResumeInCodex {
             thread_id,
             cwd: resumed_in,
+            origin: None,
             codex_command,
         },
     ] = effects.as_slice()

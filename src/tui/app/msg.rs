@@ -145,6 +145,8 @@ pub enum Effect {
     ResumeInCodex {
         thread_id: ThreadId,
         cwd: PathBuf,
+        /// Where a thread of a shared store came from (it resumes only there).
+        origin: Option<crate::store::ThreadOrigin>,
         codex_command: String,
     },
     /// Put `text` on the clipboard: OSC 52 to the terminal (by the loop, between frames) and

@@ -424,6 +424,7 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
         Action::ResumeInCodex => vec![Effect::ResumeInCodex {
             thread_id: id,
             cwd: thread.cwd.clone(),
+            origin: thread.origin.clone(),
             codex_command: state.codex_command.clone(),
         }],
         Action::Copy => {

@@ -163,12 +163,14 @@ pub async fn run_with_host<B: Backend, H: TerminalHost<B>>(
                     Effect::ResumeInCodex {
                         thread_id,
                         cwd,
+                        origin,
                         codex_command,
                     } => {
                         let launch = resume_launch(
                             &codex_command,
                             thread_id,
                             &cwd,
+                            origin.as_ref(),
                             &state.cwd,
                             &state.config_label,
                         );
