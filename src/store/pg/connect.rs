@@ -3,8 +3,10 @@
 use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::tls::{self, TlsSettings};
 
 use crate::store::{StoreResult, ThreadStoreError};
 
@@ -17,11 +19,29 @@ const MIGRATIONS: &[(i32, &str)] = &[
 /// Connections kept by one process.
 const POOL_SIZE: usize = 8;
 
+/// A parsed store URL: the connection's settings and the TLS connector every connection to
+/// the store uses (the pool's and the `LISTEN` one).
+#[derive(Clone)]
+pub struct StoreConfig {
+    pub pg: tokio_postgres::Config,
+    pub tls: MakeRustlsConnect,
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // tokio-postgres's `Debug` hides the password.
+        f.debug_struct("StoreConfig")
+            .field("pg", &self.pg)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Parses `postgresql://user[:password]@host:port/db` (a unix-socket directory as
 /// `?host=/dir&port=N`). Without a password in the URL, `$PGPASSWORD`, then the password file
-/// (`$PGPASSFILE` or `~/.pgpass`) is used, as libpq does.
-pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
-    let mut config = tokio_postgres::Config::from_str(url).map_err(|err| {
+/// (`$PGPASSFILE` or `~/.pgpass`) is used, as libpq does. TLS is as libpq's: see [`tls`].
+pub fn parse_url(url: &str) -> StoreResult<StoreConfig> {
+    let (rest, tls_params) = tls::take_tls_params(url);
+    let mut config = tokio_postgres::Config::from_str(&rest).map_err(|err| {
         // The parser's message never holds the URL; the URL is shown only redacted.
         ThreadStoreError::invalid(format!("invalid store URL {}: {err}", redact_url(url)))
     })?;
@@ -32,17 +52,29 @@ pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
             config.password(password);
         }
     }
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(ThreadStoreError::invalid(format!(
-            "store URL {} asks for sslmode=require; this build connects without TLS \
-             (use a unix socket or an SSH tunnel, or sslmode=prefer)",
-            redact_url(url)
-        )));
+    let invalid_tls =
+        |err: String| ThreadStoreError::invalid(format!("store URL {}: {err}", redact_url(url)));
+    let mut settings = TlsSettings::resolve(
+        tls_params,
+        |var| std::env::var(var).ok(),
+        dirs::home_dir().as_deref(),
+    )
+    .map_err(invalid_tls)?;
+    // As libpq: no TLS over a unix socket, whatever the mode (and no certificate is read).
+    let hosts = config.get_hosts();
+    if !hosts.is_empty()
+        && hosts
+            .iter()
+            .all(|host| matches!(host, tokio_postgres::config::Host::Unix(_)))
+    {
+        settings = TlsSettings::plain();
     }
+    config.ssl_mode(settings.negotiation());
+    let tls = settings.connector().map_err(invalid_tls)?;
     if config.get_application_name().is_none() {
         config.application_name("codex-threads");
     }
-    Ok(config)
+    Ok(StoreConfig { pg: config, tls })
 }
 
 /// The URL with any password replaced by `***`: the only form in which a URL is shown or logged.
@@ -95,10 +127,10 @@ pub fn with_database(url: &str, database: &str) -> String {
     out
 }
 
-pub fn build_pool(config: tokio_postgres::Config) -> StoreResult<Pool> {
+pub fn build_pool(config: StoreConfig) -> StoreResult<Pool> {
     let manager = Manager::from_config(
-        config,
-        NoTls,
+        config.pg,
+        config.tls,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -176,9 +208,24 @@ pub fn db_error(err: tokio_postgres::Error) -> ThreadStoreError {
                 "the store's database server is read-only; edits need a writable server",
             );
         }
+        if *db.code() == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            // e.g. `no pg_hba.conf entry for host …, no encryption` from a `hostnossl … reject`.
+            let hint = if db.message().contains("no encryption") {
+                " (it requires TLS: use sslmode=require or stronger)"
+            } else {
+                ""
+            };
+            return ThreadStoreError::Unavailable {
+                message: format!("the server refused the connection: {}{hint}", db.message()),
+            };
+        }
         return ThreadStoreError::internal(format!("database: {}", db.message()));
     }
-    if err.is_closed() || err.to_string().contains("connect") {
+    if let Some(refusal) = tls::certificate_refusal(&err) {
+        return ThreadStoreError::Unavailable { message: refusal };
+    }
+    let text = err.to_string();
+    if err.is_closed() || text.contains("connect") || text.contains("TLS") {
         return ThreadStoreError::Unavailable {
             message: format!("database unavailable: {err}"),
         };
@@ -236,22 +283,53 @@ mod tests {
     }
 
     #[test]
-    fn sslmode_require_is_refused_with_the_reason_and_no_password() {
-        let err = parse_url("postgresql://ann:s3cret@db/threads?sslmode=require").unwrap_err();
+    fn a_bad_sslmode_is_reported_with_the_choices_and_no_password() {
+        let err = parse_url("postgresql://ann:s3cret@db/threads?sslmode=verify").unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("sslmode=require") && text.contains("without TLS"),
+            text.contains("invalid sslmode \"verify\"") && text.contains("verify-full"),
             "{text}"
         );
         assert!(!text.contains("s3cret"), "{text}");
     }
 
     #[test]
+    fn tls_keys_are_ours_and_the_rest_goes_to_tokio_postgres() {
+        let config = parse_url(
+            "postgresql://ann@db.example:5433/threads?sslmode=require&application_name=x",
+        )
+        .unwrap();
+        assert_eq!(
+            config.pg.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Require
+        );
+        assert_eq!(config.pg.get_application_name(), Some("x"));
+        let err =
+            parse_url("postgresql://ann@db/threads?sslmode=verify-ca&sslrootcert=/nowhere/r.crt")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("/nowhere/r.crt"), "{err}");
+    }
+
+    #[test]
+    fn a_unix_socket_gets_no_tls_whatever_the_mode() {
+        // Nor is the (missing) root certificate read: libpq asks for no TLS over a socket.
+        let config = parse_url(
+            "postgresql://codexpg@/postgres?host=/tmp/pg&sslmode=verify-full&sslrootcert=/nowhere",
+        )
+        .unwrap();
+        assert_eq!(
+            config.pg.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Disable
+        );
+    }
+
+    #[test]
     fn a_unix_socket_directory_is_taken_from_the_query() {
         let config = parse_url("postgresql://codexpg@/postgres?host=/tmp/pg&port=5433").unwrap();
-        assert_eq!(config.get_ports(), &[5433]);
+        assert_eq!(config.pg.get_ports(), &[5433]);
         assert!(matches!(
-            config.get_hosts(),
+            config.pg.get_hosts(),
             [tokio_postgres::config::Host::Unix(path)] if path == std::path::Path::new("/tmp/pg")
         ));
     }

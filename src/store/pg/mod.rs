@@ -8,6 +8,7 @@ mod merge;
 mod notify;
 mod pgpass;
 mod rows;
+mod tls;
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -55,7 +56,7 @@ pub struct PgThreadStore {
 
 struct PgStore {
     pool: Pool,
-    config: tokio_postgres::Config,
+    config: connect::StoreConfig,
     listener: OnceCell<Option<Arc<Listener>>>,
     /// Threads opened for appends in this process.
     live: Mutex<HashMap<ThreadId, EventPersistenceMode>>,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use crate::protocol::ThreadId;
 
@@ -25,9 +25,10 @@ pub(super) struct Listener {
 
 impl Listener {
     pub async fn start(
-        config: &tokio_postgres::Config,
+        config: &super::connect::StoreConfig,
     ) -> Result<Arc<Listener>, tokio_postgres::Error> {
-        let (client, mut connection) = config.connect(NoTls).await?;
+        // The same TLS as the pool's connections.
+        let (client, mut connection) = config.pg.connect(config.tls.clone()).await?;
         let subscribers: Subscribers = Arc::default();
         let dispatch = subscribers.clone();
         tokio::spawn(async move {
