@@ -36,3 +36,63 @@ pub async fn fresh_database(test: &str) -> Option<String> {
     admin(&url, "postgres", &format!("CREATE DATABASE {name}")).await;
     Some(with_database(&url, &name))
 }
+
+/// A new empty database on the test server, dropped (with its sessions) when this is dropped.
+pub struct TempDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TempDatabase {
+    /// `None` (skipped) without a test server.
+    pub async fn new(test: &str) -> Option<TempDatabase> {
+        let admin_url = server_url(test)?;
+        let name = format!("ct_{}", uuid::Uuid::new_v4().simple());
+        admin(&admin_url, "postgres", &format!("CREATE DATABASE {name}")).await;
+        Some(TempDatabase { admin_url, name })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its URL on the test server's socket.
+    pub fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+
+    /// Runs a query as the server's superuser, from the `postgres` database.
+    pub async fn query(&self, sql: &str) -> Vec<tokio_postgres::Row> {
+        let (client, connection) =
+            tokio_postgres::connect(&with_database(&self.admin_url, "postgres"), NoTls)
+                .await
+                .expect("the test server answers");
+        let task = tokio::spawn(connection);
+        let rows = client.query(sql, &[]).await.expect("admin query runs");
+        drop(client);
+        let _ = task.await;
+        rows
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, where nothing may block on it: a thread of its
+        // own with its own runtime. FORCE ends the sessions a store may still hold.
+        let (url, sql) = (
+            self.admin_url.clone(),
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(admin(&url, "postgres", &sql));
+        })
+        .join();
+        if dropped.is_err() && !std::thread::panicking() {
+            panic!("cannot drop the test database {}", self.name);
+        }
+    }
+}
