@@ -313,15 +313,20 @@ mod tests {
 
     #[test]
     fn a_unix_socket_gets_no_tls_whatever_the_mode() {
-        // Nor is the (missing) root certificate read: libpq asks for no TLS over a socket.
-        let config = parse_url(
-            "postgresql://codexpg@/postgres?host=/tmp/pg&sslmode=verify-full&sslrootcert=/nowhere",
-        )
-        .unwrap();
-        assert_eq!(
-            config.pg.get_ssl_mode(),
-            tokio_postgres::config::SslMode::Disable
-        );
+        // Nor is a root certificate read, or needed: libpq asks for no TLS over a socket.
+        for tls in [
+            "sslmode=verify-full&sslrootcert=/nowhere",
+            "sslmode=verify-ca",
+        ] {
+            let config = parse_url(&format!(
+                "postgresql://codexpg@/postgres?host=/tmp/pg&{tls}"
+            ))
+            .unwrap();
+            assert_eq!(
+                config.pg.get_ssl_mode(),
+                tokio_postgres::config::SslMode::Disable
+            );
+        }
     }
 
     #[test]

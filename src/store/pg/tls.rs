@@ -258,13 +258,6 @@ impl TlsSettings {
         if mode == SslMode::Disable {
             return Ok(TlsSettings::plain());
         }
-        if matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) && roots == Roots::None {
-            return Err(format!(
-                "sslmode={} needs root certificates: give sslrootcert=PATH (or system), or put \
-                 them in ~/.postgresql/root.crt",
-                mode.name()
-            ));
-        }
         Ok(TlsSettings {
             mode,
             roots,
@@ -357,7 +350,14 @@ impl TlsSettings {
                         .to_string());
                 }
             }
-            Roots::None => {}
+            // Found when connecting over TCP only: a unix socket needs no certificate.
+            Roots::None => {
+                return Err(format!(
+                    "sslmode={} needs root certificates: give sslrootcert=PATH (or system), or \
+                     put them in ~/.postgresql/root.crt",
+                    self.mode.name()
+                ));
+            }
         }
         Ok(store)
     }
@@ -669,8 +669,9 @@ mod tests {
 
     #[test]
     fn verifying_without_root_certificates_says_how_to_give_them() {
-        let err =
-            TlsSettings::resolve(params(Some("verify-full"), None), no_env, None).unwrap_err();
+        let settings =
+            TlsSettings::resolve(params(Some("verify-full"), None), no_env, None).unwrap();
+        let err = settings.connector().err().unwrap();
         assert!(
             err.contains("sslrootcert=PATH") && err.contains("root.crt"),
             "{err}"
