@@ -318,7 +318,7 @@ impl TlsSettings {
             .map_err(|err| format!("cannot set up TLS: {err}"))?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(check));
-        let config = match &self.client {
+        let mut config = match &self.client {
             Some((cert, key)) => builder
                 .with_client_auth_cert(read_certificates(cert)?, read_key(key)?)
                 .map_err(|err| {
@@ -329,6 +329,8 @@ impl TlsSettings {
                 })?,
             None => builder.with_no_client_auth(),
         };
+        // As libpq 17: servers that check ALPN (`sslnegotiation=direct` needs it) expect this.
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
         Ok(MakeRustlsConnect::new(config))
     }
 
