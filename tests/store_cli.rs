@@ -60,9 +60,10 @@ fn snapshot(home: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 
 #[tokio::test]
 async fn commands_on_the_store_answer_as_on_the_home_and_edits_stay_in_the_store() {
-    let Some(url) = common::pg::fresh_database("commands_on_the_store").await else {
+    let Some(db) = common::pg::TempDatabase::new("commands_on_the_store").await else {
         return;
     };
+    let url = db.url();
     let home = TestHome::new();
     let named = ThreadSpec::new()
         .turn(
@@ -217,9 +218,10 @@ impl Drop for Background {
 
 #[tokio::test]
 async fn the_tui_on_the_store_shows_origins_and_follows_what_sync_watch_carries() {
-    let Some(url) = common::pg::fresh_database("the_tui_on_the_store").await else {
+    let Some(db) = common::pg::TempDatabase::new("the_tui_on_the_store").await else {
         return;
     };
+    let url = db.url();
     let home = TestHome::new();
     let spec = ThreadSpec::new().turn("Watch the deploy", "Deploying now.");
     let written = home.add_thread(&spec);

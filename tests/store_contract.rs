@@ -422,10 +422,11 @@ async fn the_in_memory_store_keeps_the_contract() {
 
 #[tokio::test]
 async fn the_postgres_store_keeps_the_contract() {
-    let Some(url) = common::pg::fresh_database("the_postgres_store_keeps_the_contract").await
+    let Some(db) = common::pg::TempDatabase::new("the_postgres_store_keeps_the_contract").await
     else {
         return;
     };
+    let url = db.url();
     let f = fixture();
     let store = PgThreadStore::connect(&url).await.unwrap();
     let origin = codex_threads::sync::origin_of(f.home.path());
