@@ -792,14 +792,7 @@ async fn run_sync(home: &Path, url: &str, watch: bool) -> anyhow::Result<()> {
     let target = redact_url(url);
     let say = |report: &crate::sync::SyncReport, took: std::time::Duration| {
         if !watch || report.changed > 0 {
-            eprintln!(
-                "codex-threads: synced {} of {} threads to {target}: {} lines, {} bytes in {:.2}s",
-                report.changed,
-                report.threads,
-                report.lines_added,
-                report.bytes_added,
-                took.as_secs_f64()
-            );
+            eprintln!("codex-threads: {}", report.describe(&target, took));
         }
     };
     if watch {

@@ -3,13 +3,16 @@
 //! lines past the byte offset the store holds), idempotent, and safe with other syncs at once
 //! (each thread's row is locked while its lines go in; see `PgThreadStore::push_lines`).
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use crate::protocol::ThreadId;
+use crate::rollout::{parse_rollout_file_name, strip_zst};
 use crate::store::local::LocalThreadStore;
 use crate::store::pg::{PgThreadStore, PushLine, SyncedThread};
 use crate::store::{
@@ -23,17 +26,61 @@ const PAGE_LINES: usize = 4_000;
 /// Threads synced at the same time.
 const PARALLEL_THREADS: usize = 4;
 
-/// After a change in the home, further changes within this window are taken in the same pass.
-const WATCH_SETTLE: Duration = Duration::from_millis(50);
+/// After a change in the home, further changes within this window are taken in the same pass
+/// (one write makes several events). Changes during a pass wait for the next one.
+const WATCH_SETTLE: Duration = Duration::from_millis(20);
+
+/// The safety net of `sync --watch`: a full pass at least this often, for changes whose event
+/// was lost (an inotify queue overflow is reported, but a watch can also fail silently, e.g. on
+/// a network file system). Each costs about half a second of CPU on a 10,000-thread home.
+const SAFETY_PASS_EVERY: Duration = Duration::from_secs(30);
+
+/// Without file events (no watcher could be set up), a full pass this often.
+const POLL_WITHOUT_EVENTS: Duration = Duration::from_secs(1);
+
+/// Names and metadata changed in `session_index.jsonl` or the state DB are taken by a full
+/// pass, at most one per this gap, and never more than a tenth of the time (Codex writes its
+/// state DB at every turn of a live session).
+const METADATA_PASS_GAP: Duration = Duration::from_secs(2);
+const METADATA_PASS_SHARE: u32 = 10;
+
+/// What a pass looked at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PassKind {
+    /// Every thread of the home.
+    #[default]
+    Full,
+    /// Only the threads whose rollouts changed (`sync --watch` on file events).
+    Targeted,
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
-    /// Threads in the home.
+    pub kind: PassKind,
+    /// Threads looked at: every thread of the home in a full pass, those whose rollouts
+    /// changed in a targeted one.
     pub threads: usize,
     /// Threads whose metadata or lines changed since the last sync.
     pub changed: usize,
     pub lines_added: usize,
     pub bytes_added: u64,
+}
+
+impl SyncReport {
+    /// One line for the user: what was synced, from what, to `target`, in `took`.
+    pub fn describe(&self, target: &str, took: Duration) -> String {
+        let from = match self.kind {
+            PassKind::Full => format!("{} threads", self.threads),
+            PassKind::Targeted => format!("{} changed rollouts", self.threads),
+        };
+        format!(
+            "synced {} of {from} to {target}: {} lines, {} bytes in {:.2}s",
+            self.changed,
+            self.lines_added,
+            self.bytes_added,
+            took.as_secs_f64()
+        )
+    }
 }
 
 /// The origin of a home's threads: this machine and the home's absolute path.
@@ -51,7 +98,7 @@ pub async fn sync_once(
     store: &PgThreadStore,
     origin: &ThreadOrigin,
 ) -> StoreResult<SyncReport> {
-    let synced = Arc::new(store.synced_threads(origin).await?);
+    let synced = store.synced_threads(origin).await?;
     let mut threads = Vec::new();
     for archived in [false, true] {
         let page = home
@@ -64,18 +111,58 @@ pub async fn sync_once(
             .await?;
         threads.extend(page.items);
     }
+    let threads = threads
+        .into_iter()
+        .map(|thread| {
+            let known = synced.get(&thread.thread_id).cloned();
+            (thread, known)
+        })
+        .collect();
+    sync_threads(home, store, origin, PassKind::Full, threads).await
+}
+
+/// The threads of a watched home whose rollouts are at `paths` (plain or `.zst`, in either
+/// tree; a path where no rollout is now is passed over) into the store.
+pub async fn sync_rollouts(
+    home: &LocalThreadStore,
+    store: &PgThreadStore,
+    origin: &ThreadOrigin,
+    paths: impl IntoIterator<Item = PathBuf>,
+) -> StoreResult<SyncReport> {
+    // A move is seen at both names, and a half-finished one finds the same file from both.
+    let mut threads = HashMap::new();
+    for path in paths {
+        if let Some(thread) = home.listed_thread_at(path).await? {
+            threads.insert(thread.thread_id, thread);
+        }
+    }
+    let ids: Vec<ThreadId> = threads.keys().copied().collect();
+    let mut synced = store.synced_threads_among(origin, &ids).await?;
+    let threads = threads
+        .into_values()
+        .map(|thread| {
+            let known = synced.remove(&thread.thread_id);
+            (thread, known)
+        })
+        .collect();
+    sync_threads(home, store, origin, PassKind::Targeted, threads).await
+}
+
+/// Syncs threads, each with what the store holds of it, a few at a time.
+async fn sync_threads(
+    home: &LocalThreadStore,
+    store: &PgThreadStore,
+    origin: &ThreadOrigin,
+    kind: PassKind,
+    threads: Vec<(StoredThread, Option<SyncedThread>)>,
+) -> StoreResult<SyncReport> {
     let mut report = SyncReport {
+        kind,
         threads: threads.len(),
         ..Default::default()
     };
     let results: Vec<StoreResult<Option<(usize, u64)>>> = futures::stream::iter(threads)
-        .map(|thread| {
-            let synced = synced.clone();
-            async move {
-                let known = synced.get(&thread.thread_id);
-                sync_thread(home, store, origin, thread, known).await
-            }
-        })
+        .map(|(thread, known)| sync_thread(home, store, origin, thread, known))
         .buffer_unordered(PARALLEL_THREADS)
         .collect()
         .await;
@@ -95,7 +182,7 @@ async fn sync_thread(
     store: &PgThreadStore,
     origin: &ThreadOrigin,
     thread: StoredThread,
-    known: Option<&SyncedThread>,
+    known: Option<SyncedThread>,
 ) -> StoreResult<Option<(usize, u64)>> {
     let state = serde_json::to_string(&thread).unwrap_or_default();
     if known.is_some_and(|known| known.home_state.as_deref() == Some(state.as_str())) {
@@ -149,50 +236,222 @@ async fn sync_thread(
     Ok(Some((lines_added, bytes_added)))
 }
 
-/// Syncs, then follows the home: every change under it is in the store within a second.
-/// Runs until the task is dropped; `on_pass` hears each pass's report.
+/// Syncs, then follows the home: a rollout written, created or moved is synced alone on its
+/// file event (within tens of milliseconds, whatever the size of the home); a change of names
+/// or metadata (`session_index.jsonl`, the state DB) by a full pass, throttled (see
+/// `METADATA_PASS_GAP`); and a full pass every `SAFETY_PASS_EVERY` catches anything an event
+/// missed. Runs until the task is dropped; `on_pass` hears each pass's report.
 pub async fn sync_watch(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
     mut on_pass: impl FnMut(&SyncReport, Duration),
 ) -> StoreResult<()> {
-    let (wake_tx, mut wake) = tokio::sync::mpsc::channel::<()>(1);
-    let _watcher = watch_home(home, wake_tx);
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let layout = HomeLayout::of(home);
+    let mut watch = HomeWatch::start(&layout, events_tx.clone());
+    // Without a watcher nothing else holds a sender, and `recv` must keep waiting.
+    let _keep_open = events_tx;
+    let full_every = if watch.is_some() {
+        SAFETY_PASS_EVERY
+    } else {
+        POLL_WITHOUT_EVENTS
+    };
+    let mut changes = Changes::default();
+    // When the next full pass is due: now for the first one, then `full_every` after the last.
+    let mut full_due = Instant::now();
+    let mut metadata_due: Option<Instant> = None;
+    let mut last_full = Instant::now();
+    let mut metadata_gap = METADATA_PASS_GAP;
     loop {
-        let started = Instant::now();
-        let report = sync_once(home, store, origin).await?;
-        on_pass(&report, started.elapsed());
-        // Without events (or if one is missed) a pass still runs every second.
-        if tokio::time::timeout(Duration::from_secs(1), wake.recv())
-            .await
-            .is_ok()
-        {
+        let now = Instant::now();
+        if changes.rescan || now >= full_due || metadata_due.is_some_and(|due| now >= due) {
+            if let Some(watch) = &mut watch {
+                watch.watch_missing_trees();
+            }
+            // The pass looks at everything; changes seen before it are in it.
+            changes = Changes::default();
+            let started = Instant::now();
+            let report = sync_once(home, store, origin).await?;
+            let took = started.elapsed();
+            on_pass(&report, took);
+            last_full = Instant::now();
+            full_due = last_full + full_every;
+            metadata_due = None;
+            metadata_gap = METADATA_PASS_GAP.max(took * METADATA_PASS_SHARE);
+        } else if !changes.rollouts.is_empty() {
+            let started = Instant::now();
+            let paths = std::mem::take(&mut changes.rollouts);
+            let report = sync_rollouts(home, store, origin, paths).await?;
+            on_pass(&report, started.elapsed());
+        }
+        let wake_at = metadata_due.map_or(full_due, |due| due.min(full_due));
+        if let Ok(Some(event)) = tokio::time::timeout_at(wake_at.into(), events.recv()).await {
+            changes.take(&layout, event);
             tokio::time::sleep(WATCH_SETTLE).await;
-            while wake.try_recv().is_ok() {}
+            while let Ok(event) = events.try_recv() {
+                changes.take(&layout, event);
+            }
+            if std::mem::take(&mut changes.metadata) && metadata_due.is_none() {
+                metadata_due = Some(last_full + metadata_gap);
+            }
         }
     }
 }
 
-fn watch_home(
-    home: &LocalThreadStore,
-    wake: tokio::sync::mpsc::Sender<()>,
-) -> Option<notify::RecommendedWatcher> {
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event
-            && !matches!(event.kind, EventKind::Access(_))
-        {
-            let _ = wake.try_send(());
-        }
-    })
-    .map_err(|err| tracing::warn!(%err, "cannot watch the home; syncing every second"))
-    .ok()?;
-    let codex_home = home.home();
-    let _ = watcher.watch(codex_home.root(), RecursiveMode::NonRecursive);
-    for dir in [codex_home.sessions_dir(), codex_home.archived_dir()] {
-        if let Err(err) = watcher.watch(&dir, RecursiveMode::Recursive) {
-            tracing::debug!(%err, dir = %dir.display(), "not watched");
+/// Where the changes `sync --watch` cares about happen.
+struct HomeLayout {
+    root: PathBuf,
+    trees: [PathBuf; 2],
+    /// The directory of the state DB in use, when it is not the home itself.
+    state_db_dir: Option<PathBuf>,
+}
+
+impl HomeLayout {
+    fn of(home: &LocalThreadStore) -> Self {
+        let codex_home = home.home();
+        let root = codex_home.root().to_path_buf();
+        let state_db_dir = home
+            .state_db_path()
+            .and_then(Path::parent)
+            .filter(|dir| *dir != root)
+            .map(Path::to_path_buf);
+        HomeLayout {
+            trees: [codex_home.sessions_dir(), codex_home.archived_dir()],
+            root,
+            state_db_dir,
         }
     }
-    Some(watcher)
+
+    fn in_trees(&self, path: &Path) -> bool {
+        self.trees.iter().any(|tree| path.starts_with(tree))
+    }
+
+    /// `session_index.jsonl`, or a state DB file (`state_5.sqlite`, its `-wal`, …).
+    fn is_metadata_file(&self, path: &Path) -> bool {
+        let Some(dir) = path.parent() else {
+            return false;
+        };
+        if dir != self.root && Some(dir) != self.state_db_dir.as_deref() {
+            return false;
+        }
+        let name = path.file_name().and_then(|name| name.to_str());
+        name.is_some_and(|name| {
+            name == crate::rollout::SESSION_INDEX_FILE
+                || (name.starts_with("state_") && name.contains(".sqlite"))
+        })
+    }
+}
+
+/// What changed in the home since the last pass.
+#[derive(Default)]
+struct Changes {
+    /// Rollouts (plain paths) written, created, moved or removed.
+    rollouts: BTreeSet<PathBuf>,
+    /// Names or metadata may have changed.
+    metadata: bool,
+    /// Events were lost, or a tree appeared: only a full pass can tell what changed.
+    rescan: bool,
+}
+
+impl Changes {
+    fn take(&mut self, layout: &HomeLayout, event: notify::Result<notify::Event>) {
+        let event = match event {
+            Ok(event) => event,
+            Err(err) => {
+                tracing::warn!(%err, "watching the home failed; syncing all of it");
+                self.rescan = true;
+                return;
+            }
+        };
+        if event.need_rescan() {
+            self.rescan = true;
+        }
+        if matches!(event.kind, EventKind::Access(_)) {
+            return;
+        }
+        let made = matches!(
+            event.kind,
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
+        );
+        for path in event.paths {
+            if layout.in_trees(&path) {
+                if is_rollout_name(&path) {
+                    self.rollouts.insert(strip_zst(&path));
+                } else if made && path.is_dir() {
+                    // A directory made (or moved in) with rollouts already in it: they were
+                    // written before the directory was watched.
+                    self.add_rollouts_under(&path);
+                }
+            } else if layout.is_metadata_file(&path) {
+                self.metadata = true;
+            } else if made && layout.trees.contains(&path) {
+                // A tree made after the watch began: watched from the next full pass on.
+                self.rescan = true;
+            }
+        }
+    }
+
+    fn add_rollouts_under(&mut self, dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if is_rollout_name(&path) {
+                self.rollouts.insert(strip_zst(&path));
+            } else if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                self.add_rollouts_under(&path);
+            }
+        }
+    }
+}
+
+fn is_rollout_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| parse_rollout_file_name(name).is_some())
+}
+
+/// The file watch on a home: its root (not recursive: `session_index.jsonl`, the state DB),
+/// the state DB's directory when elsewhere, and both trees of rollouts (recursive).
+struct HomeWatch {
+    watcher: notify::RecommendedWatcher,
+    trees: [(PathBuf, bool); 2],
+}
+
+impl HomeWatch {
+    fn start(
+        layout: &HomeLayout,
+        events: tokio::sync::mpsc::UnboundedSender<notify::Result<notify::Event>>,
+    ) -> Option<Self> {
+        let mut watcher = notify::recommended_watcher(move |event| {
+            let _ = events.send(event);
+        })
+        .map_err(|err| tracing::warn!(%err, "cannot watch the home; syncing every second"))
+        .ok()?;
+        for dir in std::iter::once(&layout.root).chain(&layout.state_db_dir) {
+            if let Err(err) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+                tracing::warn!(%err, dir = %dir.display(), "not watched");
+            }
+        }
+        let mut watch = HomeWatch {
+            watcher,
+            trees: layout.trees.clone().map(|tree| (tree, false)),
+        };
+        watch.watch_missing_trees();
+        Some(watch)
+    }
+
+    /// Watches the trees not watched yet (one that does not exist yet is watched once made).
+    fn watch_missing_trees(&mut self) {
+        for (tree, watched) in &mut self.trees {
+            if !*watched && tree.is_dir() {
+                match self.watcher.watch(tree, RecursiveMode::Recursive) {
+                    Ok(()) => *watched = true,
+                    Err(err) => tracing::warn!(%err, dir = %tree.display(), "not watched"),
+                }
+            }
+        }
+    }
 }

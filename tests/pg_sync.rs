@@ -1,5 +1,6 @@
 //! `sync` and `--store` against a real PostgreSQL server: incremental and idempotent pushes,
-//! two syncs at once, last edit wins, a read-only role, following through LISTEN/NOTIFY.
+//! two syncs at once, last edit wins, a read-only role, following through LISTEN/NOTIFY, and
+//! `sync --watch` carrying each change by a pass over the changed thread alone.
 //! Each test prints one `skipped` line and passes without a test server.
 
 mod common;
@@ -12,7 +13,7 @@ use codex_threads::protocol::{RolloutItem, ThreadId};
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::pg::PgThreadStore;
 use codex_threads::store::*;
-use codex_threads::sync::{origin_of, sync_once};
+use codex_threads::sync::{PassKind, SyncReport, origin_of, sync_once, sync_watch};
 use common::{TestHome, ThreadSpec, append_raw, lines};
 
 fn home_with_threads(n: usize) -> (TestHome, Vec<(ThreadSpec, std::path::PathBuf)>) {
@@ -327,4 +328,178 @@ async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
     assert!(!renamed.status.success());
     assert!(err.contains("read-only"), "{err}");
     assert!(!err.contains("pw-never-shown"), "{err}");
+}
+
+type Passes = tokio::sync::mpsc::UnboundedReceiver<SyncReport>;
+
+/// `sync --watch` on the home in the background; its pass reports come through the receiver.
+fn start_watch(
+    home: &TestHome,
+    store: &PgThreadStore,
+) -> (tokio::task::JoinHandle<StoreResult<()>>, Passes) {
+    let (passes_tx, passes) = tokio::sync::mpsc::unbounded_channel();
+    let (local, store, origin) = (local(home), store.clone(), origin_of(home.path()));
+    let watch = tokio::spawn(async move {
+        sync_watch(&local, &store, &origin, move |report: &SyncReport, _| {
+            let _ = passes_tx.send(report.clone());
+        })
+        .await
+    });
+    (watch, passes)
+}
+
+async fn next_pass(passes: &mut Passes, deadline: tokio::time::Instant) -> SyncReport {
+    tokio::time::timeout_at(deadline, passes.recv())
+        .await
+        .expect("a pass of the watch within the deadline")
+        .expect("the watch is running")
+}
+
+/// Waits (at most 10 s) until `done` holds, checking after each pass of the watch; every pass
+/// meanwhile must have looked at a changed thread or two, not at the home. Returns the passes.
+async fn until_by_targeted_passes<F, Fut>(passes: &mut Passes, done: F) -> Vec<SyncReport>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !done().await {
+        let report = next_pass(passes, deadline).await;
+        assert_eq!(report.kind, PassKind::Targeted, "{report:?}");
+        assert!(report.threads <= 2, "{report:?}");
+        seen.push(report);
+    }
+    seen
+}
+
+async fn stored_thread(store: &PgThreadStore, id: ThreadId) -> Option<StoredThread> {
+    store
+        .read_thread(ReadThreadParams {
+            thread_id: id,
+            include_archived: true,
+            include_history: false,
+        })
+        .await
+        .ok()
+}
+
+async fn last_stored_line(store: &PgThreadStore, id: ThreadId) -> Option<String> {
+    let page = store
+        .read_history_page(ReadHistoryPageParams {
+            thread_id: id,
+            include_archived: true,
+            anchor: None,
+            direction: HistoryDirection::Backward,
+            limit: 1,
+            include_raw: true,
+        })
+        .await
+        .ok()?;
+    page.lines.last()?.raw.clone()
+}
+
+#[tokio::test]
+async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
+    let Some(url) = common::pg::fresh_database("watch_carries_each_changed_rollout").await else {
+        return;
+    };
+    const THREADS: usize = 2_000;
+    let (home, threads) = home_with_threads(THREADS);
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    let (watch, mut passes) = start_watch(&home, &store);
+    let first = next_pass(
+        &mut passes,
+        tokio::time::Instant::now() + Duration::from_secs(300),
+    )
+    .await;
+    assert_eq!(
+        (first.kind, first.threads, first.changed),
+        (PassKind::Full, THREADS, THREADS)
+    );
+
+    // A line appended to one rollout: in the store within a second, by a pass over that
+    // thread alone.
+    let (spec, path) = &threads[1234];
+    let started = std::time::Instant::now();
+    append_raw(
+        path,
+        format!(
+            "{}\n",
+            lines::user_message_event(chrono::Utc::now(), "appended while watched")
+        ),
+    );
+    let seen = until_by_targeted_passes(&mut passes, || async {
+        last_stored_line(&store, spec.id)
+            .await
+            .is_some_and(|raw| raw.contains("appended while watched"))
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(
+        seen.iter()
+            .any(|pass| (pass.threads, pass.changed, pass.lines_added) == (1, 1, 1)),
+        "{seen:?}"
+    );
+
+    // A new thread: its row and every line.
+    let new = ThreadSpec::new().turn("a new thread", "while watched");
+    let written = home.add_thread(&new);
+    let seen = until_by_targeted_passes(&mut passes, || async {
+        let Some(thread) = stored_thread(&store, new.id).await else {
+            return false;
+        };
+        thread.preview == "a new thread"
+            && last_stored_line(&store, new.id).await.as_deref()
+                == written.lines.last().map(String::as_str)
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|pass| pass.threads == 1 && pass.lines_added == written.lines.len()),
+        "{seen:?}"
+    );
+
+    // A rollout moved into archived_sessions: the thread is archived in the store.
+    let (moved, moved_path) = &threads[42];
+    std::fs::rename(
+        moved_path,
+        home.archived_sessions_dir()
+            .join(moved_path.file_name().unwrap()),
+    )
+    .unwrap();
+    until_by_targeted_passes(&mut passes, || async {
+        stored_thread(&store, moved.id)
+            .await
+            .is_some_and(|thread| thread.archived)
+    })
+    .await;
+    watch.abort();
+}
+
+#[tokio::test]
+async fn watch_takes_a_rename_in_session_index_by_a_full_pass() {
+    let Some(url) = common::pg::fresh_database("watch_takes_a_rename").await else {
+        return;
+    };
+    let (home, threads) = home_with_threads(5);
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    let (watch, mut passes) = start_watch(&home, &store);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    assert_eq!(next_pass(&mut passes, deadline).await.kind, PassKind::Full);
+    let id = threads[2].0.id;
+    home.write_session_index(&[(id, "Renamed in Codex", &chrono::Utc::now().to_rfc3339())]);
+    // Names are not in the rollout: no targeted pass carries them, a full one does.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let report = next_pass(&mut passes, deadline).await;
+        if report.kind == PassKind::Full && report.changed > 0 {
+            assert_eq!((report.threads, report.changed), (5, 1));
+            break;
+        }
+    }
+    let thread = stored_thread(&store, id).await.unwrap();
+    assert_eq!(thread.name.as_deref(), Some("Renamed in Codex"));
+    watch.abort();
 }

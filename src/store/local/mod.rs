@@ -166,6 +166,14 @@ impl LocalThreadStore {
             .map(|writer| writer.path().to_path_buf())
     }
 
+    /// The thread of the rollout at `path` (plain or `.zst`, in either tree) as a listing of
+    /// its tree shows it, found without walking the home: what `sync --watch` reads when one
+    /// rollout changed. `None` when no rollout is there now or the thread is not listed yet.
+    pub async fn listed_thread_at(&self, path: PathBuf) -> StoreResult<Option<StoredThread>> {
+        self.blocking(move |store| Ok(store.listed_thread_at(&path)))
+            .await
+    }
+
     /// Runs blocking file and SQLite work off the async threads.
     async fn blocking<T: Send + 'static>(
         &self,

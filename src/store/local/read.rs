@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -16,9 +16,9 @@ use crate::protocol::{
 };
 use crate::rollout::{
     LineOffset, RolloutFile, WriterLocks, find_newest_thread_name, read_newest_thread_names,
-    scan_lines,
+    scan_lines, strip_zst,
 };
-use crate::store::listing::{ListKey, matches_filters, take_page};
+use crate::store::listing::{ListKey, is_listable, matches_filters, take_page};
 use crate::store::*;
 
 /// Where a thread's history is: a file on disk, or (a new live thread) not yet anywhere.
@@ -203,29 +203,12 @@ impl LocalStore {
                 }
             };
             for (key, file) in chunk {
-                self.remember(file);
-                let summary = match self.summaries.summary(file, Depth::Quick) {
-                    Ok(summary) => summary,
-                    // Moved or deleted since the directory walk: not part of this listing.
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                        tracing::debug!(%err, path = %file.path.display(), "skipping rollout");
-                        continue;
-                    }
-                    Err(err) => {
-                        skipped.push(SkippedEntry::from_error(&file.path, &err));
-                        continue;
-                    }
-                };
-                if let Some(damage) = &summary.damaged {
-                    skipped.push(SkippedEntry::new(
-                        &file.path,
-                        format!("listed only as far as it could be read; {damage}"),
-                    ));
-                }
                 let name = names.get(&file.thread_id).cloned();
-                let mut thread = build_thread(file, &summary, rows.get(&file.thread_id), name);
-                thread.open_in_codex = writer_locks.is_held(file.thread_id);
-                if matches_filters(&thread, params) {
+                let row = rows.get(&file.thread_id);
+                if let Some(thread) =
+                    self.listed_thread(file, row, name, &writer_locks, &mut skipped)
+                    && matches_filters(&thread, params)
+                {
                     found.push((*key, thread));
                 }
             }
@@ -238,6 +221,85 @@ impl LocalStore {
         let mut page = take_page(found, params.page_size);
         page.skipped = skipped;
         Ok(page)
+    }
+
+    /// A rollout's thread as a listing shows it, the rollout remembered as the thread's. `None`
+    /// (what was wrong added to `skipped`) when it cannot be read now.
+    fn listed_thread(
+        &self,
+        file: &RolloutFile,
+        row: Option<&ThreadRow>,
+        index_name: Option<String>,
+        writer_locks: &WriterLocks,
+        skipped: &mut Vec<SkippedEntry>,
+    ) -> Option<StoredThread> {
+        self.remember(file);
+        let summary = match self.summaries.summary(file, Depth::Quick) {
+            Ok(summary) => summary,
+            // Moved or deleted since it was found: not listed.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!(%err, path = %file.path.display(), "skipping rollout");
+                return None;
+            }
+            Err(err) => {
+                skipped.push(SkippedEntry::from_error(&file.path, &err));
+                return None;
+            }
+        };
+        if let Some(damage) = &summary.damaged {
+            skipped.push(SkippedEntry::new(
+                &file.path,
+                format!("listed only as far as it could be read; {damage}"),
+            ));
+        }
+        let mut thread = build_thread(file, &summary, row, index_name);
+        thread.open_in_codex = writer_locks.is_held(file.thread_id);
+        Some(thread)
+    }
+
+    /// The thread of the rollout at `path` (plain or `.zst`, in either tree) exactly as
+    /// `list_threads` of its tree shows it, without walking the home: `None` when no rollout
+    /// is there now or the listing leaves the thread out (no preview yet). A twin in the other
+    /// tree is settled first, as a listing does; of two copies in one tree, only one met by an
+    /// earlier listing is known here.
+    pub(super) fn listed_thread_at(&self, path: &Path) -> Option<StoredThread> {
+        let mut skipped = Vec::new();
+        let file = match self.home.rollout_at(&strip_zst(path)) {
+            Ok(file) => file?,
+            Err(err) => {
+                self.warn_skipped(&[SkippedEntry::from_error(path, &err)]);
+                return None;
+            }
+        };
+        // Another copy in the same tree, met by an earlier listing: the newer one is listed.
+        let remembered = self.known_paths().get(&file.thread_id).cloned();
+        let file = match remembered.map(|path| self.home.rollout_at(&path)) {
+            Some(Ok(Some(other)))
+                if other.thread_id == file.thread_id
+                    && other.archived == file.archived
+                    && (other.modified, other.size) > (file.modified, file.size) =>
+            {
+                other
+            }
+            _ => file,
+        };
+        let (file, twin) = self.settle_twin(file);
+        skipped.extend(twin);
+        let id = file.thread_id;
+        let index_name = find_newest_thread_name(&self.home, id).unwrap_or_else(|err| {
+            skipped.push(SkippedEntry::from_error(
+                self.home.session_index_path(),
+                &err,
+            ));
+            None
+        });
+        let writer_locks = WriterLocks::snapshot(self.home.root());
+        let row = self.state_row(id);
+        let thread =
+            self.listed_thread(&file, row.as_ref(), index_name, &writer_locks, &mut skipped);
+        self.summaries.persist();
+        self.warn_skipped(&skipped);
+        thread.filter(is_listable)
     }
 
     pub(super) fn history_page(

@@ -106,19 +106,27 @@ impl PgThreadStore {
             )
             .await
             .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| {
-                let id = row.get::<_, String>(0).parse().ok()?;
-                Some((
-                    id,
-                    SyncedThread {
-                        home_state: row.get(1),
-                        synced_offset: row.get::<_, i64>(2) as u64,
-                    },
-                ))
-            })
-            .collect())
+        Ok(synced_rows(&rows))
+    }
+
+    /// What the store holds of these threads, those synced from `origin`: what a sync of a
+    /// few threads compares with, without reading every thread's row.
+    pub async fn synced_threads_among(
+        &self,
+        origin: &ThreadOrigin,
+        ids: &[ThreadId],
+    ) -> StoreResult<HashMap<ThreadId, SyncedThread>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT thread_id, home_state, synced_offset FROM ct_threads
+                 WHERE origin_host = $1 AND origin_home = $2 AND thread_id = ANY($3)",
+                &[&origin.host, &origin.codex_home, &ids],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(synced_rows(&rows))
     }
 
     /// Records the home's view of a thread (last edit wins for the editable fields; see
@@ -355,6 +363,22 @@ impl PgThreadStore {
             .await
             .clone()
     }
+}
+
+/// Rows of `thread_id, home_state, synced_offset`, by thread.
+fn synced_rows(rows: &[tokio_postgres::Row]) -> HashMap<ThreadId, SyncedThread> {
+    rows.iter()
+        .filter_map(|row| {
+            let id = row.get::<_, String>(0).parse().ok()?;
+            Some((
+                id,
+                SyncedThread {
+                    home_state: row.get(1),
+                    synced_offset: row.get::<_, i64>(2) as u64,
+                },
+            ))
+        })
+        .collect()
 }
 
 fn check_archived(thread: &StoredThread, include_archived: bool) -> StoreResult<()> {
