@@ -40,9 +40,11 @@ const POLL_WITHOUT_EVENTS: Duration = Duration::from_secs(1);
 
 /// Names and metadata changed in `session_index.jsonl` or the state DB are taken by a full
 /// pass, at most one per this gap, and never more than a tenth of the time (Codex writes its
-/// state DB at every turn of a live session).
+/// state DB at every turn of a live session), but within `METADATA_PASS_LONGEST` (a cold first
+/// pass can take seconds; a rename should not wait for the safety pass).
 const METADATA_PASS_GAP: Duration = Duration::from_secs(2);
 const METADATA_PASS_SHARE: u32 = 10;
+const METADATA_PASS_LONGEST: Duration = Duration::from_secs(10);
 
 /// What a pass looked at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -278,7 +280,8 @@ pub async fn sync_watch(
             last_full = Instant::now();
             full_due = last_full + full_every;
             metadata_due = None;
-            metadata_gap = METADATA_PASS_GAP.max(took * METADATA_PASS_SHARE);
+            metadata_gap =
+                (took * METADATA_PASS_SHARE).clamp(METADATA_PASS_GAP, METADATA_PASS_LONGEST);
         } else if !changes.rollouts.is_empty() {
             let started = Instant::now();
             let paths = std::mem::take(&mut changes.rollouts);

@@ -55,9 +55,10 @@ fn file_lines(path: &std::path::Path) -> i64 {
 
 #[tokio::test]
 async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
-    let Some(url) = common::pg::fresh_database("sync_is_incremental").await else {
+    let Some(db) = common::pg::TempDatabase::new("sync_is_incremental").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(12);
     let origin = origin_of(home.path());
     let (a, b) = (
@@ -109,9 +110,10 @@ async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
 
 #[tokio::test]
 async fn edits_on_the_store_during_two_syncs_lose_no_line_and_no_edit() {
-    let Some(url) = common::pg::fresh_database("edits_during_syncs").await else {
+    let Some(db) = common::pg::TempDatabase::new("edits_during_syncs").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(8);
     let origin = origin_of(home.path());
     let store = PgThreadStore::connect(&url).await.unwrap();
@@ -164,9 +166,10 @@ async fn edits_on_the_store_during_two_syncs_lose_no_line_and_no_edit() {
 
 #[tokio::test]
 async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() {
-    let Some(url) = common::pg::fresh_database("an_edit_on_the_store_survives").await else {
+    let Some(db) = common::pg::TempDatabase::new("an_edit_on_the_store_survives").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(2);
     let origin = origin_of(home.path());
     let store = PgThreadStore::connect(&url).await.unwrap();
@@ -216,9 +219,10 @@ async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() 
 
 #[tokio::test]
 async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
-    let Some(url) = common::pg::fresh_database("a_follower_on_the_store").await else {
+    let Some(db) = common::pg::TempDatabase::new("a_follower_on_the_store").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(1);
     let origin = origin_of(home.path());
     let store = PgThreadStore::connect(&url).await.unwrap();
@@ -267,9 +271,10 @@ async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
 
 #[tokio::test]
 async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
-    let Some(url) = common::pg::fresh_database("a_select_only_role").await else {
+    let Some(db) = common::pg::TempDatabase::new("a_select_only_role").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(2);
     let origin = origin_of(home.path());
     let store = PgThreadStore::connect(&url).await.unwrap();
@@ -401,9 +406,10 @@ async fn last_stored_line(store: &PgThreadStore, id: ThreadId) -> Option<String>
 
 #[tokio::test]
 async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
-    let Some(url) = common::pg::fresh_database("watch_carries_each_changed_rollout").await else {
+    let Some(db) = common::pg::TempDatabase::new("watch_carries_each_changed_rollout").await else {
         return;
     };
+    let url = db.url();
     const THREADS: usize = 2_000;
     let (home, threads) = home_with_threads(THREADS);
     let store = PgThreadStore::connect(&url).await.unwrap();
@@ -480,9 +486,10 @@ async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
 
 #[tokio::test]
 async fn watch_takes_a_rename_in_session_index_by_a_full_pass() {
-    let Some(url) = common::pg::fresh_database("watch_takes_a_rename").await else {
+    let Some(db) = common::pg::TempDatabase::new("watch_takes_a_rename").await else {
         return;
     };
+    let url = db.url();
     let (home, threads) = home_with_threads(5);
     let store = PgThreadStore::connect(&url).await.unwrap();
     let (watch, mut passes) = start_watch(&home, &store);

@@ -29,14 +29,6 @@ pub async fn admin(url: &str, database: &str, sql: &str) {
     let _ = task.await;
 }
 
-/// A new empty database; returns its URL. `None` (skipped) without a test server.
-pub async fn fresh_database(test: &str) -> Option<String> {
-    let url = server_url(test)?;
-    let name = format!("ct_{}", uuid::Uuid::new_v4().simple());
-    admin(&url, "postgres", &format!("CREATE DATABASE {name}")).await;
-    Some(with_database(&url, &name))
-}
-
 /// A new empty database on the test server, dropped (with its sessions) when this is dropped.
 pub struct TempDatabase {
     admin_url: String,
