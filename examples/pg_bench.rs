@@ -1,11 +1,12 @@
 //! Figures for the shared PostgreSQL store (issue 10):
-//! `cargo run --release --example pg_bench -- HOME URL [QUERY]`, with `URL` a superuser URL of
+//! `cargo run --release --example pg_bench -- HOME URL [QUERY…]`, with `URL` a superuser URL of
 //! a throwaway server (`eval "$(scripts/pg-test-server.sh)"` gives `$CODEX_THREADS_TEST_PG`).
 //!
 //! In a new database it times `sync` of the whole home into the empty store and a second
 //! `sync` (nothing new); then PostgreSQL's own binary `COPY` of the same lines into the same
-//! table (emptied, same indexes) as the baseline; then a 50-thread listing and a full-text
-//! search through the store against the same search on the home; and `sync --watch` (see
+//! table (emptied, same indexes) as the baseline; then a 50-thread listing, resolving a thread
+//! by id prefix, and full-text searches (`DEFAULT_QUERIES` unless given) through the store
+//! against the same on the home; and `sync --watch` (see
 //! `watch_figures`). The database and the copy file are removed at the end.
 //!
 //! `pg_bench --follow HOME URL` measures `sync --watch` alone, on the database of `URL` as it
@@ -39,6 +40,10 @@ use tokio_postgres::NoTls;
 
 const RUNS: usize = 5;
 
+/// Searches timed when none are given: many hits with capitals (an exact match), many without
+/// (any case), and a word in no line (the index alone answers).
+const DEFAULT_QUERIES: &[&str] = &["FAILED", "failed", "xyzzy-in-no-line"];
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,13 +62,17 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let [home, url, rest @ ..] = args.as_slice() else {
-        anyhow::bail!("usage: pg_bench HOME URL [QUERY] | pg_bench --follow HOME URL");
+        anyhow::bail!("usage: pg_bench HOME URL [QUERY…] | pg_bench --follow HOME URL");
     };
-    let query = rest.first().map_or("FAILED", String::as_str);
+    let queries: Vec<&str> = if rest.is_empty() {
+        DEFAULT_QUERIES.to_vec()
+    } else {
+        rest.iter().map(String::as_str).collect()
+    };
     let home = Path::new(home);
     let database = format!("ct_bench_{}", std::process::id());
     admin(url, "postgres", &format!("CREATE DATABASE {database}")).await?;
-    let result = measure(home, &with_database(url, &database), query).await;
+    let result = measure(home, &with_database(url, &database), &queries).await;
     admin(
         url,
         "postgres",
@@ -73,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-async fn measure(home: &Path, url: &str, query: &str) -> anyhow::Result<()> {
+async fn measure(home: &Path, url: &str, queries: &[&str]) -> anyhow::Result<()> {
     let local = Arc::new(LocalThreadStore::open(home, LocalStoreOptions::default()));
     let store = PgThreadStore::connect(url).await?;
     let origin = origin_of(home);
@@ -96,8 +105,31 @@ async fn measure(home: &Path, url: &str, query: &str) -> anyhow::Result<()> {
             .map(|_| ())
     })
     .await?;
-    let (store_hits, store_search) = search(&store, query).await?;
-    let (home_hits, home_search) = search(local.as_ref(), query).await?;
+    let store_manager = ThreadManager::new(Arc::new(PgThreadStore::connect(url).await?));
+    let home_manager = ThreadManager::new(local.clone());
+    let newest = store
+        .list_threads(ListThreadsParams {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await?
+        .items;
+    let prefix = newest
+        .first()
+        .map(|thread| thread.thread_id.to_string()[..30].to_string())
+        .unwrap_or_default();
+    let resolve_times = |manager: ThreadManager| {
+        let prefix = prefix.clone();
+        async move { timed_runs(|| async { manager.resolve_thread(&prefix).await.map(|_| ()) }).await }
+    };
+    let store_resolve = median(resolve_times(store_manager).await?);
+    let home_resolve = median(resolve_times(home_manager).await?);
+    let mut searches = Vec::new();
+    for query in queries {
+        let on_store = search(&store, query).await?;
+        let on_home = search(local.as_ref(), query).await?;
+        searches.push((query, on_store, on_home));
+    }
     let watch = watch_figures(&local, &store, &origin).await?;
 
     let gb = first.bytes_added as f64 / 1e9;
@@ -126,10 +158,17 @@ async fn measure(home: &Path, url: &str, query: &str) -> anyhow::Result<()> {
         millis(median(list_times))
     );
     println!(
-        "| store: search `{query}` ({store_hits} hits) | {} | the same search on the home: {} ({home_hits} hits) |",
-        secs(store_search),
-        secs(home_search)
+        "| store: a thread by id prefix (`show PREFIX`; median of {RUNS}) | {} | on the home: {} |",
+        millis(store_resolve),
+        millis(home_resolve)
     );
+    for (query, (store_hits, store_search), (home_hits, home_search)) in searches {
+        println!(
+            "| store: search `{query}` ({store_hits} hits) | {} | the same search on the home: {} ({home_hits} hits) |",
+            secs(store_search),
+            secs(home_search)
+        );
+    }
     watch.print();
     Ok(())
 }
