@@ -185,6 +185,62 @@ async fn commands_on_the_store_answer_as_on_the_home_and_edits_stay_in_the_store
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
+#[tokio::test]
+async fn two_homes_syncing_at_once_share_one_store_each_thread_with_its_origin() {
+    let Some(db) = common::pg::TempDatabase::new("two_homes_share_one_store").await else {
+        return;
+    };
+    let url = db.url();
+    let homes = [TestHome::new(), TestHome::new()];
+    let mut expected = std::collections::HashMap::new();
+    for (n, home) in homes.iter().enumerate() {
+        for i in 0..20 {
+            let spec = ThreadSpec::new().turn(&format!("home {n} thread {i}"), "ok");
+            home.add_thread(&spec);
+            let origin = std::path::absolute(home.path()).unwrap();
+            expected.insert(spec.id.to_string(), origin.to_string_lossy().into_owned());
+        }
+    }
+    let scratch = tempfile::TempDir::new().unwrap();
+    let syncs: Vec<Child> = homes
+        .iter()
+        .map(|home| {
+            Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+                .args(["--codex-home", home.path().to_str().unwrap()])
+                .args(["sync", "--to", &url])
+                .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("sync starts")
+        })
+        .collect();
+    for sync in syncs {
+        let done = sync.wait_with_output().unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+    let listed = binary::stdout(&run(
+        scratch.path(),
+        &["--store", &url, "list", "--json", "--limit", "0"],
+        None,
+    ));
+    let threads: Vec<Value> = serde_json::from_str(&listed).unwrap();
+    let seen: std::collections::HashMap<String, String> = threads
+        .iter()
+        .map(|thread| {
+            (
+                thread["id"].as_str().unwrap().to_string(),
+                thread["origin"]["codex_home"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, expected);
+}
+
 #[test]
 fn an_unreachable_store_fails_in_one_line_without_its_password() {
     let scratch = tempfile::TempDir::new().unwrap();
