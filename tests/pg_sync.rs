@@ -87,17 +87,7 @@ async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
     let la = local(&home);
     let next = sync_once(&la, &a, &origin).await.unwrap();
     assert_eq!((next.changed, next.lines_added), (1, 1));
-    let page = a
-        .read_history_page(ReadHistoryPageParams {
-            thread_id: spec.id,
-            include_archived: false,
-            anchor: None,
-            direction: HistoryDirection::Backward,
-            limit: 1,
-            include_raw: true,
-        })
-        .await
-        .unwrap();
+    let page = common::pg::last_line_page(&a, spec.id).await.unwrap();
     assert!(
         page.lines[0]
             .raw
@@ -229,18 +219,7 @@ async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
     sync_once(&local(&home), &store, &origin).await.unwrap();
     let id: ThreadId = threads[0].0.id;
     let manager = ThreadManager::new(Arc::new(store.clone()));
-    let end = store
-        .read_history_page(ReadHistoryPageParams {
-            thread_id: id,
-            include_archived: false,
-            anchor: None,
-            direction: HistoryDirection::Backward,
-            limit: 1,
-            include_raw: false,
-        })
-        .await
-        .unwrap()
-        .end;
+    let end = common::pg::last_line_page(&store, id).await.unwrap().end;
     let mut follower = manager.follow_thread(id, end, false).await.unwrap();
     append_raw(
         &threads[0].1,
@@ -390,17 +369,7 @@ async fn stored_thread(store: &PgThreadStore, id: ThreadId) -> Option<StoredThre
 }
 
 async fn last_stored_line(store: &PgThreadStore, id: ThreadId) -> Option<String> {
-    let page = store
-        .read_history_page(ReadHistoryPageParams {
-            thread_id: id,
-            include_archived: true,
-            anchor: None,
-            direction: HistoryDirection::Backward,
-            limit: 1,
-            include_raw: true,
-        })
-        .await
-        .ok()?;
+    let page = common::pg::last_line_page(store, id).await.ok()?;
     page.lines.last()?.raw.clone()
 }
 

@@ -123,18 +123,7 @@ async fn verify_full_with_the_ca_syncs_and_follows_over_encrypted_sessions() {
     assert_eq!(page.items.len(), 1);
     // Following starts the `LISTEN` connection, which must use the same TLS.
     let manager = ThreadManager::new(Arc::new(store.clone()));
-    let end = store
-        .read_history_page(ReadHistoryPageParams {
-            thread_id: id,
-            include_archived: false,
-            anchor: None,
-            direction: HistoryDirection::Backward,
-            limit: 1,
-            include_raw: false,
-        })
-        .await
-        .unwrap()
-        .end;
+    let end = common::pg::last_line_page(&store, id).await.unwrap().end;
     let _follower = manager.follow_thread(id, end, false).await.unwrap();
     let sessions = server.sessions().await;
     assert!(

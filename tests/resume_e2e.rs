@@ -163,7 +163,8 @@ fn c_without_codex_says_how_to_set_codex_command_and_keeps_the_terminal() {
     std::fs::create_dir_all(&scratch).unwrap();
     write_our_config(&scratch, "codex-that-is-not-installed --flag");
     let mut tui = PtySession::spawn(&["--demo"], &scratch, 120, 40);
-    tui.wait_for("Local   Archived");
+    // The header shows before the rows: `C` needs a selected thread.
+    tui.wait_for("Rate limiter design");
     tui.send("C");
     tui.wait_for("codex-that-is-not-installed not found on PATH; set codex_command in");
     assert!(

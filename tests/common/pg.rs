@@ -88,3 +88,21 @@ impl Drop for TempDatabase {
         }
     }
 }
+
+/// The page holding only the thread's last line (with its text), read backward from the end;
+/// its `end` is where a follower starts.
+pub async fn last_line_page(
+    store: &dyn codex_threads::store::ThreadStore,
+    thread_id: codex_threads::protocol::ThreadId,
+) -> codex_threads::store::StoreResult<codex_threads::store::ThreadHistoryPage> {
+    store
+        .read_history_page(codex_threads::store::ReadHistoryPageParams {
+            thread_id,
+            include_archived: true,
+            anchor: None,
+            direction: codex_threads::store::HistoryDirection::Backward,
+            limit: 1,
+            include_raw: true,
+        })
+        .await
+}
