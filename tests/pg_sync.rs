@@ -312,6 +312,9 @@ async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
     assert!(!renamed.status.success());
     assert!(err.contains("read-only"), "{err}");
     assert!(!err.contains("pw-never-shown"), "{err}");
+    // Roles belong to the whole server, not to the test's database.
+    common::pg::admin(&url, &database, &format!("DROP OWNED BY {role}")).await;
+    common::pg::admin(&url, "postgres", &format!("DROP ROLE {role}")).await;
 }
 
 type Passes = tokio::sync::mpsc::UnboundedReceiver<SyncReport>;
