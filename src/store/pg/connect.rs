@@ -227,10 +227,19 @@ pub fn db_error(err: tokio_postgres::Error) -> ThreadStoreError {
     let text = err.to_string();
     if err.is_closed() || text.contains("connect") || text.contains("TLS") {
         return ThreadStoreError::Unavailable {
-            message: format!("database unavailable: {err}"),
+            message: format!("database unavailable: {}", with_cause(&err)),
         };
     }
-    ThreadStoreError::internal(format!("database: {err}"))
+    ThreadStoreError::internal(format!("database: {}", with_cause(&err)))
+}
+
+/// tokio-postgres's message with the error under it: "error connecting to server" says little
+/// without "No such file or directory" or "Connection refused".
+fn with_cause(err: &tokio_postgres::Error) -> String {
+    match std::error::Error::source(err) {
+        Some(cause) => format!("{err}: {cause}"),
+        None => err.to_string(),
+    }
 }
 
 pub fn pool_error(err: deadpool_postgres::PoolError) -> ThreadStoreError {
