@@ -249,6 +249,49 @@ async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
 }
 
 #[tokio::test]
+async fn a_follower_on_the_store_keeps_following_after_its_listen_connection_is_cut() {
+    let Some(db) = common::pg::TempDatabase::new("listen_connection_cut").await else {
+        return;
+    };
+    let url = db.url();
+    let (home, threads) = home_with_threads(1);
+    let origin = origin_of(home.path());
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    sync_once(&local(&home), &store, &origin).await.unwrap();
+    let id: ThreadId = threads[0].0.id;
+    let manager = ThreadManager::new(Arc::new(store.clone()));
+    let end = common::pg::last_line_page(&store, id).await.unwrap().end;
+    let mut follower = manager.follow_thread(id, end, false).await.unwrap();
+
+    // The server ends the `LISTEN` session (as a restart or a network cut would).
+    let cut = db
+        .query(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{}' AND query LIKE 'LISTEN%'",
+            db.name()
+        ))
+        .await;
+    assert_eq!(cut.len(), 1, "one LISTEN session to cut");
+    // A line pushed while it is gone, or after it is back: either way it arrives.
+    append_raw(
+        &threads[0].1,
+        format!(
+            "{}\n",
+            lines::user_message_event(chrono::Utc::now(), "after the cut")
+        ),
+    );
+    sync_once(&local(&home), &store, &origin).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(10), follower.recv())
+        .await
+        .expect("a follow event within the deadline")
+        .expect("the follower is open");
+    let FollowEvent::Lines(lines) = event else {
+        panic!("expected lines, got {event:?}");
+    };
+    assert_eq!(lines.len(), 1);
+}
+
+#[tokio::test]
 async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
     let Some(db) = common::pg::TempDatabase::new("a_select_only_role").await else {
         return;

@@ -14,7 +14,12 @@ use crate::store::{
 };
 
 /// Without file-system events (or if one is missed) the follower still looks this often.
-const SAFETY_POLL: Duration = Duration::from_millis(500);
+pub(super) const SAFETY_POLL: Duration = Duration::from_millis(500);
+
+/// The same for a thread of a store that wakes its followers itself (`watch_thread`: a
+/// database's `LISTEN`, which wakes everyone again after it reconnects): slow, to spare the
+/// database a query per follower twice a second.
+pub(super) const STORE_SAFETY_POLL: Duration = Duration::from_secs(30);
 
 /// How many lines one read may return; a burst larger than this arrives in several batches.
 const FOLLOW_BATCH: usize = 512;
@@ -33,6 +38,8 @@ pub(super) struct FollowReader {
     pub file_seen: bool,
     /// The store's own change subscription (`ThreadStore::watch_thread`), held while following.
     pub _store_watch: Option<Box<dyn std::any::Any + Send>>,
+    /// How long to wait for a wake-up before looking anyway.
+    pub safety_poll: Duration,
 }
 
 impl FollowReader {
@@ -57,7 +64,7 @@ impl FollowReader {
                 return;
             }
             // Either a wake-up or the safety poll; a closed wake channel leaves the poll.
-            let _ = tokio::time::timeout(SAFETY_POLL, wake.recv()).await;
+            let _ = tokio::time::timeout(self.safety_poll, wake.recv()).await;
         }
     }
 

@@ -176,8 +176,14 @@ impl ThreadManager {
         if let Some(live) = self.live_thread(thread_id) {
             follow::forward_live_appends(live.subscribe(), wake_tx);
         }
+        let safety_poll = if store_watch.is_some() && thread.rollout_path.is_none() {
+            follow::STORE_SAFETY_POLL
+        } else {
+            follow::SAFETY_POLL
+        };
         let (events_tx, events) = tokio::sync::mpsc::channel(64);
         let reader = follow::FollowReader {
+            safety_poll,
             store: self.store.clone(),
             thread_id,
             include_archived,
