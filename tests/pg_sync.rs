@@ -207,36 +207,73 @@ async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() 
     );
 }
 
+/// A one-thread home synced into a fresh store, and a follower on the store from its end.
+struct FollowedThread {
+    db: common::pg::TempDatabase,
+    home: TestHome,
+    rollout: std::path::PathBuf,
+    store: PgThreadStore,
+    follower: codex_threads::manager::ThreadFollower,
+}
+
+impl FollowedThread {
+    async fn new(test: &str) -> Option<FollowedThread> {
+        let db = common::pg::TempDatabase::new(test).await?;
+        let (home, threads) = home_with_threads(1);
+        let store = PgThreadStore::connect(&db.url()).await.unwrap();
+        sync_once(&local(&home), &store, &origin_of(home.path()))
+            .await
+            .unwrap();
+        let id: ThreadId = threads[0].0.id;
+        let manager = ThreadManager::new(Arc::new(store.clone()));
+        let end = common::pg::last_line_page(&store, id).await.unwrap().end;
+        let follower = manager.follow_thread(id, end, false).await.unwrap();
+        let rollout = threads[0].1.clone();
+        Some(FollowedThread {
+            db,
+            home,
+            rollout,
+            store,
+            follower,
+        })
+    }
+
+    /// Appends a line to the home's rollout and syncs it into the store.
+    async fn append_and_sync(&self, text: &str) {
+        append_raw(
+            &self.rollout,
+            format!("{}\n", lines::user_message_event(chrono::Utc::now(), text)),
+        );
+        sync_once(
+            &local(&self.home),
+            &self.store,
+            &origin_of(self.home.path()),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The lines of the follower's next event, which must come within `deadline`.
+    async fn next_lines(&mut self, deadline: Duration) -> Vec<HistoryLine> {
+        let event = tokio::time::timeout(deadline, self.follower.recv())
+            .await
+            .expect("a follow event within the deadline")
+            .expect("the follower is open");
+        let FollowEvent::Lines(lines) = event else {
+            panic!("expected lines, got {event:?}");
+        };
+        lines
+    }
+}
+
 #[tokio::test]
 async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
-    let Some(db) = common::pg::TempDatabase::new("a_follower_on_the_store").await else {
+    let Some(mut followed) = FollowedThread::new("a_follower_on_the_store").await else {
         return;
     };
-    let url = db.url();
-    let (home, threads) = home_with_threads(1);
-    let origin = origin_of(home.path());
-    let store = PgThreadStore::connect(&url).await.unwrap();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
-    let id: ThreadId = threads[0].0.id;
-    let manager = ThreadManager::new(Arc::new(store.clone()));
-    let end = common::pg::last_line_page(&store, id).await.unwrap().end;
-    let mut follower = manager.follow_thread(id, end, false).await.unwrap();
-    append_raw(
-        &threads[0].1,
-        format!(
-            "{}\n",
-            lines::user_message_event(chrono::Utc::now(), "live line")
-        ),
-    );
     let started = std::time::Instant::now();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(5), follower.recv())
-        .await
-        .expect("a follow event within the deadline")
-        .expect("the follower is open");
-    let FollowEvent::Lines(lines) = event else {
-        panic!("expected lines, got {event:?}");
-    };
+    followed.append_and_sync("live line").await;
+    let lines = followed.next_lines(Duration::from_secs(5)).await;
     let Ok(line) = &lines[0].line else {
         panic!("decoded")
     };
@@ -250,44 +287,23 @@ async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
 
 #[tokio::test]
 async fn a_follower_on_the_store_keeps_following_after_its_listen_connection_is_cut() {
-    let Some(db) = common::pg::TempDatabase::new("listen_connection_cut").await else {
+    let Some(mut followed) = FollowedThread::new("listen_connection_cut").await else {
         return;
     };
-    let url = db.url();
-    let (home, threads) = home_with_threads(1);
-    let origin = origin_of(home.path());
-    let store = PgThreadStore::connect(&url).await.unwrap();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
-    let id: ThreadId = threads[0].0.id;
-    let manager = ThreadManager::new(Arc::new(store.clone()));
-    let end = common::pg::last_line_page(&store, id).await.unwrap().end;
-    let mut follower = manager.follow_thread(id, end, false).await.unwrap();
-
     // The server ends the `LISTEN` session (as a restart or a network cut would).
-    let cut = db
+    let cut = followed
+        .db
         .query(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
              WHERE datname = '{}' AND query LIKE 'LISTEN%'",
-            db.name()
+            followed.db.name()
         ))
         .await;
     assert_eq!(cut.len(), 1, "one LISTEN session to cut");
-    // A line pushed while it is gone, or after it is back: either way it arrives.
-    append_raw(
-        &threads[0].1,
-        format!(
-            "{}\n",
-            lines::user_message_event(chrono::Utc::now(), "after the cut")
-        ),
-    );
-    sync_once(&local(&home), &store, &origin).await.unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(10), follower.recv())
-        .await
-        .expect("a follow event within the deadline")
-        .expect("the follower is open");
-    let FollowEvent::Lines(lines) = event else {
-        panic!("expected lines, got {event:?}");
-    };
+    // A line pushed while it is gone, or after it is back: either way it arrives, long before
+    // the follower's own 30 s look.
+    followed.append_and_sync("after the cut").await;
+    let lines = followed.next_lines(Duration::from_secs(10)).await;
     assert_eq!(lines.len(), 1);
 }
 
