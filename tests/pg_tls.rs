@@ -94,6 +94,19 @@ impl TlsServer {
             .map(|row| (row.get(0), row.get(1), row.get(2)))
             .collect()
     }
+
+    /// Lists through `store`, then checks that the database has sessions and all use TLS.
+    async fn assert_store_encrypted(&self, store: &PgThreadStore) {
+        store
+            .list_threads(ListThreadsParams::default())
+            .await
+            .unwrap();
+        let sessions = self.sessions().await;
+        assert!(
+            !sessions.is_empty() && sessions.iter().all(|(ssl, _, _)| *ssl),
+            "{sessions:?}"
+        );
+    }
 }
 
 fn home_with_one_thread() -> (TestHome, ThreadId) {
@@ -156,15 +169,7 @@ async fn verify_full_checks_the_host_name_and_verify_ca_does_not() {
         .connect("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={ca}"))
         .await
         .unwrap();
-    store
-        .list_threads(ListThreadsParams::default())
-        .await
-        .unwrap();
-    let sessions = server.sessions().await;
-    assert!(
-        !sessions.is_empty() && sessions.iter().all(|(ssl, _, _)| *ssl),
-        "{sessions:?}"
-    );
+    server.assert_store_encrypted(&store).await;
 }
 
 #[tokio::test]
@@ -200,15 +205,7 @@ async fn require_without_a_root_certificate_encrypts_and_disable_is_refused() {
             .connect("localhost", "sslmode=require")
             .await
             .unwrap();
-        store
-            .list_threads(ListThreadsParams::default())
-            .await
-            .unwrap();
-        let sessions = server.sessions().await;
-        assert!(
-            !sessions.is_empty() && sessions.iter().all(|(ssl, _, _)| *ssl),
-            "{sessions:?}"
-        );
+        server.assert_store_encrypted(&store).await;
     }
     // The server rejects plain TCP (`hostnossl … reject`).
     let err = server.refused("localhost", "sslmode=disable").await;
