@@ -23,11 +23,8 @@ impl LocalStore {
             return Err(ThreadStoreError::invalid("the search query is empty"));
         }
         let (files, skipped) = self.search_files(params)?;
-        // Rollouts are JSON: the query is looked for as JSON would write it.
-        let escaped = serde_json::to_string(query).unwrap_or_default();
-        let needle = &escaped[1..escaped.len() - 1];
         let ignore_case = !query.chars().any(char::is_uppercase);
-        let matcher = ByteMatcher::new(needle.as_bytes(), ignore_case);
+        let matcher = ByteMatcher::new(byte_needle(query, ignore_case).as_bytes(), ignore_case);
         let stats = Mutex::new(SearchStats {
             skipped,
             ..SearchStats::default()
@@ -100,6 +97,31 @@ const HIT_BURST: usize = 256;
 
 /// Sends the hits of one rollout (the first `max_hits_per_thread`, counting the rest); returns
 /// how many and the bytes read.
+/// What the byte scan looks for, so that every line with a hit is among the lines it finds
+/// (`hit_in_line` then decides). Rollouts are JSON: the query as JSON would write it. A query
+/// in any case is matched on bytes with ASCII letters folded only, so for one with other
+/// letters that have capitals (`über` must find `Über`) the scan looks for its longest part
+/// without them, and for a query all made of them, for every line (each is a JSON object).
+fn byte_needle(query: &str, ignore_case: bool) -> String {
+    let as_json = |text: &str| {
+        let escaped = serde_json::to_string(text).unwrap_or_default();
+        escaped[1..escaped.len() - 1].to_string()
+    };
+    if !ignore_case || query.is_ascii() {
+        return as_json(query);
+    }
+    let has_capital = |c: char| !c.is_ascii() && c.to_uppercase().ne(std::iter::once(c));
+    let longest = query
+        .split(has_capital)
+        .max_by_key(|part| part.len())
+        .unwrap_or_default();
+    if longest.is_empty() {
+        "{".to_string()
+    } else {
+        as_json(longest)
+    }
+}
+
 fn search_file(
     file: &RolloutFile,
     query: &str,
@@ -149,4 +171,20 @@ fn hit_in_line(file: &RolloutFile, offset: u64, raw: &[u8], query: &str) -> Opti
         raw,
         query,
     )
+}
+
+#[cfg(test)]
+mod byte_needle_tests {
+    use super::byte_needle;
+
+    #[test]
+    fn letters_beyond_ascii_that_have_capitals_are_left_to_the_line_check() {
+        assert_eq!(byte_needle("deploy", true), "deploy");
+        assert_eq!(byte_needle("say \"hi\"", true), "say \\\"hi\\\"");
+        assert_eq!(byte_needle("Über", false), "Über");
+        assert_eq!(byte_needle("über-handbuch", true), "ber-handbuch");
+        assert_eq!(byte_needle("ğüş", true), "{");
+        // Letters without capitals are bytes like any other.
+        assert_eq!(byte_needle("日本語", true), "日本語");
+    }
 }
