@@ -308,6 +308,57 @@ async fn a_follower_on_the_store_keeps_following_after_its_listen_connection_is_
 }
 
 #[tokio::test]
+async fn search_texts_stored_before_migration_3_are_lowercased_by_it() {
+    let Some(db) = common::pg::TempDatabase::new("search_text_migration").await else {
+        return;
+    };
+    let url = db.url();
+    let home = TestHome::new();
+    home.add_thread(&ThreadSpec::new().turn("Deploy the Gateway", "Gateway DEPLOYED"));
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    sync_once(&local(&home), &store, &origin_of(home.path()))
+        .await
+        .unwrap();
+    let hits = |store: PgThreadStore, query: &'static str| async move {
+        let (sender, mut received) = tokio::sync::mpsc::channel(64);
+        let stats = store
+            .search(
+                SearchParams {
+                    query: query.into(),
+                    include_archived: true,
+                    thread_id: None,
+                    max_hits_per_thread: None,
+                },
+                sender,
+            )
+            .await
+            .unwrap();
+        while received.recv().await.is_some() {}
+        stats.hits
+    };
+    let before = (
+        hits(store.clone(), "gateway").await,
+        hits(store.clone(), "DEPLOYED").await,
+    );
+    assert!(before.0 >= 2 && before.1 >= 1, "{before:?}");
+    drop(store);
+    // The store as an earlier version left it: search texts as written, migration 3 not run.
+    common::pg::admin(
+        &url,
+        db.name(),
+        "UPDATE ct_lines SET search_text = initcap(search_text) WHERE search_text IS NOT NULL;
+         DELETE FROM ct_migrations WHERE version = 3;",
+    )
+    .await;
+    let store = PgThreadStore::connect(&url).await.unwrap();
+    let after = (
+        hits(store.clone(), "gateway").await,
+        hits(store.clone(), "DEPLOYED").await,
+    );
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
 async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
     let Some(db) = common::pg::TempDatabase::new("a_select_only_role").await else {
         return;

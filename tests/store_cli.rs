@@ -71,7 +71,9 @@ async fn commands_on_the_store_answer_as_on_the_home_and_edits_stay_in_the_store
             "The retry loop was wrong: FIXED.",
         )
         .turn("And the logout one?", "Also fixed.");
-    let other = ThreadSpec::new().turn("Profile the importer", "It spends its time in JSON.");
+    let other = ThreadSpec::new()
+        .turn("Profile the importer", "It spends its time in JSON.")
+        .turn("Read the Über-Handbuch", "ÜBER alles: done.");
     let archived = ThreadSpec::new()
         .archived()
         .turn("Old question", "Old answer, FIXED long ago.");
@@ -118,7 +120,7 @@ async fn commands_on_the_store_answer_as_on_the_home_and_edits_stay_in_the_store
                 origin.ends_with(home.path().file_name().unwrap().to_str().unwrap())
             })
     }));
-    for query in ["fixed", "FIXED", "importer"] {
+    for query in ["fixed", "FIXED", "importer", "über", "Über", "ÜBER"] {
         for archived in [&[][..], &["--archived"][..]] {
             let args: Vec<&str> = [&["search", query][..], archived].concat();
             let store_hits = binary::stdout(&on_store(&args));

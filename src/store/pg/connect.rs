@@ -14,6 +14,7 @@ use crate::store::{StoreResult, ThreadStoreError};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_threads_and_lines.sql")),
     (2, include_str!("migrations/0002_line_length_bigint.sql")),
+    (3, include_str!("migrations/0003_search_text_lowercase.sql")),
 ];
 
 /// Connections kept by one process.

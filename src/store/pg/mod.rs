@@ -471,13 +471,14 @@ async fn push_lines_in(
     Ok(added)
 }
 
-/// The text a search looks in, decided when the line is stored (`None`: never a hit).
+/// The text a search looks in, decided when the line is stored (`None`: never a hit),
+/// lowercased: what finds the candidate lines of any query (see `search`).
 fn line_search_text(raw: &str) -> Option<String> {
     if crate::text::skipped_by_search(raw.as_bytes()) {
         return None;
     }
     let line = RolloutLine::decode(raw).ok()?;
-    crate::text::searchable_text(&line.item).map(|text| no_nul(&text))
+    crate::text::searchable_text(&line.item).map(|text| no_nul(&text.to_lowercase()))
 }
 
 /// The host name, for the origin of threads created here.
