@@ -95,8 +95,6 @@ impl LocalStore {
 /// once per hit.
 const HIT_BURST: usize = 256;
 
-/// Sends the hits of one rollout (the first `max_hits_per_thread`, counting the rest); returns
-/// how many and the bytes read.
 /// What the byte scan looks for, so that every line with a hit is among the lines it finds
 /// (`hit_in_line` then decides). Rollouts are JSON: the query as JSON would write it. A query
 /// in any case is matched on bytes with ASCII letters folded only, so for one with other
@@ -122,6 +120,8 @@ fn byte_needle(query: &str, ignore_case: bool) -> String {
     }
 }
 
+/// Sends the hits of one rollout (the first `max_hits_per_thread`, counting the rest); returns
+/// how many and the bytes read.
 fn search_file(
     file: &RolloutFile,
     query: &str,
