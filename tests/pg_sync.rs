@@ -53,6 +53,49 @@ fn file_lines(path: &std::path::Path) -> i64 {
     std::fs::read_to_string(path).unwrap().lines().count() as i64
 }
 
+/// Appends a user message, as Codex would, to a rollout.
+fn append_user_message(rollout: &std::path::Path, text: &str) {
+    append_raw(
+        rollout,
+        format!("{}\n", lines::user_message_event(chrono::Utc::now(), text)),
+    );
+}
+
+/// A home of `n` threads synced once into a fresh database.
+struct SyncedHome {
+    db: common::pg::TempDatabase,
+    home: TestHome,
+    threads: Vec<(ThreadSpec, std::path::PathBuf)>,
+    origin: ThreadOrigin,
+    store: PgThreadStore,
+}
+
+impl SyncedHome {
+    /// `None` (skipped) without a test server.
+    async fn new(test: &str, n: usize) -> Option<SyncedHome> {
+        let db = common::pg::TempDatabase::new(test).await?;
+        let (home, threads) = home_with_threads(n);
+        let origin = origin_of(home.path());
+        let store = PgThreadStore::connect(&db.url()).await.unwrap();
+        let synced = SyncedHome {
+            db,
+            home,
+            threads,
+            origin,
+            store,
+        };
+        synced.sync().await;
+        Some(synced)
+    }
+
+    /// Syncs the home into the store again.
+    async fn sync(&self) -> SyncReport {
+        sync_once(&local(&self.home), &self.store, &self.origin)
+            .await
+            .unwrap()
+    }
+}
+
 #[tokio::test]
 async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
     let Some(db) = common::pg::TempDatabase::new("sync_is_incremental").await else {
@@ -77,13 +120,7 @@ async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
     assert_eq!((again.changed, again.lines_added), (0, 0));
     // New lines in one rollout: only they are sent.
     let (spec, path) = &threads[3];
-    append_raw(
-        path,
-        format!(
-            "{}\n",
-            lines::user_message_event(chrono::Utc::now(), "appended later")
-        ),
-    );
+    append_user_message(path, "appended later");
     let la = local(&home);
     let next = sync_once(&la, &a, &origin).await.unwrap();
     assert_eq!((next.changed, next.lines_added), (1, 1));
@@ -100,23 +137,20 @@ async fn sync_is_incremental_idempotent_and_safe_with_two_at_once() {
 
 #[tokio::test]
 async fn edits_on_the_store_during_two_syncs_lose_no_line_and_no_edit() {
-    let Some(db) = common::pg::TempDatabase::new("edits_during_syncs").await else {
+    let Some(SyncedHome {
+        db,
+        home,
+        threads,
+        origin,
+        store,
+    }) = SyncedHome::new("edits_during_syncs", 8).await
+    else {
         return;
     };
     let url = db.url();
-    let (home, threads) = home_with_threads(8);
-    let origin = origin_of(home.path());
-    let store = PgThreadStore::connect(&url).await.unwrap();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
     // New lines in every rollout, then two syncs while each thread is renamed on the store.
     for (_, path) in &threads {
-        append_raw(
-            path,
-            format!(
-                "{}\n",
-                lines::user_message_event(chrono::Utc::now(), "during the edits")
-            ),
-        );
+        append_user_message(path, "during the edits");
     }
     let (la, lb) = (local(&home), local(&home));
     let other = PgThreadStore::connect(&url).await.unwrap();
@@ -156,14 +190,16 @@ async fn edits_on_the_store_during_two_syncs_lose_no_line_and_no_edit() {
 
 #[tokio::test]
 async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() {
-    let Some(db) = common::pg::TempDatabase::new("an_edit_on_the_store_survives").await else {
+    let Some(SyncedHome {
+        db: _db,
+        home,
+        threads,
+        origin,
+        store,
+    }) = SyncedHome::new("an_edit_on_the_store_survives", 2).await
+    else {
         return;
     };
-    let url = db.url();
-    let (home, threads) = home_with_threads(2);
-    let origin = origin_of(home.path());
-    let store = PgThreadStore::connect(&url).await.unwrap();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
     let id = threads[0].0.id;
     let before = std::fs::read(&threads[0].1).unwrap();
     let manager = ThreadManager::new(Arc::new(store.clone()));
@@ -176,13 +212,7 @@ async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() 
         .await
         .unwrap();
     // The home changes (new lines), the name on the store stays.
-    append_raw(
-        &threads[0].1,
-        format!(
-            "{}\n",
-            lines::user_message_event(chrono::Utc::now(), "later")
-        ),
-    );
+    append_user_message(&threads[0].1, "later");
     let report = sync_once(&local(&home), &store, &origin).await.unwrap();
     assert_eq!(report.changed, 1);
     let thread = store
@@ -209,48 +239,27 @@ async fn an_edit_on_the_store_survives_later_syncs_and_never_touches_the_home() 
 
 /// A one-thread home synced into a fresh store, and a follower on the store from its end.
 struct FollowedThread {
-    db: common::pg::TempDatabase,
-    home: TestHome,
-    rollout: std::path::PathBuf,
-    store: PgThreadStore,
+    synced: SyncedHome,
     follower: codex_threads::manager::ThreadFollower,
 }
 
 impl FollowedThread {
     async fn new(test: &str) -> Option<FollowedThread> {
-        let db = common::pg::TempDatabase::new(test).await?;
-        let (home, threads) = home_with_threads(1);
-        let store = PgThreadStore::connect(&db.url()).await.unwrap();
-        sync_once(&local(&home), &store, &origin_of(home.path()))
+        let synced = SyncedHome::new(test, 1).await?;
+        let id: ThreadId = synced.threads[0].0.id;
+        let manager = ThreadManager::new(Arc::new(synced.store.clone()));
+        let end = common::pg::last_line_page(&synced.store, id)
             .await
-            .unwrap();
-        let id: ThreadId = threads[0].0.id;
-        let manager = ThreadManager::new(Arc::new(store.clone()));
-        let end = common::pg::last_line_page(&store, id).await.unwrap().end;
+            .unwrap()
+            .end;
         let follower = manager.follow_thread(id, end, false).await.unwrap();
-        let rollout = threads[0].1.clone();
-        Some(FollowedThread {
-            db,
-            home,
-            rollout,
-            store,
-            follower,
-        })
+        Some(FollowedThread { synced, follower })
     }
 
     /// Appends a line to the home's rollout and syncs it into the store.
     async fn append_and_sync(&self, text: &str) {
-        append_raw(
-            &self.rollout,
-            format!("{}\n", lines::user_message_event(chrono::Utc::now(), text)),
-        );
-        sync_once(
-            &local(&self.home),
-            &self.store,
-            &origin_of(self.home.path()),
-        )
-        .await
-        .unwrap();
+        append_user_message(&self.synced.threads[0].1, text);
+        self.synced.sync().await;
     }
 
     /// The lines of the follower's next event, which must come within `deadline`.
@@ -291,12 +300,12 @@ async fn a_follower_on_the_store_keeps_following_after_its_listen_connection_is_
         return;
     };
     // The server ends the `LISTEN` session (as a restart or a network cut would).
-    let cut = followed
-        .db
+    let db = &followed.synced.db;
+    let cut = db
         .query(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
              WHERE datname = '{}' AND query LIKE 'LISTEN%'",
-            followed.db.name()
+            db.name()
         ))
         .await;
     assert_eq!(cut.len(), 1, "one LISTEN session to cut");
@@ -360,22 +369,18 @@ async fn search_texts_stored_before_migration_3_are_lowercased_by_it() {
 
 #[tokio::test]
 async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
-    let Some(db) = common::pg::TempDatabase::new("a_select_only_role").await else {
+    let Some(SyncedHome {
+        db,
+        home,
+        threads,
+        origin,
+        store: _,
+    }) = SyncedHome::new("a_select_only_role", 2).await
+    else {
         return;
     };
     let url = db.url();
-    let (home, threads) = home_with_threads(2);
-    let origin = origin_of(home.path());
-    let store = PgThreadStore::connect(&url).await.unwrap();
-    sync_once(&local(&home), &store, &origin).await.unwrap();
-    let database = url
-        .split('?')
-        .next()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let database = db.name().to_string();
     let role = format!("reader_{database}");
     common::pg::admin(
         &url,
@@ -510,13 +515,7 @@ async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
     // thread alone.
     let (spec, path) = &threads[1234];
     let started = std::time::Instant::now();
-    append_raw(
-        path,
-        format!(
-            "{}\n",
-            lines::user_message_event(chrono::Utc::now(), "appended while watched")
-        ),
-    );
+    append_user_message(path, "appended while watched");
     let seen = until_by_targeted_passes(&mut passes, || async {
         last_stored_line(&store, spec.id)
             .await
