@@ -6,6 +6,8 @@
 //! on a timing. Measurements that need a fresh process (RSS) run this binary again in a probe
 //! mode: `bench --probe NAME ARGS…`.
 
+#[path = "support/rollout.rs"]
+mod rollout_support;
 #[path = "support/tui.rs"]
 mod tui_support;
 use tui_support::TuiSession;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use codex_threads::manager::{FollowEvent, ThreadManager};
 use codex_threads::protocol::{RolloutItem, RolloutLine, ThreadId};
-use codex_threads::rollout::{CodexHome, RolloutFile, parse_rollout_file_name};
+use codex_threads::rollout::{CodexHome, RolloutFile};
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::{HistoryCursor, HistoryDirection, ReadHistoryPageParams};
 
@@ -466,16 +468,7 @@ fn probe(args: &[String]) -> anyhow::Result<()> {
 /// Opens a rollout through the store, as the history view does, and reads up to `pages`
 /// pages backward from the end.
 async fn probe_pages(path: &Path, pages: usize) -> anyhow::Result<ProbeResult> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let (_, thread_id) = parse_rollout_file_name(name)
-        .ok_or_else(|| anyhow::anyhow!("not a rollout file name: {name}"))?;
-    let home = path
-        .ancestors()
-        .find(|dir| dir.join("sessions").is_dir())
-        .ok_or_else(|| anyhow::anyhow!("no Codex home above {}", path.display()))?;
+    let (thread_id, home) = rollout_support::thread_and_home(path)?;
     let store = LocalThreadStore::open(home, LocalStoreOptions::default());
     let manager = ThreadManager::new(Arc::new(store));
     let start = Instant::now();

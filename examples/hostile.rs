@@ -8,6 +8,8 @@
 //! scrolling the 1 GB `.zst` from its end to its start through the store, as the TUI pages.
 //! Everything it writes is removed at the end. Benchmarks are not tests: nothing fails.
 
+#[path = "support/rollout.rs"]
+mod rollout_support;
 #[path = "support/tui.rs"]
 mod tui_support;
 use tui_support::TuiSession;
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use codex_threads::manager::ThreadManager;
 use codex_threads::protocol::{RolloutItem, RolloutLine, SessionMeta, ThreadId};
-use codex_threads::rollout::{CodexHome, parse_rollout_file_name, zst_sibling};
+use codex_threads::rollout::{CodexHome, zst_sibling};
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::{HistoryCursor, HistoryDirection, ReadHistoryPageParams};
 
@@ -317,16 +319,7 @@ fn tui_open(
 /// Pages a rollout from its end to its start through the store, 200 lines a page (as the
 /// TUI does); prints the pages and the slowest one.
 fn probe(path: &Path) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let (_, thread_id) = parse_rollout_file_name(name)
-        .ok_or_else(|| anyhow::anyhow!("not a rollout file name: {name}"))?;
-    let home = path
-        .ancestors()
-        .find(|dir| dir.join("sessions").is_dir())
-        .ok_or_else(|| anyhow::anyhow!("no Codex home above {}", path.display()))?;
+    let (thread_id, home) = rollout_support::thread_and_home(path)?;
     let cache = home.with_extension("probe-cache");
     let options = LocalStoreOptions {
         cache_dir: Some(cache.clone()),
