@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use super::listing::page_threads;
 use super::policy::is_persisted;
 use super::*;
-use crate::protocol::time::{format_rollout_timestamp, now_millis};
-use crate::protocol::{RolloutLine, SessionMeta};
+use crate::protocol::RolloutLine;
+use crate::protocol::time::now_millis;
 
 #[derive(Debug)]
 struct MemoryThread {
@@ -85,20 +85,9 @@ impl ThreadStore for InMemoryThreadStore {
     async fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
         self.record("create_thread");
         let now = now_millis();
-        let mut meta = StoredThread::blank(params.thread_id, now);
-        meta.cwd = params.cwd.clone();
-        meta.model_provider = params.model_provider.clone();
-        meta.memory_mode = params.memory_mode;
-        meta.forked_from_id = params.forked_from_id;
-        let mut session_meta = SessionMeta::new(
-            params.thread_id,
-            format_rollout_timestamp(now),
-            params.cwd.display().to_string(),
-        );
-        session_meta.source = Some(params.source.clone());
         let thread = MemoryThread {
-            meta,
-            history: vec![RolloutItem::SessionMeta(session_meta)],
+            meta: params.new_thread(now),
+            history: vec![RolloutItem::SessionMeta(params.session_meta(now))],
             mode: params.event_persistence_mode,
             live: true,
         };

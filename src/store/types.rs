@@ -208,6 +208,42 @@ impl CreateThreadParams {
             event_persistence_mode: EventPersistenceMode::Limited,
         }
     }
+
+    /// The thread's first rollout line, `session_meta`, as created at `at`.
+    pub fn session_meta(&self, at: DateTime<Utc>) -> crate::protocol::SessionMeta {
+        let mut meta = crate::protocol::SessionMeta::new(
+            self.thread_id,
+            crate::protocol::time::format_rollout_timestamp(at),
+            self.cwd.to_string_lossy().into_owned(),
+        );
+        meta.forked_from_id = self.forked_from_id;
+        meta.source = Some(self.source.clone());
+        meta.thread_source.clone_from(&self.thread_source);
+        meta.model_provider = Some(self.model_provider.clone());
+        if self.memory_mode == ThreadMemoryMode::Disabled {
+            meta.memory_mode = Some(ThreadMemoryMode::Disabled.as_str().to_string());
+        }
+        let instructions = self
+            .base_instructions
+            .as_ref()
+            .map(|text| serde_json::json!({ "text": text }))
+            .unwrap_or(Value::Null);
+        meta.extra
+            .insert("base_instructions".to_string(), instructions);
+        meta
+    }
+
+    /// The thread's metadata as created at `at`, before any message.
+    pub fn new_thread(&self, at: DateTime<Utc>) -> StoredThread {
+        let mut thread = StoredThread::blank(self.thread_id, at);
+        thread.cwd = self.cwd.clone();
+        thread.model_provider = self.model_provider.clone();
+        thread.memory_mode = self.memory_mode;
+        thread.forked_from_id = self.forked_from_id;
+        thread.source = crate::protocol::source_to_text(Some(&self.source));
+        thread.thread_source = self.thread_source.clone();
+        thread
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -5,10 +5,9 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use chrono::Local;
-use serde_json::Value;
 
-use crate::protocol::time::{format_rollout_timestamp, now_millis};
-use crate::protocol::{RolloutItem, RolloutLine, SessionMeta, ThreadMemoryMode};
+use crate::protocol::time::now_millis;
+use crate::protocol::{RolloutItem, RolloutLine, SessionMeta};
 use crate::rollout::collect_git_info;
 use crate::rollout::{AppendError, CodexHome, RolloutWriter};
 use crate::store::policy::is_persisted;
@@ -28,25 +27,7 @@ impl LiveWriter {
     pub fn for_new_thread(home: &CodexHome, params: &CreateThreadParams) -> Self {
         let now = now_millis();
         let path = home.new_rollout_path(params.thread_id, now.with_timezone(&Local).naive_local());
-        let mut meta = SessionMeta::new(
-            params.thread_id,
-            format_rollout_timestamp(now),
-            params.cwd.to_string_lossy().into_owned(),
-        );
-        meta.forked_from_id = params.forked_from_id;
-        meta.source = Some(params.source.clone());
-        meta.thread_source.clone_from(&params.thread_source);
-        meta.model_provider = Some(params.model_provider.clone());
-        if params.memory_mode == ThreadMemoryMode::Disabled {
-            meta.memory_mode = Some(ThreadMemoryMode::Disabled.as_str().to_string());
-        }
-        let instructions = params
-            .base_instructions
-            .as_ref()
-            .map(|text| serde_json::json!({ "text": text }))
-            .unwrap_or(Value::Null);
-        meta.extra
-            .insert("base_instructions".to_string(), instructions);
+        let meta = params.session_meta(now);
         LiveWriter {
             writer: RolloutWriter::open(path),
             mode: params.event_persistence_mode,

@@ -26,8 +26,8 @@ use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul, prefix_pat
 use super::listing::ListKey;
 use super::policy::is_persisted;
 use super::*;
+use crate::protocol::RolloutLine;
 use crate::protocol::time::{format_rollout_timestamp, now_millis};
-use crate::protocol::{RolloutLine, SessionMeta};
 
 /// Lines sent in one multi-row insert.
 const INSERT_BATCH: usize = 2_000;
@@ -499,27 +499,15 @@ impl ThreadStore for PgThreadStore {
 
     async fn create_thread(&self, params: CreateThreadParams) -> StoreResult<()> {
         let now = now_millis();
-        let mut thread = StoredThread::blank(params.thread_id, now);
-        thread.cwd = params.cwd.clone();
-        thread.model_provider = params.model_provider.clone();
-        thread.memory_mode = params.memory_mode;
-        thread.forked_from_id = params.forked_from_id;
-        thread.source = crate::protocol::source_to_text(Some(&params.source));
-        thread.thread_source = params.thread_source.clone();
+        let mut thread = params.new_thread(now);
         thread.origin = Some(ThreadOrigin {
             host: host_name(),
             codex_home: String::new(),
         });
-        let mut meta = SessionMeta::new(
-            params.thread_id,
-            format_rollout_timestamp(now),
-            params.cwd.display().to_string(),
-        );
-        meta.source = Some(params.source.clone());
         let first = RolloutLine {
             timestamp: format_rollout_timestamp(now),
             ordinal: None,
-            item: RolloutItem::SessionMeta(meta),
+            item: RolloutItem::SessionMeta(params.session_meta(now)),
         }
         .encode();
         let row = ThreadRow {
