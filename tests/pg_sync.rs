@@ -329,21 +329,8 @@ async fn search_texts_stored_before_migration_3_are_lowercased_by_it() {
         .await
         .unwrap();
     let hits = |store: PgThreadStore, query: &'static str| async move {
-        let (sender, mut received) = tokio::sync::mpsc::channel(64);
-        let stats = store
-            .search(
-                SearchParams {
-                    query: query.into(),
-                    include_archived: true,
-                    thread_id: None,
-                    max_hits_per_thread: None,
-                },
-                sender,
-            )
-            .await
-            .unwrap();
-        while received.recv().await.is_some() {}
-        stats.hits
+        let manager = ThreadManager::new(Arc::new(store));
+        common::scan::search_hits(&manager, query, true).await.len()
     };
     let before = (
         hits(store.clone(), "gateway").await,
