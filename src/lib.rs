@@ -4,6 +4,7 @@ pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod fault;
+pub mod history;
 pub mod launch;
 pub mod live;
 pub mod logging;

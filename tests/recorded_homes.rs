@@ -7,11 +7,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use codex_threads::history::{ItemKind, Transcript};
 use codex_threads::manager::ThreadManager;
 use codex_threads::protocol::ThreadId;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::*;
-use codex_threads::tui::transcript::{ItemKind, Transcript};
 use serde_json::Value;
 
 const RELEASES: [&str; 3] = ["0.169.0", "0.147.0", "0.104.0"];

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::clean;
 use super::thread_json;
+use crate::history::patch::{DiffLineKind, FileChange};
+use crate::history::{ItemKind, StepStatus};
 use crate::store::StoredThread;
-use crate::tui::transcript::patch::{DiffLineKind, FileChange};
-use crate::tui::transcript::{ItemKind, StepStatus};
 
 pub fn write_header(out: &mut impl Write, thread: &StoredThread, live: bool) -> io::Result<()> {
     let thread = serde_json::to_value(thread_json(thread, live)).map_err(io::Error::other)?;

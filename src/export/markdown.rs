@@ -10,10 +10,10 @@ use std::io::{self, Write};
 use serde_json::Value;
 
 use super::clean;
+use crate::history::patch::{DiffLineKind, FileChange, FileDiff};
+use crate::history::{CommandOutcome, ItemKind, PlanStep, StepStatus};
 use crate::store::StoredThread;
 use crate::text::single_line;
-use crate::tui::transcript::patch::{DiffLineKind, FileChange, FileDiff};
-use crate::tui::transcript::{CommandOutcome, ItemKind, PlanStep, StepStatus};
 
 pub fn write_header(out: &mut impl Write, thread: &StoredThread) -> io::Result<()> {
     let mut text = format!("# {}\n\n", inline(thread.title()));

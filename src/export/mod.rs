@@ -1,12 +1,12 @@
 //! Exports one thread: Markdown a person pastes into an issue, or JSON for scripts.
 //!
-//! The history is read forward page by page, folded by the history view's own fold
-//! (`tui::transcript`, so an export says what the screen says), and each item is written once it
+//! The history is read forward page by page, folded by the history model the TUI draws
+//! (`crate::history`, so an export says what the screen says), and each item is written once it
 //! can no longer change. Only a bounded window of items is ever held, so a rollout of gigabytes
 //! exports in constant memory.
 //!
 //! Layering: this sits beside `cli` and `tui` (both call it) and reads through the
-//! `ThreadManager`. It borrows the fold from `tui::transcript` until the fold moves lower.
+//! `ThreadManager`; it never imports from `tui`.
 
 mod json;
 mod thread_json;
@@ -20,11 +20,11 @@ use std::path::Path;
 use anyhow::Context;
 use clap::ValueEnum;
 
+use crate::history::fold::DUPLICATE_LOOKBACK;
+use crate::history::{Transcript, TranscriptItem};
 use crate::manager::ThreadManager;
 use crate::protocol::ThreadId;
 use crate::store::{HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread};
-use crate::tui::transcript::fold::DUPLICATE_LOOKBACK;
-use crate::tui::transcript::{Transcript, TranscriptItem};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {

@@ -1,5 +1,6 @@
 //! The rollout line types, with tolerant decoding: unknown kinds and fields are kept as raw JSON.
 
+pub mod calls;
 mod event_msg;
 mod ids;
 mod line;

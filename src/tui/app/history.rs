@@ -7,6 +7,7 @@ use ratatui::text::Line;
 
 use super::matches::ThreadMatches;
 use super::msg::Effect;
+use crate::history::{Transcript, TranscriptItem};
 use crate::store::{
     HistoryCursor, HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread,
     ThreadHistoryPage,
@@ -14,7 +15,6 @@ use crate::store::{
 use crate::text::find_query;
 use crate::tui::theme::Theme;
 use crate::tui::transcript::cells::{CellOptions, render_item};
-use crate::tui::transcript::{Transcript, TranscriptItem};
 
 /// Lines read per history page.
 pub const HISTORY_PAGE_LINES: usize = 200;
@@ -82,12 +82,10 @@ pub struct HistoryView {
 impl HistoryView {
     /// Whether the loaded part of the thread has raw reasoning to show.
     pub fn has_raw_reasoning(&self) -> bool {
-        self.transcript.items().iter().any(|item| {
-            matches!(
-                item.kind,
-                crate::tui::transcript::ItemKind::RawReasoning { .. }
-            )
-        })
+        self.transcript
+            .items()
+            .iter()
+            .any(|item| matches!(item.kind, crate::history::ItemKind::RawReasoning { .. }))
     }
 
     pub fn new(thread: StoredThread, request_id: u64) -> Self {

@@ -12,11 +12,11 @@ use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
 use super::msg::Effect;
+use crate::history::MessageRole;
 use crate::protocol::ThreadId;
 use crate::tui::config::Config;
 use crate::tui::keymap::{Keymap, Mode};
 use crate::tui::theme::Theme;
-use crate::tui::transcript::MessageRole;
 
 /// How many threads' previews are kept.
 const PREVIEW_CACHE_SIZE: usize = 64;

@@ -17,6 +17,7 @@ use super::state::{
     ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
     Screen, State,
 };
+use crate::history::Transcript;
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::{
@@ -26,7 +27,6 @@ use crate::store::{
 use crate::text::sanitize::single_line;
 use crate::tui::config::Density;
 use crate::tui::keymap::{Action, Mode};
-use crate::tui::transcript::Transcript;
 use crate::tui::ui::layout::{
     PREVIEW_MIN_WIDTH, RESULT_ROW_HEIGHT, body_area, history_content_width, history_page_lines,
     list_rows_per_page, results_rows_per_page, row_height,
@@ -892,7 +892,7 @@ fn preview_effects(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-fn last_messages(lines: &[HistoryLine]) -> Vec<(crate::tui::transcript::MessageRole, String)> {
+fn last_messages(lines: &[HistoryLine]) -> Vec<(crate::history::MessageRole, String)> {
     let transcript = Transcript::from_lines(lines);
     let mut messages: Vec<_> = transcript
         .items()

@@ -6,9 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::markdown::render_markdown;
-use super::patch::{DiffLineKind, FileChange, FileDiff};
 use super::wrap::{pad_line, truncate, wrap_chars, wrap_text};
-use super::{CommandOutcome, ItemKind, PlanStep, StepStatus};
+use crate::history::patch::{DiffLineKind, FileChange, FileDiff};
+use crate::history::{CommandOutcome, ItemKind, PlanStep, StepStatus};
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::theme::Theme;
 

@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::{absolute_time, branch};
+use crate::history::MessageRole;
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::app::{Preview, State};
 use crate::tui::theme::Theme;
-use crate::tui::transcript::MessageRole;
 use crate::tui::transcript::cells::format_count;
 use crate::tui::transcript::markdown::render_markdown;
 use crate::tui::transcript::wrap::{truncate, wrap_text};

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::patch::{DiffLineKind, FileChange, FileDiff, parse_patch};
 use super::{CommandOutcome, ItemKind, PlanStep, StepStatus, TranscriptItem};
+use crate::protocol::calls::{command_from_arguments, command_text, compact_json, is_command_tool};
 use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_value_text};
 use crate::store::{HistoryCursor, HistoryLine};
 
@@ -32,16 +33,6 @@ const INJECTED_CONTEXT_PREFIXES: [&str; 11] = [
 
 /// How far back (in items, within the turn) a duplicate message is looked for.
 pub const DUPLICATE_LOOKBACK: usize = 64;
-
-/// Tool names that run a shell command.
-const COMMAND_TOOLS: [&str; 6] = [
-    "exec_command",
-    "shell",
-    "shell_command",
-    "container.exec",
-    "local_shell",
-    "unified_exec",
-];
 
 #[derive(Clone, Debug, Default)]
 pub struct Transcript {
@@ -667,7 +658,7 @@ fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
     let args: Value =
         serde_json::from_str(arguments).unwrap_or_else(|_| Value::String(arguments.to_string()));
     let call_id = call_id.to_string();
-    if COMMAND_TOOLS.contains(&name) {
+    if is_command_tool(name) {
         let command = command_from_arguments(&args);
         // Codex intercepts a patch sent through the shell and applies it as a patch.
         if let Some(patch) = shell_patch(&command) {
@@ -719,51 +710,6 @@ fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
             }
         }
     }
-}
-
-/// `{"cmd": "..."}`, `{"command": "..."}` or `{"command": ["bash", "-lc", "..."]}`.
-fn command_from_arguments(args: &Value) -> String {
-    match args {
-        Value::Object(map) => map
-            .get("cmd")
-            .or_else(|| map.get("command"))
-            .map(command_text)
-            .unwrap_or_else(|| compact_json(args)),
-        Value::String(text) => text.clone(),
-        other => compact_json(other),
-    }
-}
-
-/// A command as a string or an argv array; `sh -lc <script>` shows the script.
-fn command_text(command: &Value) -> String {
-    match command {
-        Value::String(text) => text.clone(),
-        Value::Array(parts) => {
-            let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
-            match parts.as_slice() {
-                [shell, flag, script] if is_shell(shell) && flag.starts_with('-') => {
-                    script.to_string()
-                }
-                _ => parts
-                    .iter()
-                    .map(|part| {
-                        if part.contains(char::is_whitespace) {
-                            format!("'{part}'")
-                        } else {
-                            part.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            }
-        }
-        other => compact_json(other),
-    }
-}
-
-fn is_shell(program: &str) -> bool {
-    let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(name, "bash" | "sh" | "zsh" | "dash" | "fish")
 }
 
 fn plan_from_arguments(args: &Value) -> ItemKind {
@@ -961,14 +907,6 @@ fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => compact_json(other),
-    }
-}
-
-fn compact_json(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }
 
