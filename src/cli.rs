@@ -17,6 +17,7 @@ use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
 use crate::rollout::CodexHome;
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::pg::{PgThreadStore, redact_url};
+use crate::store::status::ThreadStatus;
 use crate::store::{
     HistoryDirection, HistoryLine, ListThreadsParams, ReadHistoryPageParams, ReadThreadParams,
     SearchParams, SkippedEntry, SortKey, SourceFilter, StoredThread, ThreadMetadataPatch,
@@ -72,8 +73,24 @@ pub enum Command {
         /// Codex names it (cli, exec, vscode, mcp, …).
         #[arg(long, value_name = "SOURCE", default_value = "all")]
         source: String,
+        /// Only threads of this status: working, waiting, idle, done, failed, interrupted.
+        #[arg(long, value_name = "STATUS")]
+        status: Option<ThreadStatus>,
+        /// Only threads Codex counts as unread.
+        #[arg(long)]
+        unread: bool,
+        /// Only threads that need you: waiting, or finished or failed and unread.
+        #[arg(long)]
+        attention: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Mark threads read or unread, where Codex keeps read state (its clients agree).
+    Mark {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+        #[arg(value_enum)]
+        state: ReadArg,
     },
     /// Show a thread's metadata and history.
     Show {
@@ -163,6 +180,12 @@ pub enum SortArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReadArg {
+    Read,
+    Unread,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum MemoryArg {
     Enabled,
     Disabled,
@@ -213,6 +236,9 @@ pub async fn run_command(
             cwd,
             search,
             source,
+            status,
+            unread,
+            attention,
             json,
         } => {
             let params = ListThreadsParams {
@@ -225,6 +251,9 @@ pub async fn run_command(
                 cwd_filters: cwd.map(|dir| vec![normalize_dir(&dir)]),
                 search_term: search,
                 source: SourceFilter::parse(&source),
+                status,
+                unread_only: unread,
+                attention_only: attention,
                 ..Default::default()
             };
             let page = manager.list_threads(params).await?;
@@ -273,6 +302,21 @@ pub async fn run_command(
             let patch = ThreadMetadataPatch::memory_mode(mode.into());
             let updated = manager.update_thread_metadata(id, patch, false).await?;
             writeln!(out, "{}", list_line(&updated))?;
+        }
+        Command::Mark { threads, state } => {
+            let read = matches!(state, ReadArg::Read);
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            for (reference, id) in ids.resolved {
+                let marked = async {
+                    let patch = ThreadMetadataPatch::read_state(read);
+                    let thread = manager.update_thread_metadata(id, patch, true).await?;
+                    writeln!(out, "{}", list_line(&thread))?;
+                    anyhow::Ok(())
+                };
+                done.push((reference, marked.await));
+            }
+            report_failures(ids.failed.into_iter().chain(done))?;
         }
         Command::Search {
             query,
@@ -608,10 +652,13 @@ fn list_line(thread: &StoredThread) -> String {
         .as_ref()
         .and_then(|git| git.branch.as_deref())
         .unwrap_or("-");
+    let unread = if thread.unread { "●" } else { " " };
     let line = format!(
-        "{}  {}  {:<8}  {}  {}",
+        "{}  {}  {:<11} {}  {:<8}  {}  {}",
         thread.thread_id,
         thread.updated_at.format("%Y-%m-%d %H:%M"),
+        thread.status.status.as_str(),
+        unread,
         thread.memory_mode.as_str(),
         single_line(&one_line(branch, 24)),
         single_line(&one_line(thread.title(), 80)),

@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::store::status::{ActivityKind, Holder, ThreadStatus};
 use crate::store::{StoredThread, ThreadOrigin};
 
 #[derive(Serialize)]
@@ -28,6 +29,19 @@ pub struct ThreadJson<'a> {
     memory_mode: ThreadMemoryMode,
     history_mode: &'a str,
     open_in_codex: bool,
+    /// working, waiting, idle, done, failed or interrupted.
+    status: ThreadStatus,
+    /// Codex counts a turn of the thread as unread.
+    unread: bool,
+    /// For a working or waiting thread: the call it waits on (`kind`, `label`, `since`).
+    activity: Option<ActivityJson<'a>>,
+    /// For a failed thread: why.
+    failure: Option<&'a str>,
+    /// `codex`, or `background_app_server` (Codex's daemon, which lets go about a minute
+    /// after Codex quit); null when nothing holds the thread.
+    held_by: Option<Holder>,
+    turn_started_at: Option<String>,
+    turn_ended_at: Option<String>,
     tokens_used: i64,
     source: &'a str,
     forked_from_id: Option<ThreadId>,
@@ -41,6 +55,13 @@ pub struct ThreadJson<'a> {
     cwd_bytes: Option<&'a [u8]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rollout_path_bytes: Option<&'a [u8]>,
+}
+
+#[derive(Serialize)]
+struct ActivityJson<'a> {
+    kind: ActivityKind,
+    label: &'a str,
+    since: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +91,21 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
         memory_mode: thread.memory_mode,
         history_mode: thread.history_mode.as_str(),
         open_in_codex: thread.open_in_codex,
+        status: thread.status.status,
+        unread: thread.unread,
+        activity: thread
+            .status
+            .activity
+            .as_ref()
+            .map(|activity| ActivityJson {
+                kind: activity.kind,
+                label: &activity.label,
+                since: activity.since.map(rfc3339),
+            }),
+        failure: thread.status.failure.as_deref(),
+        held_by: thread.status.holder,
+        turn_started_at: thread.status.turn_started_at.map(rfc3339),
+        turn_ended_at: thread.status.turn_ended_at.map(rfc3339),
         tokens_used: thread.tokens_used(),
         source: &thread.source,
         forked_from_id: thread.forked_from_id,

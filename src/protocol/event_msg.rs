@@ -84,6 +84,25 @@ pub struct TaskCompleteEvent {
     pub completed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
+    /// Newer releases say here why a turn failed (`{"message": …}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+}
+
+impl TaskCompleteEvent {
+    /// The failure this end reports, if any.
+    pub fn error_message(&self) -> Option<String> {
+        match self.error.as_ref()? {
+            Value::Null => None,
+            Value::String(text) => Some(text.clone()),
+            other => Some(
+                other
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| other.to_string(), str::to_owned),
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,17 +6,29 @@
 //! trying to take one ourselves, even for a moment, could make Codex fail to open the thread.
 //! Elsewhere a shared lock is tried and released at once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::protocol::ThreadId;
+use serde::Serialize;
 
 pub const WRITER_LOCKS_SUBDIR: &str = "thread-writer-locks";
+
+/// Who holds a thread's writer lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Holder {
+    /// A Codex process the user runs: the TUI, `exec`, an app server.
+    Codex,
+    /// Codex's managed app-server daemon, which keeps a thread's lock for about a minute after
+    /// the user quit Codex, then releases it.
+    BackgroundAppServer,
+}
 
 /// A snapshot of the writer locks held in a Codex home.
 #[derive(Debug, Default)]
 pub struct WriterLocks {
-    held: HashSet<ThreadId>,
+    held: HashMap<ThreadId, Holder>,
 }
 
 impl WriterLocks {
@@ -29,20 +41,22 @@ impl WriterLocks {
         let locked_files = std::fs::read_to_string("/proc/locks")
             .ok()
             .map(|text| parse_proc_locks(&text));
+        let mut holders = Holders::new(codex_home);
         let held = entries
             .flatten()
             .filter_map(|entry| {
                 let name = entry.file_name();
                 let id: ThreadId = name.to_str()?.strip_suffix(".lock")?.parse().ok()?;
                 let path = entry.path();
-                let locked = match &locked_files {
+                let holder = match &locked_files {
                     Some(locked) => {
                         let metadata = std::fs::metadata(&path).ok()?;
-                        locked.contains(&file_key(&metadata))
+                        let pid = *locked.get(&file_key(&metadata))?;
+                        holders.of(pid)
                     }
-                    None => try_lock_is_refused(&path),
+                    None => try_lock_is_refused(&path).then_some(Holder::Codex)?,
                 };
-                locked.then_some(id)
+                Some((id, holder))
             })
             .collect();
         WriterLocks { held }
@@ -50,22 +64,85 @@ impl WriterLocks {
 
     /// True when some process holds the thread's writer lock.
     pub fn is_held(&self, id: ThreadId) -> bool {
-        self.held.contains(&id)
+        self.held.contains_key(&id)
+    }
+
+    /// Who holds the thread's writer lock, if anyone does.
+    pub fn holder(&self, id: ThreadId) -> Option<Holder> {
+        self.held.get(&id).copied()
     }
 }
 
+/// Tells the processes that hold locks apart: Codex's managed app-server daemon (its binary
+/// under `CODEX_HOME/packages/`) holds the threads of Codex's TUI while it runs and for about a
+/// minute after it quit; with no Codex TUI running, what it holds is only waiting to be let go.
+struct Holders<'a> {
+    codex_home: &'a Path,
+    /// Whether a Codex process other than an app server runs (looked up once, when needed).
+    codex_client_running: Option<bool>,
+    known: HashMap<u32, Holder>,
+}
+
+impl<'a> Holders<'a> {
+    fn new(codex_home: &'a Path) -> Self {
+        Holders {
+            codex_home,
+            codex_client_running: None,
+            known: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, pid: u32) -> Holder {
+        if let Some(holder) = self.known.get(&pid) {
+            return *holder;
+        }
+        let packages = self.codex_home.join("packages");
+        let is_daemon = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .is_ok_and(|exe| exe.starts_with(&packages));
+        let holder = if is_daemon
+            && !*self
+                .codex_client_running
+                .get_or_insert_with(codex_client_running)
+        {
+            Holder::BackgroundAppServer
+        } else {
+            Holder::Codex
+        };
+        self.known.insert(pid, holder);
+        holder
+    }
+}
+
+/// Whether any `codex` process other than an app server runs on this machine (a TUI, `exec`).
+fn codex_client_running() -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true; // cannot tell: do not call the daemon's threads abandoned
+    };
+    entries.flatten().any(|entry| {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            return false;
+        };
+        let mut args = cmdline.split(|byte| *byte == 0);
+        let program = args.next().unwrap_or_default();
+        let is_codex = program.rsplit(|byte| *byte == b'/').next() == Some(b"codex".as_slice());
+        is_codex && !args.any(|arg| arg == b"app-server")
+    })
+}
+
 /// `/proc/locks` lines: `1: FLOCK  ADVISORY  WRITE 10497 fd:01:1234567 0 EOF` (flock and POSIX
-/// locks alike; `->` marks a waiter, which holds nothing).
-fn parse_proc_locks(text: &str) -> HashSet<(u64, u64, u64)> {
+/// locks alike; `->` marks a waiter, which holds nothing): each locked file and the holder's pid.
+fn parse_proc_locks(text: &str) -> HashMap<(u64, u64, u64), u32> {
     text.lines()
         .filter(|line| !line.contains("->"))
         .filter_map(|line| {
-            let file = line.split_whitespace().nth(5)?;
+            let mut fields = line.split_whitespace();
+            let pid = fields.nth(4)?.parse().ok()?;
+            let file = fields.next()?;
             let mut parts = file.split(':');
             let major = u64::from_str_radix(parts.next()?, 16).ok()?;
             let minor = u64::from_str_radix(parts.next()?, 16).ok()?;
             let inode = parts.next()?.parse().ok()?;
-            Some((major, minor, inode))
+            Some(((major, minor, inode), pid))
         })
         .collect()
 }
@@ -119,6 +196,11 @@ mod tests {
         holder.lock().unwrap();
         let locks = WriterLocks::snapshot(home.path());
         assert!(locks.is_held(id));
+        assert_eq!(
+            locks.holder(id),
+            Some(Holder::Codex),
+            "this test is no Codex daemon"
+        );
         assert!(!locks.is_held(other), "an unlocked lock file is not held");
         holder.unlock().unwrap();
         assert!(!WriterLocks::snapshot(home.path()).is_held(id));
@@ -130,8 +212,8 @@ mod tests {
                     1: -> FLOCK  ADVISORY  WRITE 10498 fd:01:7654321 0 EOF\n\
                     2: POSIX  ADVISORY  WRITE 77 00:2a:42 0 EOF\n";
         let held = parse_proc_locks(text);
-        assert!(held.contains(&(0xfd, 1, 1234567)));
-        assert!(held.contains(&(0, 0x2a, 42)));
-        assert!(!held.contains(&(0xfd, 1, 7654321)));
+        assert_eq!(held.get(&(0xfd, 1, 1234567)), Some(&10497));
+        assert_eq!(held.get(&(0, 0x2a, 42)), Some(&77));
+        assert!(!held.contains_key(&(0xfd, 1, 7654321)));
     }
 }

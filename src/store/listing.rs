@@ -107,6 +107,11 @@ pub fn matches_filters(thread: &StoredThread, params: &ListThreadsParams) -> boo
         && matches_cwd(&thread.cwd, params.cwd_filters.as_deref())
         && matches_search(thread, params.search_term.as_deref())
         && params.source.matches(&thread.source)
+        && params
+            .status
+            .is_none_or(|status| thread.status.status == status)
+        && (!params.unread_only || thread.unread)
+        && (!params.attention_only || thread.needs_attention())
 }
 
 /// Pages a complete set of threads: filter, sort, skip to the cursor, take a page. Stores that

@@ -9,6 +9,7 @@ pub mod memory;
 mod patch;
 pub mod pg;
 pub mod policy;
+pub mod status;
 mod types;
 
 use std::any::Any;

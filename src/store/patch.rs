@@ -81,6 +81,9 @@ pub struct ThreadMetadataPatch {
     pub git_info: Option<GitInfoPatch>,
     #[serde(default)]
     pub memory_mode: Option<ThreadMemoryMode>,
+    /// Mark the thread read (`true`) or unread (`false`), where Codex keeps read state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<bool>,
 }
 
 fn overlay<T>(target: &mut Option<T>, next: Option<T>) {
@@ -93,6 +96,13 @@ impl ThreadMetadataPatch {
     pub fn rename(name: Option<String>) -> Self {
         ThreadMetadataPatch {
             name: Some(name),
+            ..Default::default()
+        }
+    }
+
+    pub fn read_state(read: bool) -> Self {
+        ThreadMetadataPatch {
+            read: Some(read),
             ..Default::default()
         }
     }
@@ -116,6 +126,7 @@ impl ThreadMetadataPatch {
             name: self.name.clone(),
             git_info: self.git_info.clone(),
             memory_mode: self.memory_mode,
+            read: self.read,
             ..Default::default()
         };
         &explicit_only != self
@@ -151,6 +162,7 @@ impl ThreadMetadataPatch {
         overlay(&mut self.token_usage, next.token_usage);
         overlay(&mut self.first_user_message, next.first_user_message);
         overlay(&mut self.memory_mode, next.memory_mode);
+        overlay(&mut self.read, next.read);
         match (&mut self.git_info, next.git_info) {
             (Some(git), Some(next_git)) => git.merge(next_git),
             (slot, next_git) => overlay(slot, next_git),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::patch::ThreadMetadataPatch;
+use super::status::{StatusReport, ThreadStatus};
 use crate::protocol::{
     GitInfo, HistoryMode, RolloutItem, RolloutLine, ThreadId, ThreadMemoryMode, TokenUsage,
 };
@@ -51,6 +52,11 @@ pub struct StoredThread {
     /// A Codex process holds the thread open for writing (its writer lock is taken).
     #[serde(default)]
     pub open_in_codex: bool,
+    /// Working, waiting, idle, done, failed or interrupted, with what explains it.
+    pub status: StatusReport,
+    /// Codex counts a turn of this thread as unread (its read receipts; our own read marks on
+    /// homes before them).
+    pub unread: bool,
     /// The machine and Codex home a thread was synced from (shared stores only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<ThreadOrigin>,
@@ -106,6 +112,8 @@ impl StoredThread {
             memory_mode: ThreadMemoryMode::Enabled,
             history_mode: HistoryMode::Legacy,
             open_in_codex: false,
+            status: StatusReport::default(),
+            unread: false,
             origin: None,
             history: None,
         }
@@ -118,6 +126,13 @@ impl StoredThread {
             _ if !self.preview.is_empty() => &self.preview,
             _ => NO_MESSAGE_YET,
         }
+    }
+
+    /// The thread needs the user: it waits for an approval or an answer, or it finished or
+    /// failed with a turn the user has not read yet.
+    pub fn needs_attention(&self) -> bool {
+        self.status.status == ThreadStatus::Waiting
+            || (self.unread && self.status.status != ThreadStatus::Working)
     }
 
     pub fn tokens_used(&self) -> i64 {
@@ -162,6 +177,9 @@ impl StoredThread {
         set_some(&mut self.token_usage, &patch.token_usage);
         set_some(&mut self.first_user_message, &patch.first_user_message);
         set(&mut self.memory_mode, &patch.memory_mode);
+        if let Some(read) = patch.read {
+            self.unread = !read;
+        }
         if let Some(git) = &patch.git_info {
             let mut info = self.git_info.clone().unwrap_or_default();
             set(&mut info.commit_hash, &git.sha);
@@ -305,6 +323,12 @@ pub struct ListThreadsParams {
     pub search_term: Option<String>,
     /// Only threads started from these sources (`session_meta.source`).
     pub source: SourceFilter,
+    /// Only threads of this status.
+    pub status: Option<ThreadStatus>,
+    /// Only threads Codex counts as unread.
+    pub unread_only: bool,
+    /// Only threads that need the user (see `StoredThread::needs_attention`).
+    pub attention_only: bool,
 }
 
 /// Which threads a listing shows by where they were started (`session_meta.source`, the DB's
@@ -370,6 +394,9 @@ impl Default for ListThreadsParams {
             archived: false,
             search_term: None,
             source: SourceFilter::All,
+            status: None,
+            unread_only: false,
+            attention_only: false,
         }
     }
 }

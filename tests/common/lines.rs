@@ -296,6 +296,7 @@ pub fn task_complete(
         last_agent_message: Some(last_agent_message.to_string()),
         completed_at: Some(at.timestamp()),
         duration_ms: Some(duration_ms),
+        error: None,
     };
     event(at, EventMsg::TaskComplete(complete))
 }

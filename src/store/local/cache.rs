@@ -17,8 +17,8 @@ use crate::rollout::RolloutFile;
 
 /// Bump when `RolloutSummary` changes shape or what it reads: an index of another version is
 /// rebuilt. (2: paginated rollouts give previews. 3: paths are kept as their bytes, which need
-/// not be UTF-8; summaries say where a damaged rollout stopped.)
-const INDEX_VERSION: i64 = 3;
+/// not be UTF-8; summaries say where a damaged rollout stopped. 4: the last turn's state.)
+const INDEX_VERSION: i64 = 4;
 
 /// Whether a caller needs every line read, or a quick look at a huge rollout will do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

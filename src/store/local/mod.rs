@@ -1,13 +1,16 @@
 //! `LocalThreadStore`: threads in a Codex home. Rollout files are the truth; Codex's state DB
 //! (when present) adds what only it records, and receives our edits the way Codex writes them.
 
+mod activity;
 mod cache;
 mod delete;
 mod live_writer;
 mod read;
+mod read_marks;
 mod search;
 pub mod state_db;
 pub mod summary;
+mod supervision;
 mod twins;
 mod write;
 
@@ -38,6 +41,9 @@ pub struct LocalStoreOptions {
     pub state_db_busy_timeout: Option<std::time::Duration>,
     /// The freedesktop trash deleted rollouts go to (`None`: deleting is refused).
     pub trash_dir: Option<PathBuf>,
+    /// Where our own read marks live, for homes whose state DB keeps no read state (`None`:
+    /// kept in memory for this process only).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl LocalStoreOptions {
@@ -55,6 +61,7 @@ impl LocalStoreOptions {
                 .or_else(|| dirs::cache_dir().map(|dir| dir.join("codex-threads"))),
             state_db_busy_timeout: None,
             trash_dir: crate::rollout::home_trash_dir(),
+            state_dir: env_path("CODEX_THREADS_STATE_DIR").or_else(crate::logging::log_dir),
         }
     }
 }
@@ -75,6 +82,11 @@ fn configured_sqlite_home(codex_home: &Path) -> Option<PathBuf> {
 
 /// One index file per Codex home, named after a hash of its absolute path.
 fn summary_index_path(cache_dir: &Path, home: &Path) -> PathBuf {
+    cache_dir.join(format!("index-{}.sqlite", home_key(home)))
+}
+
+/// A name for a Codex home in our own directories: a hash of its absolute path.
+fn home_key(home: &Path) -> String {
     let absolute = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
     // FNV-1a: stable across runs and Rust versions, unlike `DefaultHasher`.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -83,7 +95,7 @@ fn summary_index_path(cache_dir: &Path, home: &Path) -> PathBuf {
     for &byte in std::os::unix::ffi::OsStrExt::as_bytes(absolute.as_os_str()) {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
-    cache_dir.join(format!("index-{hash:016x}.sqlite"))
+    format!("{hash:016x}")
 }
 
 #[derive(Clone)]
@@ -105,6 +117,9 @@ struct LocalStore {
     /// Bad entries already logged: the TUI lists again every few seconds, and one warning per
     /// entry and reason is enough.
     warned: Mutex<HashSet<SkippedEntry>>,
+    /// Our own read marks (opened when first needed; see `read_marks`).
+    read_marks: std::sync::OnceLock<Option<read_marks::ReadMarks>>,
+    read_marks_path: Option<PathBuf>,
 }
 
 impl LocalThreadStore {
@@ -119,6 +134,10 @@ impl LocalThreadStore {
             .as_deref()
             .map(|dir| summary_index_path(dir, home.root()));
         let summaries = SummaryCache::new(index_path);
+        let read_marks_path = options
+            .state_dir
+            .as_deref()
+            .map(|dir| dir.join(format!("read-marks-{}.sqlite", home_key(home.root()))));
         // Spools of compressed rollouts are unnamed files; they sit beside the index.
         let spool_dir = options.cache_dir.as_deref().map(|dir| dir.join("spool"));
         let sqlite_home = options
@@ -145,6 +164,8 @@ impl LocalThreadStore {
                 pager: RolloutPager::new(spool_dir),
                 known_paths: Mutex::new(HashMap::new()),
                 warned: Mutex::new(HashSet::new()),
+                read_marks: std::sync::OnceLock::new(),
+                read_marks_path,
             }),
         }
     }

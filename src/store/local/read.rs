@@ -10,15 +10,17 @@ use super::LocalStore;
 use super::cache::Depth;
 use super::state_db::ThreadRow;
 use super::summary::RolloutSummary;
+use super::supervision::ListingFacts;
 use crate::protocol::time::{from_millis, parse_timestamp};
 use crate::protocol::{
     GitInfo, HistoryMode, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage,
 };
 use crate::rollout::{
-    LineOffset, RolloutFile, WriterLocks, find_newest_thread_name, read_newest_thread_names,
-    scan_lines, strip_zst,
+    LineOffset, RolloutFile, find_newest_thread_name, read_newest_thread_names, scan_lines,
+    strip_zst,
 };
 use crate::store::listing::{ListKey, is_listable, matches_filters, take_page};
+use crate::store::status::ProjectedTurn;
 use crate::store::*;
 
 /// Where a thread's history is: a file on disk, or (a new live thread) not yet anywhere.
@@ -134,8 +136,18 @@ impl LocalStore {
             tracing::warn!(%err, "reading session_index.jsonl failed");
             None
         });
-        let mut thread = build_thread(&file, &summary, self.state_row(id).as_ref(), index_name);
-        thread.open_in_codex = WriterLocks::snapshot(self.home.root()).is_held(id);
+        let row = self.state_row(id);
+        let mut thread = build_thread(&file, &summary, row.as_ref(), index_name);
+        let projected = self.projected_turns(&[id]).remove(&id);
+        let facts = self.listing_facts();
+        self.settle_status(
+            &mut thread,
+            &file,
+            &summary,
+            row.as_ref(),
+            projected.as_ref(),
+            &facts,
+        );
         if params.include_history {
             thread.history = Some(self.load_history(LoadThreadHistoryParams {
                 thread_id: id,
@@ -166,7 +178,10 @@ impl LocalStore {
         // Loading every cached summary at once pays off only when most will be looked at.
         let filtered = params.cwd_filters.is_some()
             || params.search_term.is_some()
-            || params.source != SourceFilter::All;
+            || params.source != SourceFilter::All
+            || params.status.is_some()
+            || params.unread_only
+            || params.attention_only;
         let wants_many = params.page_size == 0 || params.page_size > PRELOAD_AFTER || filtered;
         let preloading = wants_many && candidates.len() > PRELOAD_AFTER;
         if preloading {
@@ -190,7 +205,7 @@ impl LocalStore {
             0 => usize::MAX,
             size => size + 1, // one more tells whether another page exists
         };
-        let writer_locks = WriterLocks::snapshot(self.home.root());
+        let facts = self.listing_facts();
         let mut found: Vec<(ListKey, StoredThread)> = Vec::new();
         for chunk in candidates.chunks(64) {
             let chunk_rows;
@@ -202,11 +217,14 @@ impl LocalStore {
                     &chunk_rows
                 }
             };
+            let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
+            let projected = self.projected_turns(&ids);
             for (key, file) in chunk {
-                let name = names.get(&file.thread_id).cloned();
-                let row = rows.get(&file.thread_id);
+                let id = file.thread_id;
+                let name = names.get(&id).cloned();
+                let row = rows.get(&id);
                 if let Some(thread) =
-                    self.listed_thread(file, row, name, &writer_locks, &mut skipped)
+                    self.listed_thread(file, row, name, projected.get(&id), &facts, &mut skipped)
                     && matches_filters(&thread, params)
                 {
                     found.push((*key, thread));
@@ -230,7 +248,8 @@ impl LocalStore {
         file: &RolloutFile,
         row: Option<&ThreadRow>,
         index_name: Option<String>,
-        writer_locks: &WriterLocks,
+        projected: Option<&ProjectedTurn>,
+        facts: &ListingFacts,
         skipped: &mut Vec<SkippedEntry>,
     ) -> Option<StoredThread> {
         self.remember(file);
@@ -253,7 +272,7 @@ impl LocalStore {
             ));
         }
         let mut thread = build_thread(file, &summary, row, index_name);
-        thread.open_in_codex = writer_locks.is_held(file.thread_id);
+        self.settle_status(&mut thread, file, &summary, row, projected, facts);
         Some(thread)
     }
 
@@ -293,10 +312,17 @@ impl LocalStore {
             ));
             None
         });
-        let writer_locks = WriterLocks::snapshot(self.home.root());
+        let facts = self.listing_facts();
         let row = self.state_row(id);
-        let thread =
-            self.listed_thread(&file, row.as_ref(), index_name, &writer_locks, &mut skipped);
+        let projected = self.projected_turns(&[id]).remove(&id);
+        let thread = self.listed_thread(
+            &file,
+            row.as_ref(),
+            index_name,
+            projected.as_ref(),
+            &facts,
+            &mut skipped,
+        );
         self.summaries.persist();
         self.warn_skipped(&skipped);
         thread.filter(is_listable)

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 use crate::protocol::time::from_millis;
 use crate::protocol::{HistoryMode, ThreadId, ThreadMemoryMode};
 use crate::store::ThreadMetadataPatch;
+use crate::store::status::ProjectedTurn;
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 
@@ -68,6 +69,9 @@ pub struct ThreadRow {
     /// The explicit name of a paginated thread (newer DBs; legacy threads keep it in `title`).
     pub name: Option<String>,
     pub history_mode: Option<String>,
+    /// Codex's read state: `Some(true)` when its read receipt names a first unread turn;
+    /// `None` when the DB keeps no read state.
+    pub unread: Option<bool>,
 }
 
 impl ThreadRow {
@@ -93,6 +97,10 @@ pub struct StateDb {
     path: PathBuf,
     connection: Mutex<Connection>,
     columns: HashSet<String>,
+    /// Codex 0.169+ keeps read state in `thread_read_receipts`.
+    has_read_receipts: bool,
+    /// Codex's history DB, opened read-only on first use (`None` inside: absent or unusable).
+    history_db: Mutex<Option<Option<Connection>>>,
     busy_timeout: Duration,
 }
 
@@ -114,10 +122,15 @@ impl StateDb {
         if columns.is_empty() {
             return Err(StateDbError::NoThreadsTable(path.to_path_buf()));
         }
+        let has_read_receipts = table_columns(&connection, READ_RECEIPTS)
+            .map_err(sqlite)?
+            .is_superset(&READ_RECEIPT_COLUMNS.iter().map(|c| c.to_string()).collect());
         Ok(StateDb {
             path: path.to_path_buf(),
             connection: Mutex::new(connection),
             columns,
+            has_read_receipts,
+            history_db: Mutex::new(None),
             busy_timeout,
         })
     }
@@ -126,14 +139,60 @@ impl StateDb {
         &self.path
     }
 
-    /// The `ROW_COLUMNS` this DB has, for a `SELECT`.
+    /// The `ROW_COLUMNS` this DB has, for a `SELECT`, and whether Codex counts the thread as
+    /// unread (`unread`: its read receipt names a first unread turn; no receipt means read).
     fn read_columns(&self) -> String {
-        ROW_COLUMNS
+        let mut columns: Vec<String> = ROW_COLUMNS
             .iter()
             .filter(|column| self.has_column(column))
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|column| column.to_string())
+            .collect();
+        if self.has_read_receipts {
+            columns.push(format!(
+                "(SELECT first_unread_turn IS NOT NULL FROM {READ_RECEIPTS} \
+                 WHERE {READ_RECEIPTS}.thread_id = threads.id) AS unread"
+            ));
+        }
+        columns.join(", ")
+    }
+
+    /// Whether this DB keeps Codex's read state (0.169+).
+    pub fn has_read_receipts(&self) -> bool {
+        self.has_read_receipts
+    }
+
+    /// Marks a thread read or unread the way Codex's `thread/readState/update` does: the
+    /// receipt's first unread turn becomes NULL (read) or `''` (the whole thread unread, as a
+    /// user marks it), under a new revision, so Codex's clients see a changed read state. The
+    /// last published turn is left to Codex. `Ok(false)` when this DB has no read receipts or
+    /// no row for the thread (Codex keeps read state only for threads it indexed).
+    pub fn set_read(&self, id: ThreadId, read: bool) -> Result<bool, StateDbError> {
+        if !self.has_read_receipts || self.thread_row(id)?.is_none() {
+            return Ok(false);
+        }
+        let first_unread = if read {
+            SqlValue::Null
+        } else {
+            SqlValue::Text(String::new())
+        };
+        let revision = uuid::Uuid::new_v4().to_string();
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        transaction
+            .execute(
+                &format!(
+                    "INSERT INTO {READ_RECEIPTS} (thread_id, first_unread_turn, revision) \
+                     VALUES (?1, ?2, ?3) ON CONFLICT(thread_id) DO UPDATE SET \
+                     first_unread_turn = excluded.first_unread_turn, \
+                     revision = excluded.revision"
+                ),
+                rusqlite::params![id.to_string(), first_unread, revision],
+            )
+            .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))?;
+        Ok(true)
     }
 
     pub fn has_column(&self, column: &str) -> bool {
@@ -505,6 +564,91 @@ impl StateDb {
         transaction.commit().map_err(sqlite)
     }
 
+    /// The last turn of each thread as Codex's own projection (`thread_turns` in the history
+    /// DB beside the state DB) records it, for the threads that have one there. Read-only; an
+    /// absent DB or table gives nothing.
+    pub fn projected_turns(
+        &self,
+        ids: &[ThreadId],
+    ) -> Result<HashMap<ThreadId, ProjectedTurn>, StateDbError> {
+        let mut turns = HashMap::new();
+        let mut guard = self
+            .history_db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none() {
+            let Some(path) = self
+                .path
+                .parent()
+                .map(|dir| dir.join(HISTORY_DB_FILE))
+                .filter(|path| path.is_file())
+            else {
+                return Ok(turns);
+            };
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
+            let sqlite = |source| StateDbError::Sqlite {
+                path: path.clone(),
+                source,
+            };
+            let connection = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+            connection.busy_timeout(self.busy_timeout).map_err(sqlite)?;
+            let columns = table_columns(&connection, "thread_turns").map_err(sqlite)?;
+            let usable = [
+                "thread_id",
+                "turn_id",
+                "status",
+                "error_json",
+                "rollout_ordinal",
+            ]
+            .iter()
+            .all(|column| columns.contains(*column));
+            *guard = Some(usable.then_some(connection));
+        }
+        let Some(Some(connection)) = guard.as_ref() else {
+            return Ok(turns);
+        };
+        let error = |source| StateDbError::Sqlite {
+            path: self.path.with_file_name(HISTORY_DB_FILE),
+            source,
+        };
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            // SQLite gives the other columns of the row that holds the MAX.
+            let sql = format!(
+                "SELECT thread_id, turn_id, status, error_json, MAX(rollout_ordinal) \
+                 FROM thread_turns WHERE thread_id IN ({placeholders}) GROUP BY thread_id"
+            );
+            let mut statement = connection.prepare_cached(&sql).map_err(error)?;
+            let rows = statement
+                .query_map(
+                    params_from_iter(chunk.iter().map(|id| id.to_string())),
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            ProjectedTurn {
+                                turn_id: row.get(1)?,
+                                status: row.get(2)?,
+                                error: row
+                                    .get::<_, Option<String>>(3)?
+                                    .as_deref()
+                                    .map(turn_error_message),
+                            },
+                        ))
+                    },
+                )
+                .map_err(error)?;
+            for row in rows {
+                let (id, turn) = row.map_err(error)?;
+                if let Ok(id) = id.parse::<ThreadId>() {
+                    turns.insert(id, turn);
+                }
+            }
+        }
+        Ok(turns)
+    }
+
     /// One statement in a `BEGIN IMMEDIATE` transaction, so a busy DB fails fast and whole.
     fn write(&self, sql: &str, values: Vec<SqlValue>) -> Result<(), StateDbError> {
         let mut connection = self.connection();
@@ -545,6 +689,10 @@ fn table_columns(connection: &Connection, table: &str) -> rusqlite::Result<HashS
     let names = statement.query_map([], |row| row.get::<_, String>(1))?;
     names.collect()
 }
+
+/// Codex's read state per thread (0.169+), and the columns we use of it.
+const READ_RECEIPTS: &str = "thread_read_receipts";
+const READ_RECEIPT_COLUMNS: [&str; 3] = ["thread_id", "first_unread_turn", "revision"];
 
 /// The columns `read_row` reads; newer DBs have many more, some large, that we never use.
 const ROW_COLUMNS: [&str; 22] = [
@@ -618,6 +766,10 @@ fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Threa
         git_branch: text("git_branch")?,
         git_origin_url: text("git_origin_url")?,
         memory_mode: text("memory_mode")?,
+        unread: match index("unread") {
+            Some(_) => Some(integer("unread")?.is_some_and(|unread| unread != 0)),
+            None => None,
+        },
         name: text("name")?,
         history_mode: text("history_mode")?,
     })
@@ -629,6 +781,14 @@ const STATE_THREAD_TABLES: &[&str] = &[
     "thread_dynamic_tools",
     "thread_attachments",
 ];
+
+/// The message of a `thread_turns.error_json` (`{"message": …, "codexErrorInfo": …}`).
+fn turn_error_message(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|value| value.get("message")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| json.to_owned())
+}
 
 /// Codex's projection of paginated rollouts, beside the state DB.
 pub const HISTORY_DB_FILE: &str = "thread_history_1.sqlite";

@@ -8,21 +8,30 @@ use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::text::{user_message_preview, user_message_title};
+use crate::protocol::time::parse_timestamp;
 use crate::protocol::{
     EventMsg, GitInfo, HistoryMode, RolloutItem, RolloutLine, SessionMeta, ThreadItem,
     ThreadMemoryMode, TokenUsage, UserMessageEvent,
 };
 use crate::rollout::{LineOffset, file_error, scan_lines};
+use crate::store::status::{LastTurn, TurnEnd};
 
 /// The line kinds (envelope `type` or event `type`) a summary reads. All of them sit in the
 /// first bytes of a line, before the payload's content.
-const SUMMARY_KINDS: [&str; 6] = [
+const SUMMARY_KINDS: [&str; 12] = [
     "\"session_meta\"",
     "\"turn_context\"",
     "\"user_message\"",
     "\"token_count\"",
     "\"thread_goal_updated\"",
     "\"thread_name_updated\"",
+    // Where the last turn stands (see `LastTurn`).
+    "\"task_started\"",
+    "\"turn_started\"",
+    "\"task_complete\"",
+    "\"turn_complete\"",
+    "\"turn_aborted\"",
+    "\"type\":\"error\"",
 ];
 
 /// How far into a line its kinds are looked for.
@@ -54,6 +63,9 @@ pub struct RolloutSummary {
     pub history_mode: HistoryMode,
     /// From the last legacy `thread_name_updated` event (before 2026-05-05); `Some("")` clears.
     pub legacy_name: Option<String>,
+    /// Where the last turn stands; `None` when the rollout has no turn events.
+    #[serde(default)]
+    pub last_turn: Option<LastTurn>,
     /// Just past the last complete line read; a later pass continues here.
     pub scanned_to: u64,
     /// Only the head and the tail of a huge rollout were read (see `quick`): the fields that
@@ -129,7 +141,7 @@ impl RolloutSummary {
                 return ControlFlow::Break(());
             }
             if let Ok(line) = RolloutLine::decode(text) {
-                self.observe(&line.item);
+                self.observe_line(&line);
             }
             ControlFlow::Continue(())
         };
@@ -152,6 +164,48 @@ impl RolloutSummary {
         self.scanned_to = end.end.0;
         self.bytes_read += end.bytes_read;
         Ok(())
+    }
+
+    pub fn observe_line(&mut self, line: &RolloutLine) {
+        self.observe_turn(line);
+        self.observe(&line.item);
+    }
+
+    /// Follows the turn events: a start opens a turn, an end of the same turn closes it.
+    fn observe_turn(&mut self, line: &RolloutLine) {
+        let at = || parse_timestamp(&line.timestamp);
+        let RolloutItem::EventMsg(event) = &line.item else {
+            return;
+        };
+        match event {
+            EventMsg::TaskStarted(started) => {
+                self.last_turn = Some(LastTurn::started(started.turn_id.clone(), at()));
+            }
+            EventMsg::TaskComplete(complete) => {
+                let turn = self.last_turn.get_or_insert_with(LastTurn::default);
+                if turn.is_turn(complete.turn_id.as_deref()) {
+                    turn.ended = Some(TurnEnd::Completed { at: at() });
+                    if let Some(error) = complete.error_message() {
+                        turn.error = Some(error);
+                    }
+                }
+            }
+            EventMsg::TurnAborted(aborted) => {
+                let turn = self.last_turn.get_or_insert_with(LastTurn::default);
+                if turn.is_turn(aborted.turn_id.as_deref()) {
+                    turn.ended = Some(TurnEnd::Aborted {
+                        reason: aborted.reason.clone(),
+                        at: at(),
+                    });
+                }
+            }
+            EventMsg::Error(error) => {
+                if let Some(turn) = self.last_turn.as_mut().filter(|turn| turn.in_progress()) {
+                    turn.error = Some(error.message.clone());
+                }
+            }
+            _ => {}
+        }
     }
 
     pub fn observe(&mut self, item: &RolloutItem) {

@@ -113,9 +113,14 @@ impl LocalStore {
     ) -> StoreResult<StoredThread> {
         let UpdateThreadMetadataParams {
             thread_id: id,
-            patch,
+            mut patch,
             include_archived,
         } = params;
+        // Read state lives apart from the thread's other metadata, never in its rollout.
+        if let Some(read) = patch.read.take() {
+            self.locate(id, include_archived)?;
+            self.set_read_state(id, read)?;
+        }
         let read_back = ReadThreadParams {
             thread_id: id,
             include_archived: true,

@@ -755,6 +755,13 @@ impl ThreadStore for PgThreadStore {
     ) -> StoreResult<StoredThread> {
         let include_archived = params.include_archived;
         let patch = params.patch;
+        if patch.read.is_some() {
+            return Err(ThreadStoreError::invalid(
+                "a shared store keeps no read state: Codex keeps it in the thread's own home; \
+                 mark it read there"
+                    .to_string(),
+            ));
+        }
         self.edit_row(params.thread_id, move |row| {
             check_archived(&row.thread, include_archived)?;
             let now = now_millis().timestamp_millis();

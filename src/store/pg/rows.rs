@@ -146,6 +146,8 @@ impl ThreadRow {
             memory_mode: parse_memory_mode(&row.get::<_, String>("memory_mode")),
             history_mode: HistoryMode::from(row.get::<_, String>("history_mode")),
             open_in_codex: false,
+            status: Default::default(),
+            unread: false,
             origin: Some(origin),
             history: None,
         };

@@ -43,6 +43,8 @@ pub struct ListView {
     pub scope: Scope,
     /// Which sources are listed (`session_meta.source`).
     pub source: SourceFilter,
+    /// Only the threads that need the user (waiting, or finished or failed and unread).
+    pub attention_only: bool,
     pub density: Density,
     pub show_preview: bool,
     pub rows: Vec<ListRow>,
@@ -94,6 +96,7 @@ impl ListView {
             sort: SortKey::UpdatedAt,
             scope: Scope::All,
             source: SourceFilter::All,
+            attention_only: false,
             density,
             show_preview: true,
             rows: Vec::new(),
@@ -128,6 +131,9 @@ impl ListView {
             archived: self.tab == Tab::Archived,
             search_term: None,
             source: self.source.clone(),
+            status: None,
+            unread_only: false,
+            attention_only: self.attention_only,
         }
     }
 
