@@ -38,7 +38,7 @@ pub use session_index::{
 };
 pub use source::{RolloutSource, open_rollout};
 pub use trash::{Trashed, home_trash_dir, move_to_trash};
-pub use writer_locks::{Holder, WRITER_LOCKS_SUBDIR, WriterLocks};
+pub use writer_locks::{Holder, WRITER_LOCKS_SUBDIR, WriterLocks, files_open_in_codex};
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -129,6 +129,29 @@ fn codex_client_running() -> bool {
     })
 }
 
+/// The files Codex processes on this machine hold open (Linux: the `fd` links of every process
+/// named `codex`), or `None` where that cannot be seen. Codex before 0.147 takes no writer lock;
+/// its process holding the rollout open is then the only sign that it still writes a thread.
+pub fn files_open_in_codex() -> Option<std::collections::HashSet<std::path::PathBuf>> {
+    let processes = std::fs::read_dir("/proc").ok()?;
+    let mut open = std::collections::HashSet::new();
+    for process in processes.flatten() {
+        let is_codex = std::fs::read_to_string(process.path().join("comm"))
+            .is_ok_and(|name| name.trim_end() == "codex");
+        if !is_codex {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else {
+            continue;
+        };
+        open.extend(
+            fds.flatten()
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok()),
+        );
+    }
+    Some(open)
+}
+
 /// `/proc/locks` lines: `1: FLOCK  ADVISORY  WRITE 10497 fd:01:1234567 0 EOF` (flock and POSIX
 /// locks alike; `->` marks a waiter, which holds nothing): each locked file and the holder's pid.
 fn parse_proc_locks(text: &str) -> HashMap<(u64, u64, u64), u32> {

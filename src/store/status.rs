@@ -137,6 +137,15 @@ impl LastTurn {
         }
     }
 
+    /// When the turn completed (with an answer or an error); `None` for an aborted turn,
+    /// which Codex never counts as unread.
+    pub fn completed_at(&self) -> Option<DateTime<Utc>> {
+        match &self.ended {
+            Some(TurnEnd::Completed { at }) => *at,
+            _ => None,
+        }
+    }
+
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         match &self.ended {
             Some(TurnEnd::Completed { at } | TurnEnd::Aborted { at, .. }) => *at,
@@ -216,23 +225,16 @@ impl ProjectedTurn {
 pub struct StatusFacts<'a> {
     pub last_turn: Option<&'a LastTurn>,
     pub projected: Option<&'a ProjectedTurn>,
-    /// A Codex process holds the writer lock.
-    pub held: bool,
-    /// The home has no writer locks (Codex before 0.147): whether a process has the thread
-    /// open can only be guessed from recent writes.
-    pub written_recently: bool,
-    pub locks_supported: bool,
+    /// A Codex process has the thread open: it holds the writer lock, or (Codex 0.104, which
+    /// takes none) it holds the rollout open while a turn runs.
+    pub open: bool,
     /// The running turn waits on the user (an approval or a question, see `activity`).
     pub waiting_on_user: bool,
 }
 
 /// The one rule for a thread's status.
 pub fn decide_status(facts: StatusFacts<'_>) -> ThreadStatus {
-    let open = if facts.locks_supported {
-        facts.held
-    } else {
-        facts.written_recently
-    };
+    let open = facts.open;
     let projected_failure = facts.projected.and_then(|turn| {
         let same_turn = facts
             .last_turn
@@ -271,11 +273,10 @@ mod tests {
         }
     }
 
-    fn facts(last_turn: Option<&LastTurn>, held: bool) -> StatusFacts<'_> {
+    fn facts(last_turn: Option<&LastTurn>, open: bool) -> StatusFacts<'_> {
         StatusFacts {
             last_turn,
-            held,
-            locks_supported: true,
+            open,
             ..Default::default()
         }
     }
@@ -354,19 +355,6 @@ mod tests {
             ..failed.clone()
         };
         assert_eq!(decide_status(with(&older)), ThreadStatus::Done);
-    }
-
-    #[test]
-    fn without_writer_locks_a_recent_write_stands_for_an_open_thread() {
-        let running = turn(None, None);
-        let guess = |written_recently| StatusFacts {
-            last_turn: Some(&running),
-            written_recently,
-            locks_supported: false,
-            ..Default::default()
-        };
-        assert_eq!(decide_status(guess(true)), ThreadStatus::Working);
-        assert_eq!(decide_status(guess(false)), ThreadStatus::Interrupted);
     }
 
     #[test]

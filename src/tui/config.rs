@@ -29,6 +29,15 @@ struct ConfigFile {
     /// The command that resumes a thread in Codex (`resume ID` is added to it).
     #[serde(default)]
     codex_command: Option<String>,
+    /// Tell when a thread waits for the user, fails or finishes a turn.
+    #[serde(default)]
+    notifications: Option<bool>,
+    /// Which of those events are told: `waiting`, `failed`, `finished`.
+    #[serde(default)]
+    notify_on: Option<Vec<NotifyOn>>,
+    /// A program run once per event, without a shell.
+    #[serde(default)]
+    notify_command: Option<String>,
     #[serde(default)]
     ui: UiSection,
     #[serde(default)]
@@ -44,6 +53,51 @@ struct UiSection {
     layout: Option<Density>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NotifyOn {
+    Waiting,
+    Failed,
+    Finished,
+}
+
+/// Which changes of a thread are told, and the command that is run for each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifySettings {
+    /// `notifications = false` turns every notification off.
+    pub enabled: bool,
+    pub on_waiting: bool,
+    pub on_failed: bool,
+    pub on_finished: bool,
+    /// Split into words as `codex_command` is; the event, thread id and title go in
+    /// `CODEX_THREADS_EVENT`, `CODEX_THREADS_THREAD_ID` and `CODEX_THREADS_TITLE`.
+    pub command: Option<String>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            enabled: true,
+            on_waiting: true,
+            on_failed: true,
+            on_finished: true,
+            command: None,
+        }
+    }
+}
+
+impl NotifySettings {
+    pub fn wants(&self, event: crate::tui::app::NotifyEvent) -> bool {
+        use crate::tui::app::NotifyEvent;
+        self.enabled
+            && match event {
+                NotifyEvent::Waiting => self.on_waiting,
+                NotifyEvent::Failed => self.on_failed,
+                NotifyEvent::Finished => self.on_finished,
+            }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub keymap: Keymap,
@@ -51,6 +105,7 @@ pub struct Config {
     pub density: Density,
     /// Split into a program and its arguments when used (see `crate::launch`).
     pub codex_command: String,
+    pub notify: NotifySettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,12 +146,30 @@ impl Config {
             .codex_command
             .or(defaults.codex_command)
             .unwrap_or_else(|| crate::launch::DEFAULT_CODEX_COMMAND.to_string());
+        let notify_on = user
+            .notify_on
+            .or(defaults.notify_on)
+            .unwrap_or_else(|| vec![NotifyOn::Waiting, NotifyOn::Failed, NotifyOn::Finished]);
+        let notify = NotifySettings {
+            enabled: user
+                .notifications
+                .or(defaults.notifications)
+                .unwrap_or(true),
+            on_waiting: notify_on.contains(&NotifyOn::Waiting),
+            on_failed: notify_on.contains(&NotifyOn::Failed),
+            on_finished: notify_on.contains(&NotifyOn::Finished),
+            command: user
+                .notify_command
+                .or(defaults.notify_command)
+                .filter(|command| !command.trim().is_empty()),
+        };
         Ok((
             Config {
                 keymap,
                 theme,
                 density,
                 codex_command,
+                notify,
             },
             problems,
         ))

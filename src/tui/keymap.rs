@@ -56,6 +56,10 @@ pub enum Action {
     CopyResumeCommand,
     /// Cycle the list's source filter: all, interactive, exec.
     CycleSource,
+    /// Show only the threads that need the user, or every thread again.
+    ToggleAttention,
+    /// Mark the thread read when it is unread, else unread (where Codex keeps read state).
+    ToggleRead,
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,

@@ -22,25 +22,44 @@ const LINES_PER_PAGE: usize = 64;
 /// then says "working" without the detail.
 pub(super) fn current_activity(pager: &RolloutPager, path: &Path) -> Option<Activity> {
     let mut answered: HashSet<String> = HashSet::new();
+    let mut found: Option<Activity> = None;
     let mut before: Option<LineOffset> = None;
     let mut read = 0u64;
     while read < ACTIVITY_SCAN_BYTES {
-        let page = pager.read_backward(path, before, LINES_PER_PAGE).ok()?;
+        let Ok(page) = pager.read_backward(path, before, LINES_PER_PAGE) else {
+            return found;
+        };
         read += page.bytes_read.max(1);
         for entry in page.entries.iter().rev() {
             let Ok(line) = &entry.line else { continue };
+            if let RolloutItem::TurnContext(context) = &line.item {
+                // The turn's settings: an escalated command waits for approval only under a
+                // policy that asks (under `never` Codex runs it at once).
+                if let Some(activity) = found.as_mut().filter(|a| a.kind == ActivityKind::Approval)
+                    && context.approval_policy.as_str() == Some("never")
+                {
+                    activity.kind = ActivityKind::Command;
+                }
+                continue;
+            }
+            if found.is_some() {
+                if matches!(line.item, RolloutItem::EventMsg(EventMsg::TaskStarted(_))) {
+                    return found;
+                }
+                continue;
+            }
             match step(line, &mut answered) {
-                Step::Found(activity) => return Some(activity),
+                Step::Found(activity) => found = Some(activity),
                 Step::TurnStart => return None,
                 Step::Continue => {}
             }
         }
         if page.at_start {
-            return None;
+            return found;
         }
         before = Some(page.start);
     }
-    None
+    found
 }
 
 enum Step {
@@ -218,10 +237,33 @@ mod tests {
         assert_eq!(activity_of(&earlier_turn), None);
     }
 
+    fn turn_context(policy: &str) -> String {
+        line(
+            serde_json::json!({"cwd": "/w", "approval_policy": policy, "model": "m"}),
+            "turn_context",
+            "2026-12-01T10:00:00.500Z",
+        )
+    }
+
+    #[test]
+    fn an_escalated_command_runs_at_once_when_the_turn_never_asks() {
+        let lines = [
+            started(),
+            turn_context("never"),
+            call(
+                "c1",
+                serde_json::json!({"cmd": "make", "sandbox_permissions": "require_escalated"}),
+                "2026-12-01T10:00:01.000Z",
+            ),
+        ];
+        assert_eq!(activity_of(&lines).unwrap().kind, ActivityKind::Command);
+    }
+
     #[test]
     fn an_escalated_command_waits_for_approval() {
         let lines = [
             started(),
+            turn_context("on-request"),
             call(
                 "c1",
                 serde_json::json!({"cmd": "rm -rf build", "sandbox_permissions": "require_escalated",

@@ -2,6 +2,10 @@
 //! read marks) and the per-thread step that turns them, with the rollout's last turn and
 //! Codex's turn projection, into `StoredThread::status` and `unread`.
 
+use std::cell::OnceCell;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 
 use super::LocalStore;
@@ -10,20 +14,41 @@ use super::read_marks::ReadMarksSnapshot;
 use super::state_db::ThreadRow;
 use super::summary::RolloutSummary;
 use crate::protocol::ThreadId;
-use crate::rollout::{RolloutFile, WRITER_LOCKS_SUBDIR, WriterLocks};
-use crate::store::status::{ProjectedTurn, StatusFacts, StatusReport, ThreadStatus, decide_status};
+use crate::rollout::{RolloutFile, WriterLocks};
+use crate::store::status::{
+    LastTurn, ProjectedTurn, StatusFacts, StatusReport, ThreadStatus, decide_status,
+};
 use crate::store::{StoreResult, StoredThread, ThreadStoreError};
 
-/// In a home without writer locks (Codex before 0.147), a turn under way whose rollout was
-/// written this recently is taken as still running.
-const LOCKLESS_RUNNING_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
+/// Where the files Codex holds open cannot be seen (not Linux), a turn under way with no
+/// writer lock counts as running while its rollout was written this recently.
+const UNSEEN_RUNNING_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
 
 /// What one listing reads once for all its threads.
 pub(super) struct ListingFacts {
     pub writer_locks: WriterLocks,
-    locks_supported: bool,
+    /// The files Codex processes hold open, looked up once when a listing first needs them
+    /// (a turn under way without a writer lock); the inner `None` where they cannot be seen.
+    open_in_codex: OnceCell<Option<HashSet<PathBuf>>>,
     read_marks: Option<ReadMarksSnapshot>,
     now: DateTime<Utc>,
+}
+
+impl ListingFacts {
+    /// Whether a Codex process still writes this rollout, though it holds no writer lock (Codex
+    /// 0.104 takes none): it holds the file open. Elsewhere, a recent write stands for it.
+    fn written_by_codex(&self, file: &RolloutFile) -> bool {
+        let open = self
+            .open_in_codex
+            .get_or_init(crate::rollout::files_open_in_codex);
+        match open {
+            Some(open) => open.contains(&file.path),
+            None => {
+                let modified: DateTime<Utc> = file.modified.into();
+                self.now - modified < UNSEEN_RUNNING_WINDOW
+            }
+        }
+    }
 }
 
 impl LocalStore {
@@ -31,7 +56,7 @@ impl LocalStore {
         let root = self.home.root();
         ListingFacts {
             writer_locks: WriterLocks::snapshot(root),
-            locks_supported: root.join(WRITER_LOCKS_SUBDIR).is_dir(),
+            open_in_codex: OnceCell::new(),
             read_marks: self.own_read_marks().map(|marks| marks.snapshot()),
             now: Utc::now(),
         }
@@ -82,23 +107,16 @@ impl LocalStore {
         let holder = facts.writer_locks.holder(file.thread_id);
         thread.open_in_codex = holder.is_some();
         let last_turn = summary.last_turn.as_ref();
-        let modified: DateTime<Utc> = file.modified.into();
-        let written_recently = facts.now - modified < LOCKLESS_RUNNING_WINDOW;
-        let open = if facts.locks_supported {
-            holder.is_some()
-        } else {
-            written_recently
-        };
         let running = last_turn.is_some_and(|turn| turn.in_progress());
+        // Without a lock, an open turn is still written only if Codex holds the file open.
+        let open = holder.is_some() || (running && facts.written_by_codex(file));
         let activity = (running && open)
             .then(|| current_activity(&self.pager, &file.path))
             .flatten();
         let status = decide_status(StatusFacts {
             last_turn,
             projected,
-            held: holder.is_some(),
-            written_recently,
-            locks_supported: facts.locks_supported,
+            open,
             waiting_on_user: activity
                 .as_ref()
                 .is_some_and(|activity| activity.kind.waits_on_user()),
@@ -120,10 +138,11 @@ impl LocalStore {
         };
         thread.unread = match row.and_then(|row| row.unread) {
             Some(unread) => unread,
-            None => facts
-                .read_marks
-                .as_ref()
-                .is_some_and(|marks| marks.is_unread(file.thread_id, turn_ended_at)),
+            // As Codex: a turn that completed (with an answer or an error) is news; an
+            // interrupted one is not.
+            None => facts.read_marks.as_ref().is_some_and(|marks| {
+                marks.is_unread(file.thread_id, last_turn.and_then(LastTurn::completed_at))
+            }),
         };
     }
 

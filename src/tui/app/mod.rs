@@ -9,13 +9,14 @@ pub mod matches;
 mod msg;
 mod search;
 mod state;
+pub mod supervise;
 mod update;
 
 pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
-pub use msg::{Effect, LoadedThreads, Msg};
+pub use msg::{Effect, LoadedThreads, Msg, Notification, NotifyEvent};
 pub use state::{
     BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
     PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,

@@ -79,6 +79,41 @@ pub enum Msg {
     /// started (why).
     BackFromCodex(Result<String, String>),
     EffectFailed(String),
+    /// A supervision poll came back (see `supervise`).
+    Supervised {
+        request_id: u64,
+        result: Result<Vec<StoredThread>, String>,
+    },
+}
+
+/// What a notification tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifyEvent {
+    /// The thread waits for the user: an approval or an answer.
+    Waiting,
+    /// Its turn ended in an error or was aborted.
+    Failed,
+    /// Its turn finished.
+    Finished,
+}
+
+impl NotifyEvent {
+    /// The word `notify_command` gets in `CODEX_THREADS_EVENT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::Waiting => "waiting",
+            NotifyEvent::Failed => "failed",
+            NotifyEvent::Finished => "finished",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub event: NotifyEvent,
+    pub thread_id: ThreadId,
+    /// The thread's title, as untrusted text (sanitised where it is written).
+    pub title: String,
 }
 
 /// A page of threads and which of them are live (`ThreadManager::is_live`).
@@ -156,5 +191,13 @@ pub enum Effect {
     },
     /// Remember the list layout and preview choices for the next run.
     SaveUiState(UiState),
+    /// List threads for supervision (`Msg::Supervised`).
+    Supervise {
+        request_id: u64,
+        params: ListThreadsParams,
+    },
+    /// Tell the user: a terminal notification (by the loop, between frames) and the
+    /// `notify_command`, when one is set.
+    Notify(Notification),
     Quit,
 }

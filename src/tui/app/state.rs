@@ -12,9 +12,10 @@ use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
 use super::msg::Effect;
+use super::supervise::Supervision;
 use crate::history::MessageRole;
 use crate::protocol::ThreadId;
-use crate::tui::config::Config;
+use crate::tui::config::{Config, NotifySettings};
 use crate::tui::keymap::{Keymap, Mode};
 use crate::tui::theme::Theme;
 
@@ -225,6 +226,10 @@ pub struct State {
     pub codex_command: String,
     /// The user's config file, as messages name it ("set codex_command in …").
     pub config_label: String,
+    /// What the supervision polls know: transitions, the attention count.
+    pub supervision: Supervision,
+    /// Which changes are told, and how.
+    pub notify: NotifySettings,
     pub quit: bool,
     next_request_id: u64,
 }
@@ -250,6 +255,8 @@ impl State {
             cwd,
             codex_command: config.codex_command,
             config_label: "the config file".to_string(),
+            supervision: Supervision::default(),
+            notify: config.notify,
             quit: false,
             next_request_id: 1,
         }

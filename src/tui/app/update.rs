@@ -17,6 +17,7 @@ use super::state::{
     ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
     Screen, State,
 };
+use super::supervise;
 use crate::history::Transcript;
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
@@ -43,7 +44,11 @@ const PREVIEW_MESSAGES: usize = 6;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Start => reload_list(state),
+        Msg::Start => {
+            let mut effects = reload_list(state);
+            effects.extend(supervise::polls_due(state));
+            effects
+        }
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         Msg::Resize { width, height } => {
@@ -63,7 +68,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             {
                 state.status = None;
             }
-            refresh_list_if_due(state)
+            let mut effects = refresh_list_if_due(state);
+            effects.extend(supervise::polls_due(state));
+            effects
         }
         Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
         Msg::HistoryLoaded {
@@ -173,6 +180,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.list.refreshed_at = None;
             refresh_list_if_due(state)
         }
+        Msg::Supervised { request_id, result } => {
+            if let Ok(threads) = &result {
+                refresh_shown_threads(state, threads);
+            }
+            let mut effects = supervise::on_polled(state, request_id, result);
+            effects.extend(mark_read_if_seen(state));
+            effects
+        }
         Msg::EffectFailed(error) => {
             state.set_error(error);
             Vec::new()
@@ -280,6 +295,21 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             return remember_ui_state(state);
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::ToggleAttention => {
+            state.list.attention_only = !state.list.attention_only;
+            state.set_info(if state.list.attention_only {
+                "Showing the threads that need you: waiting, or finished or failed and unread"
+            } else {
+                "Showing every thread"
+            });
+            return reload_list(state);
+        }
+        Action::ToggleRead => {
+            return match state.list.selected_row().map(|row| row.thread.clone()) {
+                Some(thread) => toggle_read(state, &thread),
+                None => Vec::new(),
+            };
+        }
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -380,9 +410,38 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);
         }
+        Action::ToggleRead => {
+            let thread = history.thread.clone();
+            return toggle_read(state, &thread);
+        }
         _ => {}
     }
-    state.history_page_request()
+    let mut effects = state.history_page_request();
+    effects.extend(mark_read_if_seen(state));
+    effects
+}
+
+/// Marks a thread read when it is unread, else unread.
+fn toggle_read(state: &mut State, thread: &StoredThread) -> Vec<Effect> {
+    if thread.origin.is_some() {
+        state.set_error("A shared store keeps no read state; mark the thread on its own machine");
+        return Vec::new();
+    }
+    let read = thread.unread;
+    let id = thread.thread_id;
+    if read {
+        state.supervision.forget_attention(id);
+    }
+    state.set_info(if read {
+        "Marking read…"
+    } else {
+        "Marking unread…"
+    });
+    vec![Effect::UpdateMetadata {
+        id,
+        patch: ThreadMetadataPatch::read_state(read),
+        include_archived: true,
+    }]
 }
 
 /// Rename, memory toggle, archive and unarchive, from the list or the history.
@@ -976,6 +1035,7 @@ fn on_history_loaded(
         });
     }
     effects.extend(state.history_page_request());
+    effects.extend(mark_read_if_seen(state));
     effects
 }
 
@@ -993,7 +1053,59 @@ fn on_follow(state: &mut State, request_id: u64, event: FollowEvent) -> Vec<Effe
         FollowEvent::Moved => history.follow = FollowStatus::Moved,
         FollowEvent::Failed(error) => history.follow = FollowStatus::Failed(error),
     }
-    Vec::new()
+    mark_read_if_seen(state)
+}
+
+/// A thread whose history is shown down to its last line has been read: marked so where Codex
+/// keeps read state, once.
+fn mark_read_if_seen(state: &mut State) -> Vec<Effect> {
+    let page_lines = history_page_lines(state);
+    let Some(history) = state.history.as_mut() else {
+        return Vec::new();
+    };
+    let seen_to_end = history.loaded_once && !history.tail_trimmed && history.at_bottom(page_lines);
+    if !seen_to_end || !history.thread.unread || history.thread.origin.is_some() {
+        return Vec::new();
+    }
+    let id = history.thread.thread_id;
+    history.thread.unread = false;
+    if let Some(row) = state
+        .list
+        .rows
+        .iter_mut()
+        .find(|row| row.thread.thread_id == id)
+    {
+        row.thread.unread = false;
+    }
+    state.supervision.forget_attention(id);
+    vec![Effect::UpdateMetadata {
+        id,
+        patch: ThreadMetadataPatch::read_state(true),
+        include_archived: true,
+    }]
+}
+
+/// Newer facts about threads on screen (status, read state) from a supervision poll, without
+/// moving any row.
+fn refresh_shown_threads(state: &mut State, threads: &[StoredThread]) {
+    for thread in threads {
+        let id = thread.thread_id;
+        if let Some(row) = state
+            .list
+            .rows
+            .iter_mut()
+            .find(|row| row.thread.thread_id == id)
+        {
+            row.thread.status = thread.status.clone();
+            row.thread.unread = thread.unread;
+            row.thread.open_in_codex = thread.open_in_codex;
+        }
+        if let Some(history) = state.history.as_mut().filter(|h| h.thread.thread_id == id) {
+            history.thread.status = thread.status.clone();
+            history.thread.unread = thread.unread;
+            history.thread.open_in_codex = thread.open_in_codex;
+        }
+    }
 }
 
 fn relayout_history(state: &mut State) {

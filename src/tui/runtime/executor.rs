@@ -200,6 +200,16 @@ impl Executor {
                     }
                 })
             }
+            Effect::Supervise { request_id, params } => self.spawn(async move {
+                let result = manager
+                    .list_threads(params)
+                    .await
+                    .map(|page| page.items)
+                    .map_err(|err| err.to_string());
+                Msg::Supervised { request_id, result }
+            }),
+            // The loop writes to the terminal and runs the command (see `run_with_host`).
+            Effect::Notify(_) => {}
             Effect::SaveUiState(ui_state) => {
                 let Some(path) = self.ui_state_path.clone() else {
                     return;

@@ -4,6 +4,7 @@
 pub mod clipboard;
 mod executor;
 pub mod host;
+pub mod notify;
 mod search;
 pub mod terminal;
 
@@ -189,6 +190,16 @@ pub async fn run_with_host<B: Backend, H: TerminalHost<B>>(
                             });
                         }
                         batch.push_back(Msg::BackFromCodex(back));
+                    }
+                    Effect::Notify(notification) => {
+                        let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+                        let sequence = notify::terminal_sequence(&notification, in_tmux);
+                        if let Err(err) = host.write_escape(terminal, &sequence) {
+                            tracing::warn!(%err, "could not write the notification");
+                        }
+                        if let Some(command) = &state.notify.command {
+                            notify::run_notify_command(command, &notification);
+                        }
                     }
                     Effect::Copy { text } => {
                         let sequence = clipboard::osc52(&text);

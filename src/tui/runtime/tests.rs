@@ -167,7 +167,7 @@ async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
     screen.wait_for("Fix the flaky login test").await;
     send(&input, key(KeyCode::Enter)).await;
     screen.wait_for("• Fixed").await;
-    screen.wait_for("● following").await;
+    screen.wait_for("· following").await;
 
     send(&input, key(KeyCode::Char('r'))).await;
     screen.wait_for("Rename thread").await;
@@ -189,7 +189,7 @@ async fn the_real_loop_opens_a_thread_and_renames_it_in_the_store() {
 
     // Back in the list, the row shows the name the manager returned.
     send(&input, key(KeyCode::Esc)).await;
-    screen.wait_for("›   Login flake").await;
+    screen.wait_for("✓ Login flake").await;
 
     send(&input, ctrl('c')).await;
     let state = loop_ends(task).await;
@@ -247,7 +247,7 @@ async fn lines_a_live_thread_appends_appear_without_a_key_press() {
     screen.wait_for("Watch me work").await;
     send(&input, key(KeyCode::Enter)).await;
     screen.wait_for("first answer").await;
-    screen.wait_for("● following").await;
+    screen.wait_for("· following").await;
     live.append_items(vec![agent("second answer, live")])
         .await
         .expect("append");

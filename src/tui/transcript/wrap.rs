@@ -232,6 +232,26 @@ fn runs(text: &str) -> Vec<(&str, bool)> {
     out
 }
 
+/// A line cut to `width` columns, span by span.
+pub fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let span_width = span.width();
+        if used + span_width <= width {
+            used += span_width;
+            spans.push(span);
+        } else {
+            let room = width.saturating_sub(used);
+            if room > 0 {
+                spans.push(Span::styled(truncate(&span.content, room), span.style));
+            }
+            break;
+        }
+    }
+    Line::from(spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

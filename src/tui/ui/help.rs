@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::centered;
+use super::{centered, status};
 use crate::tui::app::{Screen, State};
 use crate::tui::keymap::Mode;
 use crate::tui::transcript::wrap::truncate;
@@ -61,6 +61,25 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
         lines.push(Line::from(vec![
             Span::styled(format!("  {keys:<key_width$}  "), theme.accent),
             Span::raw(help),
+        ]));
+    }
+    // The marks before each thread's title.
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Thread marks", theme.heading)));
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("  {:<key_width$}  ", status::UNREAD_GLYPH),
+            theme.accent,
+        ),
+        Span::raw("unread: a turn finished since you last read it (Codex's own mark)"),
+    ]));
+    for (status, glyph, meaning) in status::STATUS_LEGEND {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {glyph:<key_width$}  "),
+                status::status_style(status, theme),
+            ),
+            Span::raw(meaning),
         ]));
     }
     let area = frame.area();

@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::format::branch;
 use super::highlight::highlight;
 use super::layout::ScreenLayout;
+use super::status;
 use crate::store::HistoryDirection;
 use crate::text::sanitize::single_line;
 use crate::tui::app::{FollowStatus, HistoryView, State, ThreadMatches};
@@ -23,38 +24,44 @@ pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
     render_body(frame, state, history, layout.body);
 }
 
-/// Held open by Codex, or written in the last few minutes.
-fn is_active(thread: &crate::store::StoredThread, now: chrono::DateTime<chrono::Utc>) -> bool {
-    thread.open_in_codex || now - thread.updated_at < chrono::Duration::minutes(5)
-}
-
 fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: Rect) {
     let theme = &state.theme;
-    let (status, status_style) = match (&history.follow, history.loading) {
-        (FollowStatus::Moved, _) => (
+    let thread = &history.thread;
+    // What the follower says, when it is not simply following (or, archived, not meant to).
+    let follow = match (&history.follow, history.loading) {
+        (FollowStatus::Moved, _) => Some((
             "archived or moved — no longer following".to_string(),
             theme.warning,
-        ),
-        (FollowStatus::Failed(error), _) => (
+        )),
+        (FollowStatus::Failed(error), _) => Some((
             format!("follow failed: {}", single_line(error)),
             theme.failure,
-        ),
+        )),
         (_, Some(HistoryDirection::Backward)) if history.loaded_once => {
-            ("loading older…".to_string(), theme.dim)
+            Some(("loading older…".to_string(), theme.dim))
         }
-        (_, Some(_)) => ("loading…".to_string(), theme.dim),
-        // The dot says someone is writing it; an old thread is still watched, quietly.
-        (FollowStatus::Following, None) if is_active(&history.thread, state.now) => {
-            ("● following".to_string(), theme.live)
-        }
-        (FollowStatus::Following, None) => ("following".to_string(), theme.dim),
-        (FollowStatus::Off, None) if history.thread.archived => ("archived".to_string(), theme.dim),
-        (FollowStatus::Off, None) => (String::new(), theme.dim),
+        (_, Some(_)) => Some(("loading…".to_string(), theme.dim)),
+        (FollowStatus::Off, None) if thread.archived => Some(("archived".to_string(), theme.dim)),
+        _ => None,
     };
-    let width = usize::from(area.width);
+    let (width, badge) = status::reserve_badge(state, area.width);
+    let report = thread.status.status;
+    let following = matches!(history.follow, FollowStatus::Following);
+    let (status, status_style) = match follow {
+        Some(note) => note,
+        None => (
+            format!(
+                "{} {}{}",
+                status::status_glyph(report),
+                status::status_line(thread, state.now),
+                if following { " · following" } else { "" }
+            ),
+            status::status_style(report, theme),
+        ),
+    };
     let status = truncate(&status, width / 2);
-    let mut title = single_line(history.thread.title());
-    if let Some(branch) = branch(&history.thread) {
+    let mut title = single_line(thread.title());
+    if let Some(branch) = branch(thread) {
         title.push_str(&format!(" · {}", single_line(branch)));
     }
     let title = truncate(
@@ -62,12 +69,13 @@ fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: 
         width.saturating_sub(status.width() + 1),
     );
     let gap = width.saturating_sub(title.width() + status.width());
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(title, theme.title),
         Span::raw(" ".repeat(gap)),
         Span::styled(status, status_style),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
+    ];
+    spans.extend(badge);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn render_body(frame: &mut Frame, state: &State, history: &HistoryView, area: Rect) {

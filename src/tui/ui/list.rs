@@ -12,13 +12,14 @@ use super::format::{branch, memory_label, relative_time, short_dir, sort_time};
 use super::layout::{ScreenLayout, row_height};
 use super::preview;
 use super::search;
+use super::status::{self, with_badge};
 use crate::protocol::ThreadMemoryMode;
 use crate::store::{SortKey, SourceFilter};
 use crate::text::sanitize::single_line;
 use crate::tui::app::{ListRow, Scope, State, Tab};
 use crate::tui::config::Density;
 use crate::tui::transcript::cells::format_count;
-use crate::tui::transcript::wrap::{pad_line, truncate};
+use crate::tui::transcript::wrap::{pad_line, truncate, truncate_line};
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
     render_header(frame, state, layout.header);
@@ -59,12 +60,20 @@ fn render_header(frame: &mut Frame, state: &State, area: Rect) {
         SourceFilter::Interactive => "interactive only".to_string(),
         SourceFilter::Only(source) => format!("{} only", single_line(source)),
     };
-    let line = Line::from(vec![
+    let mut spans = vec![
         tab("Local", list.tab == Tab::Local),
         Span::raw(" "),
         tab("Archived", list.tab == Tab::Archived),
-        Span::styled(format!("  by {sort} · {scope} · {source}"), theme.dim),
-    ]);
+    ];
+    if list.attention_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" Need you ", theme.tab_active));
+    }
+    spans.push(Span::styled(
+        format!("  by {sort} · {scope} · {source}"),
+        theme.dim,
+    ));
+    let line = with_badge(state, Line::from(spans), area.width);
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -162,6 +171,9 @@ fn empty_message(state: &State) -> Option<&'static str> {
             (Tab::Local, Scope::ThisDirectory) => {
                 "No threads in this directory (c shows every directory)"
             }
+            (Tab::Local, Scope::All) if list.attention_only => {
+                "Nothing needs you: no thread waits, and every finished one is read (! shows all)"
+            }
             (Tab::Local, Scope::All) => "No threads yet",
         }
     } else if list.loading.is_some() || list.has_more() {
@@ -184,26 +196,24 @@ fn row_lines(
     let theme = &state.theme;
     // The pointer's column, then the mark column.
     let pointer = match (selected, state.list.is_marked(row.thread.thread_id)) {
-        (true, true) => "›✓",
+        (true, true) => "›*",
         (true, false) => "› ",
-        (false, true) => " ✓",
+        (false, true) => " *",
         (false, false) => "  ",
     };
-    let live = if row.live {
-        Span::styled("● ", theme.live)
-    } else {
-        Span::raw("  ")
-    };
+    let [unread, status] = status::row_marks(&row.thread, theme);
     let title = single_line(row.thread.title());
     let lines = match state.list.density {
         Density::Dense => {
             let columns_width: usize = columns.iter().map(|(_, w)| w + 2).sum();
-            let title_width = width.saturating_sub(4 + columns_width);
+            let title_width = width.saturating_sub(5 + columns_width);
             let title = truncate(&title, title_width);
             let pad = title_width.saturating_sub(title.width());
             let mut spans = vec![
                 Span::styled(pointer, theme.accent),
-                live,
+                unread,
+                status,
+                Span::raw(" "),
                 Span::styled(title, theme.title),
                 Span::raw(" ".repeat(pad)),
             ];
@@ -219,13 +229,15 @@ fn row_lines(
             vec![truncate_line(Line::from(spans), width)]
         }
         Density::Comfortable => {
-            let title = truncate(&title, width.saturating_sub(4));
+            let title = truncate(&title, width.saturating_sub(5));
             let first = Line::from(vec![
                 Span::styled(pointer, theme.accent),
-                live,
+                unread,
+                status,
+                Span::raw(" "),
                 Span::styled(title, theme.title),
             ]);
-            let mut spans = vec![Span::raw("    ")];
+            let mut spans = vec![Span::raw("     ")];
             spans.extend(joined(meta, " · ", theme.dim));
             let second = truncate_line(Line::from(spans), width);
             vec![first, second]
@@ -352,23 +364,4 @@ fn joined(
         spans.push(Span::styled(part.text, part.style));
     }
     spans
-}
-
-fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
-    let mut used = 0;
-    let mut spans = Vec::new();
-    for span in line.spans {
-        let span_width = span.width();
-        if used + span_width <= width {
-            used += span_width;
-            spans.push(span);
-        } else {
-            let room = width.saturating_sub(used);
-            if room > 0 {
-                spans.push(Span::styled(truncate(&span.content, room), span.style));
-            }
-            break;
-        }
-    }
-    Line::from(spans)
 }

@@ -10,6 +10,7 @@ pub mod layout;
 mod list;
 pub mod preview;
 mod search;
+pub mod status;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

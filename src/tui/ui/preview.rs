@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::{absolute_time, branch};
+use super::status;
 use crate::history::MessageRole;
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::app::{Preview, State};
@@ -102,6 +103,21 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     if thread.name.is_some() {
         lines.push(field("id", thread.thread_id.to_string()));
     }
+    let report = thread.status.status;
+    lines.push(Line::from(vec![
+        Span::styled(" status   ", theme.dim),
+        Span::styled(
+            truncate(
+                &format!(
+                    "{} {}",
+                    status::status_glyph(report),
+                    status::status_line(thread, state.now)
+                ),
+                width.saturating_sub(10),
+            ),
+            status::status_style(report, theme),
+        ),
+    ]));
     lines.push(field(
         "created",
         absolute_time(thread.created_at, state.utc_offset),

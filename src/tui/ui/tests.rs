@@ -551,17 +551,55 @@ fn history_at_a_match_80x24() {
 }
 
 #[test]
-fn the_live_dot_is_for_threads_being_written() {
-    // Thread 0 was written 42 s before the clock: live.
-    let mut state = history_state(100, 20);
-    assert!(draw(&state).contains("● following"));
-    // An hour later nobody is writing it: still followed, without the dot.
-    state.now += chrono::Duration::hours(1);
+fn the_history_header_says_the_status_and_what_runs() {
+    use crate::store::status::{Activity, ActivityKind, StatusReport, ThreadStatus};
+    let mut state = history_state(120, 20);
+    let history = state.history.as_mut().unwrap();
+    history.thread.status = StatusReport {
+        status: ThreadStatus::Working,
+        turn_started_at: Some(fixed_now() - chrono::Duration::seconds(95)),
+        activity: Some(Activity {
+            kind: ActivityKind::Command,
+            label: "cargo test".into(),
+            since: Some(fixed_now() - chrono::Duration::seconds(12)),
+        }),
+        ..Default::default()
+    };
     let screen = draw(&state);
     assert!(
-        screen.contains("following") && !screen.contains("● following"),
+        screen.contains("▶ working 1m35s · running cargo test (12s)"),
         "{screen}"
     );
+    let history = state.history.as_mut().unwrap();
+    history.thread.status = StatusReport {
+        status: ThreadStatus::Done,
+        ..Default::default()
+    };
+    history.thread.unread = true;
+    let screen = draw(&state);
+    assert!(screen.contains("✓ done · unread"), "{screen}");
+}
+
+#[test]
+fn list_rows_mark_unread_apart_from_their_status() {
+    use crate::store::status::ThreadStatus;
+    let mut threads = sample_threads();
+    threads[0].unread = true;
+    threads[0].status.status = ThreadStatus::Done;
+    threads[1].status.status = ThreadStatus::Working;
+    threads[2].status.status = ThreadStatus::Failed;
+    let state = state_with_threads(100, 12, threads, false);
+    let screen = draw(&state);
+    let row = |title: &str| {
+        screen
+            .lines()
+            .find(|line| line.contains(title))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("Fix the flaky").contains("●✓ Fix"), "{screen}");
+    assert!(row("JSON output").contains(" ▶ JSON output"), "{screen}");
+    assert!(row("Why is the").contains(" ✗ Why"), "{screen}");
 }
 
 #[test]
