@@ -10,7 +10,7 @@ DIR="${CODEX_RELEASES_DIR:-$HOME/.cache/codex-threads/codex-releases}"
 mkdir -p "$DIR"
 
 # npm releases: the binary comes from the platform package npm pulls in.
-for version in 0.169.0 0.104.0; do
+for version in 0.171.0 0.169.0 0.104.0; do
   dest="$DIR/$version"
   if [ -x "$dest/bin/codex" ]; then continue; fi
   rm -rf "$dest.tmp"
@@ -39,6 +39,6 @@ if [ ! -x "$dest/bin/codex" ]; then
   mv "$dest.tmp" "$dest"
 fi
 
-for version in 0.169.0 0.147.0 0.104.0; do
+for version in 0.171.0 0.169.0 0.147.0 0.104.0; do
   printf '%s: %s\n' "$version" "$("$DIR/$version/bin/codex" --version 2>&1 | head -n 1)"
 done
