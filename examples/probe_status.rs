@@ -38,8 +38,9 @@ use codex_threads::testing::mock_model::MockModel;
 const TAIL_LINES: usize = 15;
 const WAIT: Duration = Duration::from_secs(60);
 
-const SCENARIOS: [&str; 14] = [
+const SCENARIOS: [&str; 15] = [
     "idle-done",
+    "unsubscribe",
     "held",
     "command",
     "approval",
@@ -137,6 +138,7 @@ impl<'a> Probe<'a> {
     fn run(&self, scenario: &str) -> Result<()> {
         match scenario {
             "idle-done" => self.idle_done(),
+            "unsubscribe" => self.unsubscribe(),
             "held" => self.held(),
             "command" => self.command(),
             "approval" => self.approval(),
@@ -164,6 +166,29 @@ impl<'a> Probe<'a> {
         let exited = server.close(Duration::from_secs(10))?;
         println!("app server exited after its stdin closed: {exited}");
         self.report("app server gone (stdin closed)", &id, None)
+    }
+
+    /// A completed turn, then the client unsubscribes and the app server (alive) unloads the
+    /// thread a while later.
+    fn unsubscribe(&self) -> Result<()> {
+        if !self.release.reports_thread_status() {
+            println!("(no thread/unsubscribe in {})", self.release.version);
+            return Ok(());
+        }
+        let (mut server, id) = self.server_with_thread()?;
+        server.run_turn(&id, "A turn before unsubscribing")?;
+        let reply = server.unsubscribe(&id)?;
+        println!("thread/unsubscribe: {reply}");
+        let start = Instant::now();
+        self.report("unsubscribed, app server alive", &id, Some(&mut server))?;
+        match server.wait_for_thread_closed(&id, Duration::from_secs(180)) {
+            Ok(()) => println!(
+                "thread/closed {:.0} s after thread/unsubscribe",
+                start.elapsed().as_secs_f64()
+            ),
+            Err(err) => println!("no thread/closed: {err:#}"),
+        }
+        self.report("unloaded by the app server (alive)", &id, Some(&mut server))
     }
 
     /// A turn whose model answer is held: working, nothing running.
@@ -415,52 +440,89 @@ impl<'a> Probe<'a> {
             println!("(no thread/readState/update in {})", self.release.version);
             return Ok(());
         }
-        let revision = |server: &mut AppServer, id: &str| -> Result<String> {
-            let listed = server.listed_thread(id)?.context("thread not listed")?;
-            Ok(listed
-                .read_state
+        let mark = |server: &mut AppServer, id: &str, operation: ReadStateOperation| {
+            let rev = server
+                .listed_thread(id)
+                .ok()
+                .flatten()
+                .and_then(|listed| listed.read_state)
                 .and_then(|s| s["revision"].as_str().map(str::to_owned))
-                .unwrap_or_default())
-        };
-        for (label, operation) in [
-            ("marked read", ReadStateOperation::Read),
-            ("marked unread", ReadStateOperation::Unread),
-            ("marked read again", ReadStateOperation::Read),
-        ] {
-            let rev = revision(&mut server, &id)?;
-            match server.update_read_state(&id, operation, &rev) {
+                .unwrap_or_default();
+            match server.update_read_state(id, operation, &rev) {
                 Ok(state) => println!(
                     "thread/readState/update {operation:?} (expectedRevision {rev}): {state}"
                 ),
                 Err(err) => println!("thread/readState/update {operation:?}: {err:#}"),
             }
-            self.report(label, &id, Some(&mut server))?;
-        }
+        };
+        mark(&mut server, &id, ReadStateOperation::Read);
+        self.report("marked read", &id, Some(&mut server))?;
+        mark(&mut server, &id, ReadStateOperation::Unread);
+        self.report("marked unread", &id, Some(&mut server))?;
+        mark(&mut server, &id, ReadStateOperation::Read);
+        self.read_report("marked read again", &id, &mut server)?;
         match server.update_read_state(&id, ReadStateOperation::Unread, "stale-revision") {
             Ok(state) => println!("unread with a stale revision: {state}"),
             Err(err) => println!("unread with a stale revision: {err:#}"),
         }
         server.run_turn(&id, "Second turn")?;
-        self.report(
-            "after a second completed turn (was read)",
+        self.read_report("after a second completed turn (was read)", &id, &mut server)?;
+        server.run_turn(&id, "Third turn")?;
+        self.read_report(
+            "after a third completed turn (was unread)",
             &id,
-            Some(&mut server),
+            &mut server,
         )?;
+        mark(&mut server, &id, ReadStateOperation::Read);
+        let hold = format!("read-state-{}", self.release.version);
+        let turn = server.start_held_turn(self.model, &id, &hold)?;
+        self.read_report("read, then a turn in progress", &id, &mut server)?;
+        mark(&mut server, &id, ReadStateOperation::Unread);
+        self.read_report(
+            "marked unread while a turn is in progress",
+            &id,
+            &mut server,
+        )?;
+        mark(&mut server, &id, ReadStateOperation::Read);
+        server.interrupt_turn(&turn)?;
+        self.model.release(&hold);
+        self.read_report("read, then that turn interrupted", &id, &mut server)?;
+        let turn = server.start_turn(&id, "[fail] Please fail", json!({}))?;
+        server.wait_for_turn(&turn)?;
+        self.read_report("after a failed turn (was read)", &id, &mut server)?;
+        mark(&mut server, &id, ReadStateOperation::Unread);
+        server.run_turn(&id, "A turn after marked unread")?;
+        self.read_report("marked unread, then a turn completed", &id, &mut server)?;
         let changes: Vec<String> = server
             .notifications
             .iter()
             .filter(|n| n["method"] == "thread/readState/changed")
-            .map(|n| brief(&n["params"], 0, 300))
+            .map(|n| n["params"]["readState"].to_string())
             .collect();
         println!("thread/readState/changed notifications: {changes:#?}");
 
         // Marking an exec thread read, from an app server that never loaded it.
-        let rev = revision(&mut server, &exec_id)?;
-        match server.update_read_state(&exec_id, ReadStateOperation::Read, &rev) {
-            Ok(state) => println!("exec thread marked read: {state}"),
-            Err(err) => println!("exec thread marked read: {err:#}"),
-        }
-        self.report("exec thread marked read", &exec_id, Some(&mut server))
+        mark(&mut server, &exec_id, ReadStateOperation::Read);
+        self.read_report("exec thread marked read", &exec_id, &mut server)
+    }
+
+    /// The read state of `id` in brief: the receipt row, the turns, and `readStates` as `server`
+    /// lists it.
+    fn read_report(&self, label: &str, id: &str, server: &mut AppServer) -> Result<()> {
+        println!("\n### {label}\n");
+        let state_db = self.home.join("state_5.sqlite");
+        print_rows(&state_db, "thread_read_receipts", &[], "thread_id", id)?;
+        let history_db = self.home.join("thread_history_1.sqlite");
+        print_rows(
+            &history_db,
+            "thread_turns",
+            &["turn_id", "status"],
+            "thread_id",
+            id,
+        )?;
+        server.drain()?;
+        print_listed(server, id);
+        Ok(())
     }
 
     /// Prints what the thread `id` looks like now.
@@ -469,9 +531,15 @@ impl<'a> Probe<'a> {
         println!("thread {id}");
         let state_db = self.home.join("state_5.sqlite");
         let history_db = self.home.join("thread_history_1.sqlite");
-        let rollout = rollout_path(&self.home, id);
+        let rollout = codex::find_rollout(&self.home, id);
         match &rollout {
-            Some(path) => print_tail(path)?,
+            Some(path) => {
+                print_tail(path)?;
+                println!(
+                    "rollout open in processes {:?}",
+                    codex::processes_with_open(path)
+                );
+            }
             None => println!("rollout: none found"),
         }
         if state_db.exists() {
@@ -615,47 +683,13 @@ fn wait_child(child: &mut Child, deadline: Duration) -> String {
     "still running after the deadline (killed)".to_owned()
 }
 
-/// Every rollout file under the home's sessions.
 fn rollouts(home: &Path) -> BTreeSet<PathBuf> {
-    let mut found = BTreeSet::new();
-    let mut dirs = vec![home.join("sessions"), home.join("archived_sessions")];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.to_string_lossy().contains("rollout-") {
-                found.insert(path);
-            }
-        }
-    }
-    found
+    codex::rollouts(home)
 }
 
 /// The id of the thread whose rollout appeared since `before`.
 fn new_thread(home: &Path, before: &BTreeSet<PathBuf>) -> Result<String> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(path) = rollouts(home).difference(before).next() {
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let stem = name.trim_end_matches(".zst").trim_end_matches(".jsonl");
-            // rollout-YYYY-MM-DDThh-mm-ss-<uuid>
-            return Ok(stem[stem.len().saturating_sub(36)..].to_owned());
-        }
-        if Instant::now() > deadline {
-            bail!("no new rollout appeared");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn rollout_path(home: &Path, id: &str) -> Option<PathBuf> {
-    rollouts(home)
-        .into_iter()
-        .find(|p| p.to_string_lossy().contains(id))
+    codex::new_thread_since(home, before, WAIT)
 }
 
 fn print_tail(path: &Path) -> Result<()> {
@@ -709,13 +743,6 @@ fn line_brief(line: &str) -> String {
         ),
         ("world_state" | "token_usage_record", _)
         | ("event_msg", "token_count" | "thread_settings_applied") => String::new(),
-        ("event_msg", "task_started") => fields(&["turn_id", "started_at"]),
-        ("event_msg", "task_complete") => fields(&[
-            "turn_id",
-            "completed_at",
-            "duration_ms",
-            "last_agent_message",
-        ]),
         ("event_msg", "item_started" | "item_completed") => {
             let item = &payload["item"];
             format!(
@@ -732,7 +759,11 @@ fn line_brief(line: &str) -> String {
                 .collect();
             format!("role {} text {:?}", payload["role"], truncate(&text, 50))
         }
-        ("response_item", "function_call") => fields(&["name", "call_id", "arguments"]),
+        ("response_item", "function_call") => format!(
+            "{}, arguments {}",
+            fields(&["name", "call_id"]),
+            truncate(payload["arguments"].as_str().unwrap_or(""), 200)
+        ),
         ("response_item", "function_call_output") => fields(&["call_id", "output"]),
         _ => {
             let mut rest = payload.clone();

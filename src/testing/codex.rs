@@ -5,7 +5,7 @@
 //! `scripts/install-codex-releases.sh` installs the releases into
 //! `$CODEX_RELEASES_DIR/<version>/bin/codex` (default `~/.cache/codex-threads/codex-releases`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
@@ -94,6 +94,49 @@ impl CodexRelease {
     /// `thread/readState/update`, and the `thread_read_receipts` table (from 0.169).
     pub fn keeps_read_state(&self) -> bool {
         self.is_at_least("0.169.0")
+    }
+
+    /// Whether a process that has a thread open holds `thread-writer-locks/<id>.lock` with
+    /// `flock` (0.147 and later; 0.104 takes no lock, but keeps the rollout open).
+    pub fn takes_writer_locks(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether Codex projects its turns into `thread_history_1.sqlite`'s `thread_turns`
+    /// (status `inProgress`, `completed`, `failed`, `interrupted`, with `error_json`): from
+    /// 0.169, where every thread is paginated (0.147 has no such database).
+    pub fn projects_turns(&self) -> bool {
+        self.is_at_least("0.169.0")
+    }
+
+    /// Whether a failed turn's `task_complete` carries `error` (`message`,
+    /// `codex_error_info`); 0.104's says nothing of the failure.
+    pub fn records_turn_errors(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// Whether the app server, on `SIGTERM` mid-turn, ends the turn (`turn_aborted`, reason
+    /// `interrupted`) and removes its writer lock before it exits (from 0.169; 0.147 and 0.104
+    /// die like on `SIGKILL`).
+    pub fn app_server_aborts_turns_on_sigterm(&self) -> bool {
+        self.is_at_least("0.169.0")
+    }
+
+    /// Whether the app server, when its client closes its stdin mid-turn, ends the turn
+    /// (`turn_aborted`) before it exits (0.147 and later; 0.104 leaves it open).
+    pub fn app_server_aborts_turns_when_stdin_closes(&self) -> bool {
+        !self.before_state_db()
+    }
+
+    /// The status `thread/read` gives a turn that has not ended, as the app server that runs it
+    /// says and as any other app server says: 0.147 and later `inProgress` and `interrupted`
+    /// (another process cannot tell a running turn from a dead one); 0.104 `completed` for both.
+    pub fn unfinished_turn_read_as(&self) -> (&'static str, &'static str) {
+        if self.before_state_db() {
+            ("completed", "completed")
+        } else {
+            ("inProgress", "interrupted")
+        }
     }
 
     /// Codex's state DB and paginated history came after 0.104.
@@ -513,6 +556,16 @@ impl AppServer {
         method: &str,
         accept: impl Fn(&Value) -> bool,
     ) -> Result<Value> {
+        self.wait_for_notification_within(method, RPC_DEADLINE, accept)
+    }
+
+    /// [`Self::wait_for_notification`], waiting at most `timeout`.
+    pub fn wait_for_notification_within(
+        &mut self,
+        method: &str,
+        timeout: Duration,
+        accept: impl Fn(&Value) -> bool,
+    ) -> Result<Value> {
         if let Some(index) = self
             .notifications
             .iter()
@@ -520,7 +573,7 @@ impl AppServer {
         {
             return Ok(self.notifications.remove(index));
         }
-        let deadline = Instant::now() + RPC_DEADLINE;
+        let deadline = Instant::now() + timeout;
         loop {
             let message = self.next_message(deadline, method)?;
             if message["method"] == method && accept(&message["params"]) {
@@ -669,6 +722,22 @@ impl AppServer {
             .filter_map(|q| Some((q["id"].as_str()?.to_owned(), json!({"answers": [answer]}))))
             .collect();
         self.respond(request, json!({"answers": answers}))
+    }
+
+    /// `thread/unsubscribe` (0.147 and later): this client stops following the thread. The
+    /// server keeps it loaded (status `idle`, writer lock held) for about a minute more, then
+    /// unloads it (`thread/closed`; lock released, lock file removed); see
+    /// [`Self::wait_for_thread_closed`].
+    pub fn unsubscribe(&mut self, thread_id: &str) -> Result<Value> {
+        self.request("thread/unsubscribe", json!({"threadId": thread_id}))
+    }
+
+    /// Waits at most `timeout` for the server to unload the thread (`thread/closed`).
+    pub fn wait_for_thread_closed(&mut self, thread_id: &str, timeout: Duration) -> Result<()> {
+        self.wait_for_notification_within("thread/closed", timeout, |params| {
+            params["threadId"] == thread_id
+        })?;
+        Ok(())
     }
 
     /// `turn/interrupt` of a running turn, then waits for it to end (`interrupted`).
@@ -834,8 +903,30 @@ impl AppServer {
     }
 }
 
+/// How long a dropped [`AppServer`] may take to exit by itself once its stdin is closed.
+const DROP_GRACE: Duration = Duration::from_secs(2);
+
 impl Drop for AppServer {
+    /// Closes the server's stdin and gives it [`DROP_GRACE`] to exit; then kills Codex itself
+    /// and its launcher, so that no Codex process outlives the test holding locks.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let codex = self.codex_pid();
+        drop(self.stdin.take());
+        let end = Instant::now() + DROP_GRACE;
+        while Instant::now() < end {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if codex != self.child.id() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &codex.to_string()])
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -895,6 +986,71 @@ fn merge(target: &mut Value, extra: Value) {
     }
 }
 
+/// Every rollout file under `home` (`sessions/` and `archived_sessions/`).
+pub fn rollouts(home: &Path) -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    let mut dirs = vec![home.join("sessions"), home.join("archived_sessions")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("rollout-"))
+            {
+                found.insert(path);
+            }
+        }
+    }
+    found
+}
+
+/// The rollout of the thread `thread_id` under `home` (`.jsonl` or `.jsonl.zst`, archived or
+/// not), found by its file name.
+pub fn find_rollout(home: &Path, thread_id: &str) -> Option<PathBuf> {
+    rollouts(home).into_iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(thread_id))
+    })
+}
+
+/// The thread id in a rollout's file name (`rollout-<time>-<id>.jsonl[.zst]`).
+pub fn rollout_thread_id(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".zst").unwrap_or(name);
+    let stem = stem.strip_suffix(".jsonl")?;
+    let id = stem.get(stem.len().checked_sub(36)?..)?;
+    uuid::Uuid::parse_str(id).ok()?;
+    Some(id.to_owned())
+}
+
+/// The id of the thread whose rollout appeared under `home` since `before` (from
+/// [`rollouts`]), waiting up to `timeout` for it: how a test finds the thread that a `codex
+/// exec` it started writes.
+pub fn new_thread_since(
+    home: &Path,
+    before: &BTreeSet<PathBuf>,
+    timeout: Duration,
+) -> Result<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(id) = rollouts(home)
+            .difference(before)
+            .find_map(|path| rollout_thread_id(path))
+        {
+            return Ok(id);
+        }
+        if Instant::now() > deadline {
+            bail!("no new rollout appeared in {}", home.display());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Where a thread's writer lock lives: `CODEX_HOME/thread-writer-locks/<id>.lock`.
 pub fn writer_lock_path(home: &Path, thread_id: &str) -> PathBuf {
     home.join("thread-writer-locks")
@@ -934,6 +1090,30 @@ pub fn file_locks(path: &Path) -> Vec<FileLock> {
             })
         })
         .collect()
+}
+
+/// The processes that have the file at `path` open (any of `/proc/<pid>/fd/*` links to it), as
+/// far as this user may look. A writer that keeps its rollout open shows here even where it
+/// takes no lock (0.104).
+pub fn processes_with_open(path: &Path) -> Vec<u32> {
+    let Ok(wanted) = std::fs::canonicalize(path) else {
+        return Vec::new();
+    };
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = processes
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == wanted))
+            })
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
 }
 
 /// One lock on a file, from `/proc/locks`.
