@@ -1,10 +1,10 @@
 //! Prints what real Codex releases leave on disk, and what their app server says, for each
 //! state a thread can be in: a turn running (the model's answer held, or a command running), a
 //! turn waiting on an approval or on the user's answer, a turn done with the thread still open
-//! or closed, a failed turn (HTTP 500, a failed stream), a turn interrupted by the client, and a
-//! writer that went away mid-turn (killed, terminated, its client gone); the same for `codex
-//! exec`; and how read state moves (`thread_read_receipts`, `readStates`,
-//! `thread/readState/update`).
+//! or closed (or unloaded a minute after `thread/unsubscribe`), a failed turn (HTTP 500, a
+//! failed stream), a turn interrupted by the client, and a writer that went away mid-turn
+//! (killed, terminated, its client gone); the same for `codex exec`; and how read state moves
+//! (`thread_read_receipts`, `readStates`, `thread/readState/update`).
 //!
 //! ```sh
 //! scripts/install-codex-releases.sh

@@ -1,6 +1,9 @@
 //! Drivers for real Codex releases, run offline against [`MockModel`](super::mock_model):
 //! where the installed releases are, what each of them can do, a Codex home configured for the
-//! mock, `codex exec`, and a JSON-RPC client for `codex app-server`.
+//! mock, `codex exec`, and a JSON-RPC client for `codex app-server`, which can leave a thread in
+//! each status a test needs (a turn running, waiting on an approval or an answer, interrupted,
+//! failed, or its writer killed mid-turn; see `tests/conformance_status.rs`), plus what tells a
+//! live writer from outside: writer locks (`/proc/locks`) and open rollouts (`/proc/*/fd`).
 //!
 //! `scripts/install-codex-releases.sh` installs the releases into
 //! `$CODEX_RELEASES_DIR/<version>/bin/codex` (default `~/.cache/codex-threads/codex-releases`).
