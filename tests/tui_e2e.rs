@@ -133,6 +133,80 @@ fn a_line_appended_by_another_process_appears_without_a_key_press() {
 }
 
 #[test]
+fn two_threads_followed_side_by_side_in_the_split_view() {
+    let home = TestHome::new();
+    let build = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-05-10T08:00:00.000Z"))
+            .turn("Watch the build", "Watching the build."),
+    );
+    let deploy = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-05-12T08:00:00.000Z"))
+            .turn("Watch the deploy", "Watching the deploy."),
+    );
+    let scratch = tempfile::TempDir::new().unwrap();
+    let mut tui = open_tui(&home, scratch.path());
+    tui.wait_for("Watch the build");
+    tui.wait_for("Watch the deploy");
+
+    // `+` adds the selected thread, `j` moves on, `+` adds the next, `w` shows both.
+    tui.send("+");
+    tui.wait_for("to the split view (1/4)");
+    tui.send("j");
+    tui.send("+");
+    tui.wait_for("to the split view (2/4)");
+    tui.send("w");
+    tui.wait_until("both panes loaded", |screen| {
+        screen.contains("Split view")
+            && screen.contains("Watching the build.")
+            && screen.contains("Watching the deploy.")
+    });
+
+    // A line appended to each rollout shows in its pane, without a key press.
+    let agent_line = |text: &str| {
+        format!(
+            "{{\"timestamp\":\"2026-05-14T09:30:00.000Z\",\"type\":\"event_msg\",\"payload\":{{\"type\":\"agent_message\",\"message\":\"{text}\",\"phase\":null}}}}\n"
+        )
+    };
+    append_raw(&build.path, agent_line("Build finished: all green"));
+    append_raw(&deploy.path, agent_line("Deploy finished: 3 hosts"));
+    tui.wait_until("both new lines in their panes", |screen| {
+        screen.contains("Build finished: all green") && screen.contains("Deploy finished: 3 hosts")
+    });
+    // Side by side: the two lines share a screen row's height range, one in each half.
+    let screen = tui.contents();
+    let column_of = |text: &str| {
+        screen
+            .lines()
+            .find_map(|line| line.find(text).map(|byte| line[..byte].chars().count()))
+            .unwrap_or(usize::MAX)
+    };
+    let (build_column, deploy_column) = (
+        column_of("Build finished: all green"),
+        column_of("Deploy finished: 3 hosts"),
+    );
+    assert!(
+        (build_column < 60) != (deploy_column < 60),
+        "one pane each side: {build_column} and {deploy_column}\n{screen}"
+    );
+
+    // `x` closes the focused pane; its follower stops, the other pane keeps following.
+    tui.send("x");
+    tui.wait_for("Split view   1 thread");
+    let kept_deploy = tui.contents().contains("Watching the deploy.");
+    append_raw(&build.path, agent_line("Build deployed"));
+    append_raw(&deploy.path, agent_line("Deploy verified"));
+    tui.wait_for(if kept_deploy {
+        "Deploy verified"
+    } else {
+        "Build deployed"
+    });
+    tui.send(CTRL_C);
+    assert!(tui.wait_exit());
+}
+
+#[test]
 fn escape_sequences_in_a_rollout_are_shown_not_obeyed() {
     let home = TestHome::new();
     let spec = ThreadSpec::new().turn(

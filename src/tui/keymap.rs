@@ -63,6 +63,17 @@ pub enum Action {
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,
+    /// Add the thread to the split view (at most four threads, followed side by side).
+    AddToSplit,
+    /// Show the split view.
+    ShowSplit,
+    /// Focus the next / previous pane of the split view.
+    NextPane,
+    PrevPane,
+    /// Close the focused pane of the split view.
+    ClosePane,
+    /// Zoom the focused pane to the whole screen, or back.
+    ZoomPane,
 }
 
 /// Where keys are looked up. `Global` bindings apply in every mode unless the mode binds the
@@ -73,6 +84,8 @@ pub enum Mode {
     Global,
     List,
     History,
+    /// Several threads followed at once, one pane each.
+    Split,
     Search,
     /// The full-text search prompt.
     FullText,
@@ -89,6 +102,7 @@ impl Mode {
             Mode::Global => "Everywhere",
             Mode::List => "Thread list",
             Mode::History => "Thread history",
+            Mode::Split => "Split view",
             Mode::Search => "Search",
             Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",

@@ -8,6 +8,7 @@ pub mod list;
 pub mod matches;
 mod msg;
 mod search;
+pub mod split;
 mod state;
 pub mod supervise;
 mod update;
@@ -17,6 +18,7 @@ pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
 pub use msg::{Effect, LoadedThreads, Msg, Notification, NotifyEvent};
+pub use split::{MAX_PANES, SplitView};
 pub use state::{
     BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
     PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,
@@ -33,5 +35,7 @@ mod export_tests;
 mod history_tests;
 #[cfg(test)]
 mod search_tests;
+#[cfg(test)]
+mod split_tests;
 #[cfg(test)]
 mod tests;

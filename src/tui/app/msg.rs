@@ -79,6 +79,12 @@ pub enum Msg {
     /// started (why).
     BackFromCodex(Result<String, String>),
     EffectFailed(String),
+    /// The threads of the split view's panes, read again (their status moves on); those that
+    /// could not be read are left out.
+    ThreadsRead {
+        request_id: u64,
+        threads: Vec<StoredThread>,
+    },
     /// A supervision poll came back (see `supervise`).
     Supervised {
         request_id: u64,
@@ -148,6 +154,23 @@ pub enum Effect {
         include_archived: bool,
     },
     StopFollow,
+    /// Follow a thread for a pane of the split view: one follower per `request_id`, beside the
+    /// history's. Events come back as `Msg::Follow` with that id.
+    FollowPane {
+        request_id: u64,
+        thread_id: ThreadId,
+        from: HistoryCursor,
+        include_archived: bool,
+    },
+    /// Stop the pane follower started with `request_id`.
+    StopFollowPane {
+        request_id: u64,
+    },
+    /// Read these threads' metadata again (archived or not); answered by `Msg::ThreadsRead`.
+    ReadThreads {
+        request_id: u64,
+        ids: Vec<ThreadId>,
+    },
     /// Start a search; hits come back in batches as `Msg::SearchHits`, then `Msg::SearchDone`.
     FullTextSearch {
         request_id: u64,

@@ -12,6 +12,7 @@ use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
 use super::msg::Effect;
+use super::split::SplitView;
 use super::supervise::Supervision;
 use crate::history::MessageRole;
 use crate::protocol::ThreadId;
@@ -26,6 +27,8 @@ const PREVIEW_CACHE_SIZE: usize = 64;
 pub enum Screen {
     List,
     History,
+    /// Several threads followed at once (`State::split`).
+    Split,
 }
 
 #[derive(Clone, Debug)]
@@ -207,6 +210,8 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub list: ListView,
     pub history: Option<HistoryView>,
+    /// The threads of the split view, kept (and followed) while other screens show.
+    pub split: SplitView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -244,6 +249,7 @@ impl State {
             overlay: None,
             list: ListView::new(config.density),
             history: None,
+            split: SplitView::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,
@@ -274,6 +280,7 @@ impl State {
                 Screen::List if self.list.searching => Mode::Search,
                 Screen::List => Mode::List,
                 Screen::History => Mode::History,
+                Screen::Split => Mode::Split,
             },
         }
     }

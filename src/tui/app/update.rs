@@ -13,6 +13,7 @@ use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
 use super::search;
+use super::split;
 use super::state::{
     ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
     Screen, State,
@@ -56,6 +57,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             relayout_history(state);
             let rows = list_rows_per_page(state);
             state.list.keep_selection_visible(rows);
+            split::relayout(state);
             preview_effects(state)
         }
         Msg::Tick(now) => {
@@ -70,9 +72,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             let mut effects = refresh_list_if_due(state);
             effects.extend(supervise::polls_due(state));
+            effects.extend(split::refresh_if_due(state));
             effects
         }
         Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
+        Msg::HistoryLoaded {
+            request_id,
+            direction,
+            result,
+        } if state.split.owns_load(request_id) => {
+            split::on_history_loaded(state, request_id, direction, result)
+        }
         Msg::HistoryLoaded {
             request_id,
             direction,
@@ -90,7 +100,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             render_selected_preview(state);
             Vec::new()
         }
+        Msg::Follow { request_id, event } if state.split.owns_follow(request_id) => {
+            split::on_follow(state, request_id, event)
+        }
         Msg::Follow { request_id, event } => on_follow(state, request_id, event),
+        Msg::ThreadsRead {
+            request_id,
+            threads,
+        } => split::on_threads_read(state, request_id, threads),
         Msg::SearchHits {
             request_id,
             threads,
@@ -144,6 +161,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.history = None;
                 state.screen = Screen::List;
             }
+            effects.extend(split::forget_thread(state, id));
             effects.extend(after_selection_change(state));
             effects
         }
@@ -217,6 +235,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Help => on_help_key(state, action),
         Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
+        Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
 }
@@ -310,6 +329,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Action::AddToSplit => return split::add_selected(state),
+        Action::ShowSplit => return split::show(state),
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -344,7 +365,11 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ToggleRawReasoning
         | Action::CopyId
         | Action::CopyPath
-        | Action::CopyResumeCommand => {}
+        | Action::CopyResumeCommand
+        | Action::NextPane
+        | Action::PrevPane
+        | Action::ClosePane
+        | Action::ZoomPane => {}
     }
     after_selection_change(state)
 }
@@ -372,8 +397,14 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back => {
             let mut effects = vec![Effect::StopFollow];
             effects.extend(search::cancel_thread_search(history));
+            let request_id = history.request_id;
+            let to_split = split::back_from_history(state, request_id);
             state.history = None;
-            state.screen = Screen::List;
+            state.screen = if to_split {
+                Screen::Split
+            } else {
+                Screen::List
+            };
             effects.extend(after_selection_change(state));
             return effects;
         }
@@ -381,6 +412,11 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevMatch => return search::jump_to_match(state, false),
         Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::AddToSplit => {
+            let thread = history.thread.clone();
+            return split::add_thread(state, thread);
+        }
+        Action::ShowSplit => return split::show(state),
         Action::ToggleFullOutput => {
             let on = history.toggle_option(|o| &mut o.full_output, &state.theme);
             state.set_info(if on {
@@ -673,6 +709,9 @@ fn on_copy_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
 /// A left click on a row of the list (or of the full-text results) selects it; a click on the
 /// row already selected (the second click of a double click) opens it.
 fn on_click(state: &mut State, column: u16, row: u16) -> Vec<Effect> {
+    if state.overlay.is_none() && state.screen == Screen::Split {
+        return split::on_click(state, column, row);
+    }
     if state.overlay.is_some() || state.screen != Screen::List {
         return Vec::new();
     }
@@ -743,6 +782,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             }
             state.history_page_request()
         }
+        (None, Screen::Split) => split::on_wheel(state, delta),
     }
 }
 
@@ -892,7 +932,7 @@ fn list_rows(loaded: LoadedThreads) -> (Vec<ListRow>, Option<String>) {
 
 /// After the selection or the loaded rows changed: fetch more rows when the selection nears the
 /// end, and the preview of the selected thread.
-fn after_selection_change(state: &mut State) -> Vec<Effect> {
+pub(super) fn after_selection_change(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.screen == Screen::List && state.list.wants_more() {
         let request_id = state.next_request_id();
@@ -967,9 +1007,14 @@ fn last_messages(lines: &[HistoryLine]) -> Vec<(crate::history::MessageRole, Str
 }
 
 fn open_selected(state: &mut State) -> Vec<Effect> {
-    let Some(thread) = state.list.selected_row().map(|row| row.thread.clone()) else {
-        return Vec::new();
-    };
+    match state.list.selected_row().map(|row| row.thread.clone()) {
+        Some(thread) => open_thread(state, thread),
+        None => Vec::new(),
+    }
+}
+
+/// Opens the history screen of `thread`.
+pub(super) fn open_thread(state: &mut State, thread: StoredThread) -> Vec<Effect> {
     let request_id = state.next_request_id();
     let include_archived = thread.archived;
     let thread_id = thread.thread_id;
@@ -1129,6 +1174,7 @@ fn apply_thread(state: &mut State, thread: &StoredThread) {
     {
         history.thread = thread.clone();
     }
+    state.split.replace_thread(thread);
 }
 
 /// The thread as the screen last showed it.

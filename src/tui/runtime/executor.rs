@@ -17,6 +17,8 @@ pub struct Executor {
     manager: Arc<ThreadManager>,
     results: mpsc::UnboundedSender<Msg>,
     follower: Option<JoinHandle<()>>,
+    /// The split view's followers, by request id.
+    pane_followers: HashMap<u64, JoinHandle<()>>,
     /// Searches by request id; finished ones are dropped when the next one starts.
     searches: HashMap<u64, JoinHandle<()>>,
     /// Where `Effect::SaveUiState` writes; `None` forgets the choices.
@@ -33,6 +35,7 @@ impl Executor {
             manager,
             results,
             follower: None,
+            pane_followers: HashMap::new(),
             searches: HashMap::new(),
             ui_state_path,
         }
@@ -89,27 +92,58 @@ impl Executor {
                 include_archived,
             } => {
                 self.stop_following();
-                self.follower = Some(tokio::spawn(async move {
-                    let send = |event| results.send(Msg::Follow { request_id, event }).is_ok();
-                    match manager
-                        .follow_thread(thread_id, from, include_archived)
-                        .await
-                    {
-                        Ok(mut follower) => {
-                            while let Some(event) = follower.recv().await {
-                                let last = !matches!(event, FollowEvent::Lines(_));
-                                if !send(event) || last {
-                                    break;
-                                }
-                            }
-                        }
-                        Err(err) => {
-                            send(FollowEvent::Failed(err.to_string()));
-                        }
-                    }
-                }));
+                self.follower = Some(tokio::spawn(follow(
+                    manager,
+                    results,
+                    request_id,
+                    thread_id,
+                    from,
+                    include_archived,
+                )));
             }
             Effect::StopFollow => self.stop_following(),
+            Effect::FollowPane {
+                request_id,
+                thread_id,
+                from,
+                include_archived,
+            } => {
+                self.pane_followers.retain(|_, task| !task.is_finished());
+                let task = tokio::spawn(follow(
+                    manager,
+                    results,
+                    request_id,
+                    thread_id,
+                    from,
+                    include_archived,
+                ));
+                if let Some(old) = self.pane_followers.insert(request_id, task) {
+                    old.abort();
+                }
+            }
+            Effect::StopFollowPane { request_id } => {
+                if let Some(task) = self.pane_followers.remove(&request_id) {
+                    task.abort();
+                }
+            }
+            Effect::ReadThreads { request_id, ids } => self.spawn(async move {
+                let mut threads = Vec::with_capacity(ids.len());
+                for thread_id in ids {
+                    let params = crate::store::ReadThreadParams {
+                        thread_id,
+                        include_archived: true,
+                        include_history: false,
+                    };
+                    match manager.read_thread(params).await {
+                        Ok(thread) => threads.push(thread),
+                        Err(err) => tracing::debug!(%err, thread = %thread_id, "re-reading"),
+                    }
+                }
+                Msg::ThreadsRead {
+                    request_id,
+                    threads,
+                }
+            }),
             Effect::FullTextSearch { request_id, params } => {
                 self.searches.retain(|_, task| !task.is_finished());
                 let task = tokio::spawn(run_search(manager, request_id, params, results));
@@ -243,6 +277,9 @@ impl Executor {
 
     pub fn stop_all(&mut self) {
         self.stop_following();
+        for (_, task) in self.pane_followers.drain() {
+            task.abort();
+        }
         for (_, task) in self.searches.drain() {
             task.abort();
         }
@@ -258,6 +295,35 @@ impl Executor {
 impl Drop for Executor {
     fn drop(&mut self) {
         self.stop_all();
+    }
+}
+
+/// Sends a thread's follow events as `Msg::Follow { request_id, .. }` until it stops (moved,
+/// failed) or nobody listens.
+async fn follow(
+    manager: Arc<ThreadManager>,
+    results: mpsc::UnboundedSender<Msg>,
+    request_id: u64,
+    thread_id: crate::protocol::ThreadId,
+    from: crate::store::HistoryCursor,
+    include_archived: bool,
+) {
+    let send = |event| results.send(Msg::Follow { request_id, event }).is_ok();
+    match manager
+        .follow_thread(thread_id, from, include_archived)
+        .await
+    {
+        Ok(mut follower) => {
+            while let Some(event) = follower.recv().await {
+                let last = !matches!(event, FollowEvent::Lines(_));
+                if !send(event) || last {
+                    break;
+                }
+            }
+        }
+        Err(err) => {
+            send(FollowEvent::Failed(err.to_string()));
+        }
     }
 }
 

@@ -76,6 +76,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
                 ));
             }
         }
+        Screen::Split => right.extend(super::split::footer_position(state)),
     }
     let right_width: usize = right.iter().map(Span::width).sum();
     let left_room = width.saturating_sub(right_width + 1);
@@ -143,6 +144,7 @@ fn hints(state: &State) -> String {
     let mode = match state.screen {
         Screen::List => Mode::List,
         Screen::History => Mode::History,
+        Screen::Split => Mode::Split,
     };
     let wanted: &[(Action, &str)] = match state.screen {
         Screen::List if state.full_text.is_some() => &[
@@ -189,6 +191,7 @@ fn hints(state: &State) -> String {
             (Action::ResumeInCodex, "resume"),
             (Action::Rename, "rename"),
         ],
+        Screen::Split => super::split::HINTS,
     };
     wanted
         .iter()

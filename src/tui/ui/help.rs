@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             Mode::Copy,
             Mode::Global,
         ],
+        Screen::Split => &[Mode::Split, Mode::Global],
     };
     let key_width = modes
         .iter()

@@ -10,6 +10,7 @@ pub mod layout;
 mod list;
 pub mod preview;
 mod search;
+pub mod split;
 pub mod status;
 
 use ratatui::Frame;
@@ -39,6 +40,7 @@ pub fn render(frame: &mut Frame, state: &State) {
     match state.screen {
         Screen::List => list::render(frame, state, &layout),
         Screen::History => history::render(frame, state, &layout),
+        Screen::Split => split::render(frame, state, &layout),
     }
     footer::render(frame, state, layout.footer);
     match &state.overlay {
@@ -62,5 +64,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+#[cfg(test)]
+mod split_tests;
 #[cfg(test)]
 mod tests;
