@@ -157,7 +157,9 @@ async fn a_100k_line_rollout_exports_with_a_bounded_window_of_items() {
     );
     let text = std::fs::read_to_string(&out).unwrap();
     // Every step is there: the window never dropped or repeated an item.
-    assert_eq!(text.matches("**Shell** (exit 0)").count(), steps + 1);
+    // Each step's call and output share a timestamp: it ran for 0 ms.
+    assert_eq!(text.matches("**Shell** (exit 0 · 0 ms)").count(), steps);
+    assert_eq!(text.matches("**Shell** (exit 0").count(), steps + 1);
     let last = steps - 1;
     assert!(text.contains(&format!("```sh\necho {last}\n```\n\n```\n{last}\n```")));
     assert!(text.trim_end().ends_with("---"));
@@ -233,8 +235,65 @@ fn json_export_is_one_document_with_the_thread_and_its_items() {
     let command = &document["items"][2];
     assert_eq!(command["command"], "cargo test");
     assert_eq!(command["exit_code"], 0);
+    // The output says no wall time: the 12 s between the call line and the output line.
+    assert_eq!(command["duration_ms"], 12_000);
     // An item a line: the document streams and still reads line by line.
     assert_eq!(printed.lines().count(), 2 + kinds.len());
+}
+
+#[test]
+fn json_commands_carry_duration_and_exit_code_or_null() {
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Build it", "Built.");
+    let written = home.add_thread(&spec);
+    let start = at("2026-05-14T11:00:00.000Z");
+    let later = |ms: i64| start + chrono::Duration::milliseconds(ms);
+    // A turn whose command reports its wall time, and a command still running.
+    append_raw(
+        &written.path,
+        joined_lines(&[
+            task_started(start, "t9"),
+            user_message_event(start, "Check and wait"),
+            exec_command_call(later(10), "c-check", "cargo check", "/work"),
+            function_call_output(
+                later(900),
+                "c-check",
+                "Chunk ID: 1\nWall time: 0.8123 seconds\nProcess exited with code 101\nOutput:\nerror\n",
+            ),
+            exec_command_call(later(1_000), "c-wait", "sleep 600", "/work"),
+        ]),
+    );
+    let printed = stdout(&run(
+        home.path(),
+        &["export", &spec.id.to_string(), "--format", "json"],
+    ));
+    let document: Value = serde_json::from_str(&printed).unwrap();
+    let commands: Vec<&Value> = document["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["type"] == "command")
+        .collect();
+    assert_eq!(commands.len(), 3, "{printed}");
+    assert_eq!(commands[1]["command"], "cargo check");
+    assert_eq!(commands[1]["exit_code"], 101);
+    assert_eq!(commands[1]["duration_ms"], 812);
+    // Running: nothing known of its end, and every member is there.
+    assert_eq!(commands[2]["command"], "sleep 600");
+    for member in ["exit_code", "duration_ms", "output"] {
+        assert!(commands[2][member].is_null(), "{member}: {}", commands[2]);
+        assert!(commands[2].as_object().unwrap().contains_key(member));
+    }
+
+    let markdown = stdout(&run(home.path(), &["export", &spec.id.to_string()]));
+    assert!(
+        markdown.contains("**Shell** (exit 101 · 812 ms)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("**Shell** (running, no result yet)"),
+        "{markdown}"
+    );
 }
 
 #[test]

@@ -51,11 +51,13 @@ fn item_json(kind: &ItemKind) -> Value {
             call_id,
             command,
             outcome,
+            ..
         } => json!({
             "type": "command",
             "call_id": call_id,
             "command": command,
             "exit_code": outcome.as_ref().and_then(|outcome| outcome.exit_code),
+            "duration_ms": outcome.as_ref().and_then(|outcome| outcome.duration_ms),
             "output": outcome.as_ref().map(|outcome| &outcome.output),
         }),
         ItemKind::Patch {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::clean;
 use crate::history::patch::{DiffLineKind, FileChange, FileDiff};
-use crate::history::{CommandOutcome, ItemKind, PlanStep, StepStatus};
+use crate::history::{CommandOutcome, CommandStatus, ItemKind, PlanStep, StepStatus};
 use crate::store::StoredThread;
 use crate::text::single_line;
 
@@ -105,7 +105,7 @@ fn block(kind: &ItemKind) -> String {
         ItemKind::RawReasoning { text } => reasoning("Raw reasoning", text),
         ItemKind::Command {
             command, outcome, ..
-        } => command_block(command, outcome.as_ref()),
+        } => command_block(command, outcome.as_ref(), kind.command_status()),
         ItemKind::Patch { files, success, .. } => patch_block(files, *success),
         ItemKind::Plan { explanation, steps } => plan_block(explanation.as_deref(), steps),
         ItemKind::ToolCall {
@@ -163,14 +163,28 @@ fn reasoning(label: &str, text: &str) -> String {
     format!("<details>\n<summary>{summary}</summary>\n{body}\n</details>")
 }
 
-fn command_block(command: &str, outcome: Option<&CommandOutcome>) -> String {
-    let status = match outcome {
-        Some(CommandOutcome {
-            exit_code: Some(code),
-            ..
-        }) => format!("exit {code}"),
-        Some(_) => "no exit code recorded".to_string(),
-        None => "no result recorded".to_string(),
+/// `**Shell** (exit 0 · 1.3 s)`, then the command and its output in fences.
+fn command_block(
+    command: &str,
+    outcome: Option<&CommandOutcome>,
+    status: Option<CommandStatus>,
+) -> String {
+    let status = match status {
+        Some(CommandStatus::Finished {
+            exit_code,
+            duration_ms,
+        }) => {
+            let exit = match exit_code {
+                Some(code) => format!("exit {code}"),
+                None => "no exit code recorded".to_string(),
+            };
+            match duration_ms.filter(|ms| *ms >= 0) {
+                Some(ms) => format!("{exit} · {}", command_duration(ms)),
+                None => exit,
+            }
+        }
+        Some(CommandStatus::Running { .. }) => "running, no result yet".to_string(),
+        Some(CommandStatus::NoOutput) | None => "no result recorded".to_string(),
     };
     let mut text = format!("**Shell** ({status})\n\n{}", fenced(command.trim(), "sh"));
     if let Some(outcome) = outcome {
@@ -330,6 +344,15 @@ fn duration(ms: i64) -> String {
         0..60 => format!("{:.1} s", ms as f64 / 1000.0),
         60..3600 => format!("{} min {} s", seconds / 60, seconds % 60),
         _ => format!("{} h {} min", seconds / 3600, seconds / 60 % 60),
+    }
+}
+
+/// A command's run time: `360 ms` below a second, then as `duration` says it.
+fn command_duration(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        duration(ms)
     }
 }
 
@@ -508,5 +531,7 @@ mod tests {
         assert_eq!(duration(1_300), "1.3 s");
         assert_eq!(duration(125_000), "2 min 5 s");
         assert_eq!(duration(3_780_000), "1 h 3 min");
+        assert_eq!(command_duration(361), "361 ms");
+        assert_eq!(command_duration(12_200), "12.2 s");
     }
 }

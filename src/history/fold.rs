@@ -4,6 +4,12 @@
 //! model. Messages and reasoning are shown once (whichever comes first within a turn; the
 //! duplicate from the other source is dropped). Tool calls come from response items, paired with
 //! their outputs by `call_id`; `*_end` events add exit codes and results to the call they end.
+//!
+//! A command's timing comes from whichever era wrote it: the call line's timestamp is its
+//! start (or `started_at_ms` of a paginated `item_completed`), its duration is Codex's own
+//! (`duration` of `exec_command_end` or `CommandExecution`, `Wall time` or `duration_seconds`
+//! in the output) or else the time between the call line and the output line. A command with
+//! no output when its turn ends is marked so: it is no longer running.
 
 use std::collections::HashMap;
 
@@ -12,6 +18,7 @@ use serde_json::Value;
 use super::patch::{DiffLineKind, FileChange, FileDiff, parse_patch};
 use super::{CommandOutcome, ItemKind, PlanStep, StepStatus, TranscriptItem};
 use crate::protocol::calls::{command_from_arguments, command_text, compact_json, is_command_tool};
+use crate::protocol::time::parse_timestamp;
 use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_value_text};
 use crate::store::{HistoryCursor, HistoryLine};
 
@@ -41,6 +48,10 @@ pub struct Transcript {
     last_total_tokens: Option<i64>,
     turn_start_tokens: Option<i64>,
     touched: Vec<usize>,
+    /// The timestamp of the line being folded, in milliseconds since the epoch.
+    line_ms: Option<i64>,
+    /// Commands of the current turn that have no output yet.
+    open_commands: Vec<usize>,
 }
 
 impl Transcript {
@@ -64,6 +75,12 @@ impl Transcript {
     /// Folds one more line in; returns the indexes of the items it added or changed.
     pub fn push(&mut self, line: &HistoryLine) -> Vec<usize> {
         let cursor = line.cursor;
+        self.line_ms = line
+            .line
+            .as_ref()
+            .ok()
+            .and_then(|rollout| parse_timestamp(&rollout.timestamp))
+            .map(|at| at.timestamp_millis());
         match &line.line {
             Err(reason) => self.add(
                 cursor,
@@ -106,22 +123,16 @@ impl Transcript {
         if count == 0 {
             return Vec::new();
         }
-        self.calls
-            .retain(|_, index| match index.checked_sub(count) {
-                Some(kept) => {
-                    *index = kept;
-                    true
-                }
-                None => false,
-            });
-        self.touched
-            .retain_mut(|index| match index.checked_sub(count) {
-                Some(kept) => {
-                    *index = kept;
-                    true
-                }
-                None => false,
-            });
+        let shift = |index: &mut usize| match index.checked_sub(count) {
+            Some(kept) => {
+                *index = kept;
+                true
+            }
+            None => false,
+        };
+        self.calls.retain(|_, index| shift(index));
+        self.touched.retain_mut(|index| shift(index));
+        self.open_commands.retain_mut(|index| shift(index));
         self.items.drain(..count).collect()
     }
 
@@ -163,7 +174,9 @@ impl Transcript {
                     ItemKind::Command {
                         call_id: call_id.clone(),
                         command: call.command(),
+                        started_at_ms: None,
                         outcome: None,
+                        turn_ended: false,
                     },
                 );
             }
@@ -252,8 +265,13 @@ impl Transcript {
                     self.last_total_tokens = Some(info.total_token_usage.total_tokens);
                 }
             }
-            EventMsg::TaskStarted(_) => self.turn_start_tokens = self.last_total_tokens.or(Some(0)),
+            EventMsg::TaskStarted(_) => {
+                // A new turn: whatever the last one left without output no longer runs.
+                self.end_open_commands();
+                self.turn_start_tokens = self.last_total_tokens.or(Some(0));
+            }
             EventMsg::TaskComplete(done) => {
+                self.end_open_commands();
                 let tokens = self.turn_tokens();
                 self.add(
                     cursor,
@@ -265,6 +283,7 @@ impl Transcript {
                 );
             }
             EventMsg::TurnAborted(aborted) => {
+                self.end_open_commands();
                 let tokens = self.turn_tokens();
                 self.add(
                     cursor,
@@ -301,9 +320,10 @@ impl Transcript {
             EventMsg::ExecCommandEnd(end) => {
                 let outcome = CommandOutcome {
                     exit_code: Some(end.exit_code),
+                    duration_ms: duration_ms(&end.duration),
                     output: end.aggregated_output.clone(),
                 };
-                self.complete_command(cursor, &end.call_id, &end.command, outcome);
+                self.complete_command(cursor, &end.call_id, &end.command, None, outcome);
             }
             EventMsg::PatchApplyEnd(end) => {
                 let files = files_from_changes(&end.changes);
@@ -348,14 +368,21 @@ impl Transcript {
                     message: error.message.clone(),
                 },
             ),
-            EventMsg::ItemCompleted(completed) => self.completed_item(cursor, &completed.item),
+            EventMsg::ItemCompleted(completed) => {
+                let at = |key: &str| completed.extra.get(key).and_then(Value::as_i64);
+                let times = ItemTimes {
+                    started_at_ms: at("started_at_ms").filter(|ms| *ms > 0),
+                    completed_at_ms: at("completed_at_ms").filter(|ms| *ms > 0),
+                };
+                self.completed_item(cursor, &completed.item, times)
+            }
             EventMsg::Other(raw) => self.other_event(cursor, raw),
         }
     }
 
     /// Items of paginated rollouts. Messages and reasoning repeat a response item (shown once,
     /// like the older events); commands and file changes complete the call they belong to.
-    fn completed_item(&mut self, cursor: HistoryCursor, item: &ThreadItem) {
+    fn completed_item(&mut self, cursor: HistoryCursor, item: &ThreadItem, times: ItemTimes) {
         match item {
             ThreadItem::UserMessage(message) => {
                 let images = message.images();
@@ -390,11 +417,21 @@ impl Transcript {
                 }
             }
             ThreadItem::CommandExecution(command) => {
+                let measured = match (times.started_at_ms, times.completed_at_ms) {
+                    (Some(start), Some(end)) if end >= start => Some(end - start),
+                    _ => None,
+                };
                 let outcome = CommandOutcome {
                     exit_code: command.exit_code,
+                    duration_ms: command
+                        .extra
+                        .get("duration")
+                        .and_then(duration_ms)
+                        .or(measured),
                     output: command.aggregated_output.clone().unwrap_or_default(),
                 };
-                self.complete_command(cursor, &command.id, &command.command, outcome);
+                let started = times.started_at_ms;
+                self.complete_command(cursor, &command.id, &command.command, started, outcome);
             }
             ThreadItem::FileChange(change) => {
                 let files = files_from_changes(&change.changes);
@@ -403,29 +440,48 @@ impl Transcript {
         }
     }
 
-    /// Gives a command call its outcome, or adds the command when its call was not seen.
+    /// Gives a command call the outcome Codex recorded for its run (an end event, a
+    /// `CommandExecution` item), or adds the command when its call was not seen. What Codex
+    /// measured wins over what an output's header said.
     fn complete_command(
         &mut self,
         cursor: HistoryCursor,
         call_id: &str,
         command: &Value,
+        started: Option<i64>,
         outcome: CommandOutcome,
     ) {
         match self.call_mut(call_id) {
-            Some((index, ItemKind::Command { outcome: slot, .. })) => {
-                *slot = Some(outcome);
+            Some((
+                index,
+                ItemKind::Command {
+                    outcome: slot,
+                    started_at_ms,
+                    ..
+                },
+            )) => {
+                *started_at_ms = started.or(*started_at_ms);
+                *slot = Some(merge_outcomes(slot.take(), outcome, true));
                 self.touched.push(index);
             }
             // A patch sent through the shell tool: Codex applied it as a file change.
             Some((_, ItemKind::Patch { .. })) => {}
-            _ => self.add(
-                cursor,
-                ItemKind::Command {
-                    call_id: call_id.to_string(),
-                    command: command_text(command),
-                    outcome: Some(outcome),
-                },
-            ),
+            _ => {
+                let started_at_ms = started.or_else(|| {
+                    let (end, duration) = (self.line_ms?, outcome.duration_ms?);
+                    Some(end - duration)
+                });
+                self.add(
+                    cursor,
+                    ItemKind::Command {
+                        call_id: call_id.to_string(),
+                        command: command_text(command),
+                        started_at_ms,
+                        outcome: Some(outcome),
+                        turn_ended: false,
+                    },
+                )
+            }
         }
     }
 
@@ -533,12 +589,37 @@ impl Transcript {
         }
     }
 
-    /// Adds a tool call; its output and end event find it by `call_id`.
-    fn add_call(&mut self, cursor: HistoryCursor, call_id: &str, kind: ItemKind) {
+    /// Adds a tool call; its output and end event find it by `call_id`. A command starts at
+    /// its call line's time and stays open until its output or the end of its turn.
+    fn add_call(&mut self, cursor: HistoryCursor, call_id: &str, mut kind: ItemKind) {
         if !call_id.is_empty() {
             self.calls.insert(call_id.to_string(), self.items.len());
         }
+        if let ItemKind::Command { started_at_ms, .. } = &mut kind {
+            *started_at_ms = self.line_ms;
+            self.open_commands.push(self.items.len());
+        }
         self.add(cursor, kind);
+    }
+
+    /// Marks the commands of the turn that just ended (or was followed by a new one) that
+    /// never got output: they are not running.
+    fn end_open_commands(&mut self) {
+        for index in std::mem::take(&mut self.open_commands) {
+            if let Some(TranscriptItem {
+                kind:
+                    ItemKind::Command {
+                        outcome: None,
+                        turn_ended,
+                        ..
+                    },
+                ..
+            }) = self.items.get_mut(index)
+            {
+                *turn_ended = true;
+                self.touched.push(index);
+            }
+        }
     }
 
     fn add_compaction(&mut self, cursor: HistoryCursor) {
@@ -561,6 +642,7 @@ impl Transcript {
     }
 
     fn attach_output(&mut self, cursor: HistoryCursor, call_id: &str, text: String) {
+        let line_ms = self.line_ms;
         let Some((index, kind)) = self.call_mut(call_id) else {
             self.add(
                 cursor,
@@ -571,7 +653,20 @@ impl Transcript {
             return;
         };
         match kind {
-            ItemKind::Command { outcome, .. } => *outcome = Some(parse_exec_output(&text)),
+            ItemKind::Command {
+                outcome,
+                started_at_ms,
+                ..
+            } => {
+                let mut parsed = parse_exec_output(&text);
+                if parsed.duration_ms.is_none()
+                    && let (Some(start), Some(end)) = (*started_at_ms, line_ms)
+                    && end >= start
+                {
+                    parsed.duration_ms = Some(end - start);
+                }
+                *outcome = Some(merge_outcomes(outcome.take(), parsed, false));
+            }
             ItemKind::Patch { success, .. } => *success = success.or(patch_output_ok(&text)),
             ItemKind::ToolCall { result, .. } => *result = Some(Ok(text)),
             _ => return,
@@ -671,7 +766,9 @@ fn function_call_item(name: &str, arguments: &str, call_id: &str) -> ItemKind {
         return ItemKind::Command {
             call_id,
             command,
+            started_at_ms: None,
             outcome: None,
+            turn_ended: false,
         };
     }
     match name {
@@ -754,12 +851,19 @@ pub fn parse_exec_output(text: &str) -> CommandOutcome {
             .and_then(|meta| meta.get("exit_code"))
             .and_then(Value::as_i64)
             .and_then(|code| i32::try_from(code).ok());
+        let duration_ms = map
+            .get("metadata")
+            .and_then(|meta| meta.get("duration_seconds"))
+            .and_then(Value::as_f64)
+            .and_then(seconds_to_ms);
         return CommandOutcome {
             exit_code,
+            duration_ms,
             output: output.to_string(),
         };
     }
     let mut exit_code = None;
+    let mut duration_ms = None;
     let mut body_start = 0;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -770,10 +874,12 @@ pub fn parse_exec_output(text: &str) -> CommandOutcome {
         {
             exit_code = code.trim().parse::<i32>().ok().or(exit_code);
             true
+        } else if let Some(wall) = trimmed.strip_prefix("Wall time:") {
+            duration_ms = duration_ms.or_else(|| wall_time_ms(wall));
+            true
         } else {
             [
                 "Chunk ID:",
-                "Wall time:",
                 "Original token count:",
                 "Total output lines:",
                 "Process running with session ID",
@@ -793,8 +899,62 @@ pub fn parse_exec_output(text: &str) -> CommandOutcome {
     }
     CommandOutcome {
         exit_code,
+        duration_ms,
         output: text.get(body_start..).unwrap_or_default().to_string(),
     }
+}
+
+/// The times an `item_completed` event carries beside its item.
+#[derive(Clone, Copy, Debug, Default)]
+struct ItemTimes {
+    started_at_ms: Option<i64>,
+    completed_at_ms: Option<i64>,
+}
+
+/// One command's outcome from two records of it (Codex's record of the run and the output the
+/// model was sent, in either order). The newer output text is kept; for the exit code and
+/// duration, a record of the run (`authoritative`) wins over an output's header, and a value
+/// one of them lacks is taken from the other.
+fn merge_outcomes(
+    old: Option<CommandOutcome>,
+    new: CommandOutcome,
+    authoritative: bool,
+) -> CommandOutcome {
+    let Some(old) = old else {
+        return new;
+    };
+    fn pick<T>(old: Option<T>, new: Option<T>, new_wins: bool) -> Option<T> {
+        if new_wins { new.or(old) } else { old.or(new) }
+    }
+    CommandOutcome {
+        exit_code: pick(old.exit_code, new.exit_code, authoritative),
+        duration_ms: pick(old.duration_ms, new.duration_ms, authoritative),
+        output: new.output,
+    }
+}
+
+/// A Rust `Duration` as serde writes it (`{"secs": 0, "nanos": 360744856}`), in milliseconds.
+fn duration_ms(value: &Value) -> Option<i64> {
+    let secs = value.get("secs")?.as_u64()?;
+    let nanos = value.get("nanos").and_then(Value::as_u64).unwrap_or(0);
+    let ms = u128::from(secs) * 1000 + u128::from(nanos) / 1_000_000;
+    i64::try_from(ms).ok()
+}
+
+/// `0.1403 seconds`, `0 seconds`, `1s`, `2.5 sec`: the value of an output's `Wall time:`.
+fn wall_time_ms(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let number = ["seconds", "second", "secs", "sec", "s"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit))
+        .unwrap_or(text)
+        .trim();
+    seconds_to_ms(number.parse::<f64>().ok()?)
+}
+
+fn seconds_to_ms(seconds: f64) -> Option<i64> {
+    let ms = (seconds * 1000.0).round();
+    (ms.is_finite() && (0.0..9.0e15).contains(&ms)).then_some(ms as i64)
 }
 
 fn patch_output_ok(text: &str) -> Option<bool> {
@@ -913,6 +1073,7 @@ fn value_text(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::CommandStatus;
     use crate::protocol::RolloutLine;
     use serde_json::json;
 
@@ -983,12 +1144,297 @@ mod tests {
             vec![ItemKind::Command {
                 call_id: "c1".into(),
                 command: "cargo test".into(),
+                started_at_ms: Some(CALL_MS),
                 outcome: Some(CommandOutcome {
                     exit_code: Some(101),
+                    duration_ms: Some(200),
                     output: "FAILED\n".into()
                 }),
+                turn_ended: false,
             }]
         );
+    }
+
+    /// The time of the lines `response` and `event` make: 2026-05-14T09:12:34.010Z.
+    const CALL_MS: i64 = 1_778_749_954_010;
+
+    /// A line written at `timestamp`.
+    fn at(timestamp: &str, mut line: Value) -> Value {
+        line["timestamp"] = json!(timestamp);
+        line
+    }
+
+    fn exec_call(call_id: &str, cmd: &str) -> Value {
+        response(json!({"type":"function_call","name":"exec_command",
+            "arguments":json!({"cmd": cmd}).to_string(),"call_id":call_id}))
+    }
+
+    fn output(call_id: &str, text: &str) -> Value {
+        response(json!({"type":"function_call_output","call_id":call_id,"output":text}))
+    }
+
+    /// The status and outcome of the only command among `items`.
+    fn only_command(items: &[ItemKind]) -> (CommandStatus, Option<i64>, Option<CommandOutcome>) {
+        let commands: Vec<_> = items
+            .iter()
+            .filter_map(|item| match item {
+                ItemKind::Command {
+                    started_at_ms,
+                    outcome,
+                    ..
+                } => Some((item.command_status()?, *started_at_ms, outcome.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(commands.len(), 1, "{items:?}");
+        commands.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn legacy_output_headers_give_the_exit_code_and_wall_time() {
+        let items = fold(vec![
+            exec_call("c1", "cargo build"),
+            at(
+                "2026-05-14T09:12:40.000Z",
+                output(
+                    "c1",
+                    "Exit code: 2\nWall time: 1.5 seconds\nOutput:\nerror[E0308]\n",
+                ),
+            ),
+        ]);
+        let (status, started, outcome) = only_command(&items);
+        assert_eq!(
+            status,
+            CommandStatus::Finished {
+                exit_code: Some(2),
+                duration_ms: Some(1_500)
+            }
+        );
+        assert_eq!(started, Some(CALL_MS));
+        assert_eq!(outcome.unwrap().output, "error[E0308]\n");
+    }
+
+    #[test]
+    fn without_a_recorded_duration_the_lines_times_measure_it() {
+        // The old shell tool's JSON output (0.104.0 writes it for patches) carries seconds.
+        let json_output = fold(vec![
+            exec_call("c1", "ls"),
+            output(
+                "c1",
+                r#"{"output":"a\n","metadata":{"exit_code":0,"duration_seconds":0.25}}"#,
+            ),
+        ]);
+        assert_eq!(
+            only_command(&json_output).0,
+            CommandStatus::Finished {
+                exit_code: Some(0),
+                duration_ms: Some(250)
+            }
+        );
+        // Plain output: the call line's and the output line's times.
+        let plain = fold(vec![
+            exec_call("c1", "ls"),
+            at("2026-05-14T09:12:36.510Z", output("c1", "a\nb\n")),
+        ]);
+        assert_eq!(
+            only_command(&plain).0,
+            CommandStatus::Finished {
+                exit_code: None,
+                duration_ms: Some(2_500)
+            }
+        );
+    }
+
+    #[test]
+    fn exec_command_end_gives_codexs_own_duration_and_exit_code() {
+        let end = event(
+            json!({"type":"exec_command_end","call_id":"c1","turn_id":"t",
+            "command":["/bin/bash","-lc","cargo test"],"stdout":"","stderr":"",
+            "aggregated_output":"1 failed\n","exit_code":3,
+            "duration":{"secs":1,"nanos":250_000_000},"formatted_output":""}),
+        );
+        let items = fold(vec![
+            exec_call("c1", "cargo test"),
+            at("2026-05-14T09:12:35.300Z", end.clone()),
+            at(
+                "2026-05-14T09:12:35.310Z",
+                output(
+                    "c1",
+                    "Wall time: 1.3 seconds\nProcess exited with code 3\nOutput:\n1 failed\n",
+                ),
+            ),
+        ]);
+        let (status, _, _) = only_command(&items);
+        // What Codex measured of the run wins over the output's rounded header.
+        assert_eq!(
+            status,
+            CommandStatus::Finished {
+                exit_code: Some(3),
+                duration_ms: Some(1_250)
+            }
+        );
+        // An end event whose call was not loaded is a command of its own, started when it
+        // ended less its duration.
+        let alone = fold(vec![at("2026-05-14T09:12:35.300Z", end)]);
+        let (status, started, outcome) = only_command(&alone);
+        assert!(matches!(
+            status,
+            CommandStatus::Finished {
+                exit_code: Some(3),
+                ..
+            }
+        ));
+        assert_eq!(started, Some(CALL_MS + 1_290 - 1_250));
+        assert_eq!(outcome.unwrap().output, "1 failed\n");
+    }
+
+    #[test]
+    fn paginated_command_execution_gives_its_start_duration_and_exit_code() {
+        // As Codex 0.169.0 writes it: the call, Codex's record of the run, the model's copy.
+        let item = |exit: i32| {
+            event(
+                json!({"type":"item_completed","thread_id":"th","turn_id":"t",
+                "item":{"type":"CommandExecution","id":"call_1","process_id":"89460",
+                    "command":["/bin/bash","-lc","ls -a"],"cwd":"file:///repo",
+                    "source":"unified_exec_startup","status":"completed",
+                    "aggregated_output":"alpha\n","exit_code":exit,
+                    "duration":{"secs":0,"nanos":360_744_856}},
+                "started_at_ms":CALL_MS + 217,"completed_at_ms":CALL_MS + 578}),
+            )
+        };
+        let items = fold(vec![
+            exec_call("call_1", "ls -a"),
+            item(0),
+            output(
+                "call_1",
+                "Chunk ID: 73aee7\nWall time: 0.3609 seconds\nProcess exited with code 0\nOutput:\nalpha\n",
+            ),
+        ]);
+        let (status, started, outcome) = only_command(&items);
+        assert_eq!(
+            status,
+            CommandStatus::Finished {
+                exit_code: Some(0),
+                duration_ms: Some(360)
+            }
+        );
+        // The run's own start, later than the model's call line.
+        assert_eq!(started, Some(CALL_MS + 217));
+        assert_eq!(outcome.unwrap().output, "alpha\n");
+        // Without its call (loaded from the middle of the thread) it is still a command.
+        let alone = fold(vec![item(7)]);
+        let (status, started, _) = only_command(&alone);
+        assert!(matches!(
+            status,
+            CommandStatus::Finished {
+                exit_code: Some(7),
+                ..
+            }
+        ));
+        assert_eq!(started, Some(CALL_MS + 217));
+    }
+
+    #[test]
+    fn a_call_without_output_runs_until_its_turn_ends() {
+        let mut transcript = Transcript::new();
+        let lines = [
+            event(json!({"type":"task_started","turn_id":"t1"})),
+            exec_call("c1", "sleep 60"),
+        ];
+        for (index, value) in lines.into_iter().enumerate() {
+            transcript.push(&line(index as u64, value));
+        }
+        let status = |transcript: &Transcript| transcript.items()[0].kind.command_status();
+        assert_eq!(
+            status(&transcript),
+            Some(CommandStatus::Running {
+                started_at_ms: Some(CALL_MS)
+            })
+        );
+        // The turn is aborted: the command shows as ended, and is redrawn.
+        let touched = transcript.push(&line(
+            2,
+            event(json!({"type":"turn_aborted","turn_id":"t1","reason":"interrupted"})),
+        ));
+        assert_eq!(touched, vec![0, 1]);
+        assert_eq!(status(&transcript), Some(CommandStatus::NoOutput));
+
+        // The same when the turn completes, or when the next turn starts without an end.
+        for end in [
+            json!({"type":"task_complete","turn_id":"t1","duration_ms":5}),
+            json!({"type":"task_started","turn_id":"t2"}),
+        ] {
+            let items = fold(vec![exec_call("c1", "sleep 60"), event(end)]);
+            assert_eq!(only_command(&items).0, CommandStatus::NoOutput, "{items:?}");
+        }
+        // Output that comes after the turn ended still finishes it.
+        let late = fold(vec![
+            exec_call("c1", "sleep 60"),
+            event(json!({"type":"turn_aborted","turn_id":"t1","reason":"interrupted"})),
+            output("c1", "Exit code: 130\nOutput:\n"),
+        ]);
+        assert!(matches!(
+            only_command(&late).0,
+            CommandStatus::Finished {
+                exit_code: Some(130),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn commands_of_recorded_codex_releases_have_their_exit_code_and_duration() {
+        // `exec_shell` of each recorded home: `printf 'alpha\nbeta\n'; ls -a`, exit 0.
+        let rollouts = [
+            (
+                "0.104.0",
+                "rollout-2026-11-30T03-20-17-01a22a77-b3c2-7b12-a02b-064c58b18d00.jsonl",
+                140,
+            ),
+            (
+                "0.147.0",
+                "rollout-2026-11-30T03-20-07-01a22a77-8e1f-7380-969e-3e2cf143b7db.jsonl",
+                336,
+            ),
+            (
+                "0.169.0",
+                "rollout-2026-11-30T03-19-54-01a22a77-5a42-7151-ae81-eb9769e0b320.jsonl",
+                360,
+            ),
+        ];
+        for (version, file, duration_ms) in rollouts {
+            let path = format!(
+                "{}/testdata/homes/{version}/sessions/2026/11/30/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("recorded rollout");
+            let lines: Vec<HistoryLine> = text
+                .lines()
+                .enumerate()
+                .map(|(index, text)| HistoryLine {
+                    raw: None,
+                    bytes: text.len() as u64,
+                    cursor: HistoryCursor(index as u64),
+                    line: RolloutLine::decode(text).map_err(|err| err.to_string()),
+                })
+                .collect();
+            let transcript = Transcript::from_lines(&lines);
+            let items: Vec<ItemKind> = transcript.items().iter().map(|i| i.kind.clone()).collect();
+            let (status, started, outcome) = only_command(&items);
+            assert_eq!(
+                status,
+                CommandStatus::Finished {
+                    exit_code: Some(0),
+                    duration_ms: Some(duration_ms)
+                },
+                "Codex {version}"
+            );
+            assert!(started.is_some(), "Codex {version}");
+            assert!(
+                outcome.unwrap().output.contains("alpha\nbeta"),
+                "Codex {version}"
+            );
+        }
     }
 
     #[test]

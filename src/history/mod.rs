@@ -36,7 +36,14 @@ pub enum ItemKind {
     Command {
         call_id: String,
         command: String,
+        /// When it started, in milliseconds since the epoch: the call line's timestamp, or the
+        /// `started_at_ms` of Codex's own record of the run.
+        started_at_ms: Option<i64>,
+        /// How it ended; `None` while it runs, or when its turn ended without output for it.
         outcome: Option<CommandOutcome>,
+        /// The turn ended (or the next one started) with no output for this call: it is not
+        /// running any more, whatever became of it.
+        turn_ended: bool,
     },
     Patch {
         call_id: String,
@@ -89,10 +96,27 @@ pub enum ItemKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommandOutcome {
     pub exit_code: Option<i32>,
+    /// How long it ran: Codex's `duration`, the output's `Wall time`, or the time between the
+    /// call and its output.
+    pub duration_ms: Option<i64>,
     pub output: String,
+}
+
+/// Where a command stands, for whoever shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandStatus {
+    /// Called, no output yet, its turn still under way: it runs (its elapsed time is counted
+    /// from `started_at_ms` when drawn).
+    Running { started_at_ms: Option<i64> },
+    Finished {
+        exit_code: Option<i32>,
+        duration_ms: Option<i64>,
+    },
+    /// Its turn ended without output for it (interrupted, or its result was never recorded).
+    NoOutput,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +133,28 @@ pub struct PlanStep {
 }
 
 impl ItemKind {
+    /// A command's status; `None` for other items.
+    pub fn command_status(&self) -> Option<CommandStatus> {
+        match self {
+            ItemKind::Command {
+                started_at_ms,
+                outcome,
+                turn_ended,
+                ..
+            } => Some(match outcome {
+                Some(outcome) => CommandStatus::Finished {
+                    exit_code: outcome.exit_code,
+                    duration_ms: outcome.duration_ms,
+                },
+                None if *turn_ended => CommandStatus::NoOutput,
+                None => CommandStatus::Running {
+                    started_at_ms: *started_at_ms,
+                },
+            }),
+            _ => None,
+        }
+    }
+
     /// The role and text of a conversational message, for previews.
     pub fn message(&self) -> Option<(MessageRole, &str)> {
         match self {

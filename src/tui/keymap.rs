@@ -28,6 +28,9 @@ pub enum Action {
     /// Jump to the next / previous match of the query in the history.
     NextMatch,
     PrevMatch,
+    /// Jump to the next / previous user prompt in the history.
+    NextPrompt,
+    PrevPrompt,
     NextTab,
     ToggleSort,
     ToggleScope,

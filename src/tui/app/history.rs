@@ -7,7 +7,7 @@ use ratatui::text::Line;
 
 use super::matches::ThreadMatches;
 use super::msg::Effect;
-use crate::history::{Transcript, TranscriptItem};
+use crate::history::{CommandStatus, ItemKind, Transcript, TranscriptItem};
 use crate::store::{
     HistoryCursor, HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread,
     ThreadHistoryPage,
@@ -211,6 +211,71 @@ impl HistoryView {
         if !self.tail_trimmed {
             self.stick_to_bottom = true;
             self.unseen = 0;
+        }
+    }
+
+    /// The running commands drawn on lines `top..top + count`: the line of each one's
+    /// `running` marker (the last of its cell before the separator) and when it started, for
+    /// the elapsed time the frame adds. Only the items on screen are looked at.
+    pub fn running_markers(&self, top: usize, count: usize) -> Vec<(usize, Option<i64>)> {
+        let end = top.saturating_add(count);
+        let first = self
+            .offsets
+            .partition_point(|&offset| offset <= top)
+            .saturating_sub(1);
+        let mut markers = Vec::new();
+        for (index, item) in self.items().iter().enumerate().skip(first) {
+            let Some((&start, &next)) = self.offsets.get(index).zip(self.offsets.get(index + 1))
+            else {
+                break;
+            };
+            if start >= end {
+                break;
+            }
+            if let Some(CommandStatus::Running { started_at_ms }) = item.kind.command_status()
+                && let Some(line) = next.checked_sub(2).filter(|line| *line >= start)
+                && (top..end).contains(&line)
+            {
+                markers.push((line, started_at_ms));
+            }
+        }
+        markers
+    }
+
+    /// Scrolls to the start of the next (`forward`) or previous user prompt, from the line at
+    /// the top of the view, as Codex's transcript does. When the loaded window has none that
+    /// way, it scrolls to that end of the window instead (which reads the next page when there
+    /// is one) and says so.
+    pub fn jump_to_prompt(&mut self, forward: bool, page_lines: usize) -> Option<&'static str> {
+        let top = self.top(page_lines);
+        let max_top = self.max_top(page_lines);
+        let mut prompts = self
+            .items()
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item.kind, ItemKind::User { .. }))
+            .filter_map(|(index, _)| self.offsets.get(index).copied());
+        let target = if forward {
+            // A prompt on the last page is as far as the view goes: it is no jump.
+            prompts.find(|&line| line.min(max_top) > top)
+        } else {
+            prompts.rfind(|&line| line < top)
+        };
+        match (target, forward) {
+            (Some(line), _) => {
+                self.scroll_by(line as isize - top as isize, page_lines);
+                None
+            }
+            (None, true) if self.tail_trimmed => {
+                self.scroll_to_bottom(page_lines);
+                Some("No later prompt loaded yet: reading newer lines")
+            }
+            (None, true) => Some("No later prompt"),
+            (None, false) if !self.at_start => {
+                self.scroll_to_top();
+                Some("No earlier prompt loaded yet: reading older lines")
+            }
+            (None, false) => Some("No earlier prompt"),
         }
     }
 

@@ -1,9 +1,11 @@
-//! Pure tests of the history view's display toggles: full output and raw reasoning.
+//! Pure tests of the history view: its display toggles (full output, raw reasoning) and the
+//! jumps between user prompts.
 
 use crossterm::event::KeyCode;
 
 use super::*;
 use crate::store::{HistoryCursor, HistoryDirection};
+use crate::tui::keymap::{Action, Mode};
 use crate::tui::test_support::*;
 use crate::tui::ui::layout::history_page_lines;
 
@@ -129,4 +131,124 @@ fn capital_r_shows_raw_reasoning_dim() {
 
     update(&mut state, key(KeyCode::Char('R')));
     assert_eq!(history(&state).total_lines(), hidden);
+}
+
+/// Three turns, each a prompt and an answer longer than the screen.
+fn three_turns() -> Vec<serde_json::Value> {
+    let answer: String = (1..=30).map(|i| format!("line {i}\n\n")).collect();
+    let mut values = Vec::new();
+    for (turn, prompt) in ["First prompt", "Second prompt", "Third prompt"]
+        .iter()
+        .enumerate()
+    {
+        values.push(
+            serde_json::json!({"timestamp":"2026-05-14T09:12:34.010Z","type":"event_msg",
+            "payload":{"type":"task_started","turn_id":format!("t{turn}")}}),
+        );
+        values.push(serde_json::json!({"timestamp":"2026-05-14T09:12:34.010Z","type":"event_msg",
+            "payload":{"type":"user_message","message":prompt,"local_images":[],"text_elements":[]}}));
+        values.push(
+            serde_json::json!({"timestamp":"2026-05-14T09:12:34.010Z","type":"event_msg",
+            "payload":{"type":"agent_message","message":answer}}),
+        );
+        values.push(
+            serde_json::json!({"timestamp":"2026-05-14T09:12:34.010Z","type":"event_msg",
+            "payload":{"type":"task_complete","turn_id":format!("t{turn}"),"duration_ms":5}}),
+        );
+    }
+    values
+}
+
+/// The first line of the user prompt that rollout line `cursor` holds.
+fn prompt_line(state: &State, cursor: u64) -> usize {
+    history(state)
+        .item_lines(HistoryCursor(cursor))
+        .expect("the prompt")
+        .start
+}
+
+#[test]
+fn brackets_jump_between_user_prompts() {
+    let mut state = history_state_of(three_turns());
+    let page_lines = history_page_lines(&state);
+    let top = |state: &State| history(state).top(page_lines);
+    let (first, second, third) = (
+        prompt_line(&state, 1),
+        prompt_line(&state, 5),
+        prompt_line(&state, 9),
+    );
+    assert!(first < second && second < third);
+    // From the bottom, `[` goes back to the last prompt, then to the one before.
+    assert!(history(&state).stick_to_bottom);
+    let effects = update(&mut state, key(KeyCode::Char('[')));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(top(&state), third);
+    assert!(!history(&state).stick_to_bottom);
+    update(&mut state, key(KeyCode::Char('[')));
+    assert_eq!(top(&state), second);
+    update(&mut state, key(KeyCode::Char('[')));
+    assert_eq!(top(&state), first);
+    // None earlier, and the whole thread is loaded: it stays and says so.
+    update(&mut state, key(KeyCode::Char('[')));
+    assert_eq!(top(&state), first);
+    assert!(matches!(&state.status, Some(s) if s.text == "No earlier prompt"));
+
+    update(&mut state, key(KeyCode::Char(']')));
+    assert_eq!(top(&state), second);
+    update(&mut state, key(KeyCode::Char(']')));
+    assert_eq!(top(&state), third);
+    update(&mut state, key(KeyCode::Char(']')));
+    assert_eq!(top(&state), third);
+    assert!(matches!(&state.status, Some(s) if s.text == "No later prompt"));
+
+    // The help overlay lists them, from the same keymap entries.
+    assert_eq!(
+        state.keymap.key_hint(Mode::History, Action::NextPrompt),
+        Some("]")
+    );
+    assert_eq!(
+        state.keymap.key_hint(Mode::History, Action::PrevPrompt),
+        Some("[")
+    );
+}
+
+#[test]
+fn a_prompt_before_the_loaded_window_is_read_on_the_way() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let request_id = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::LoadHistory { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("a history request");
+    // Only the end of the second turn and the third are loaded: older lines are on disk.
+    let lines: Vec<_> = history_lines(three_turns()).into_iter().skip(6).collect();
+    let mut page = whole_page(lines);
+    page.start = HistoryCursor(6);
+    page.end = HistoryCursor(12);
+    page.at_start = false;
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(page),
+        },
+    );
+    let page_lines = history_page_lines(&state);
+    update(&mut state, key(KeyCode::Char('[')));
+    assert_eq!(history(&state).top(page_lines), prompt_line(&state, 9));
+    // No earlier prompt loaded: to the top of the window, which reads the page before it.
+    let effects = update(&mut state, key(KeyCode::Char('[')));
+    assert_eq!(history(&state).top(page_lines), 0);
+    assert!(
+        effects.iter().any(|effect| matches!(effect,
+            Effect::LoadHistory { params, .. }
+                if params.direction == HistoryDirection::Backward
+                    && params.anchor == Some(HistoryCursor(6)))),
+        "{effects:?}"
+    );
+    assert!(matches!(&state.status, Some(s) if s.text.contains("reading older lines")));
 }

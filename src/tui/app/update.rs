@@ -361,6 +361,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::DeleteChar
         | Action::NextMatch
         | Action::PrevMatch
+        | Action::NextPrompt
+        | Action::PrevPrompt
         | Action::ToggleFullOutput
         | Action::ToggleRawReasoning
         | Action::CopyId
@@ -410,6 +412,11 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::NextMatch => return search::jump_to_match(state, true),
         Action::PrevMatch => return search::jump_to_match(state, false),
+        Action::NextPrompt | Action::PrevPrompt => {
+            if let Some(note) = history.jump_to_prompt(action == Action::NextPrompt, page_lines) {
+                state.set_info(note);
+            }
+        }
         Action::StartSearch => return search::open_prompt(state),
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::AddToSplit => {

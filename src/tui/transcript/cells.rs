@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::markdown::render_markdown;
 use super::wrap::{pad_line, truncate, wrap_chars, wrap_text};
 use crate::history::patch::{DiffLineKind, FileChange, FileDiff};
-use crate::history::{CommandOutcome, ItemKind, PlanStep, StepStatus};
+use crate::history::{CommandOutcome, CommandStatus, ItemKind, PlanStep, StepStatus};
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::theme::Theme;
 
@@ -67,7 +67,10 @@ pub fn render_item(
         }
         ItemKind::Command {
             command, outcome, ..
-        } => command_cell(command, outcome.as_ref(), width, theme, options),
+        } => {
+            let status = item.command_status().unwrap_or(CommandStatus::NoOutput);
+            command_cell(command, outcome.as_ref(), status, width, theme, options)
+        }
         ItemKind::Patch { files, success, .. } => {
             patch_cell(files, *success, width, theme, options)
         }
@@ -189,15 +192,27 @@ fn status_bullet(ok: Option<bool>, theme: &Theme) -> Span<'static> {
     Span::styled("• ", style.add_modifier(Modifier::BOLD))
 }
 
+/// `• Ran <command>`, then under a corner: how it ended (`exit 0 · 1.2s`) and its output; or
+/// `running` (the view adds the elapsed time when it draws: see `running_marker`); or that its
+/// turn ended without output.
 fn command_cell(
     command: &str,
     outcome: Option<&CommandOutcome>,
+    status: CommandStatus,
     width: usize,
     theme: &Theme,
     options: CellOptions,
 ) -> Vec<Line<'static>> {
-    let ok = outcome.and_then(|o| o.exit_code).map(|code| code == 0);
-    let first = [status_bullet(ok, theme), Span::styled("Ran ", theme.title)];
+    let bullet = match status {
+        CommandStatus::Finished { exit_code, .. } => {
+            status_bullet(exit_code.map(|code| code == 0), theme)
+        }
+        CommandStatus::Running { .. } => {
+            Span::styled("• ", theme.live.add_modifier(Modifier::BOLD))
+        }
+        CommandStatus::NoOutput => status_bullet(None, theme),
+    };
+    let first = [bullet, Span::styled("Ran ", theme.title)];
     let rest = [Span::styled("  │ ", theme.dim)];
     let clean = sanitize(command);
     let mut lines = Vec::new();
@@ -208,20 +223,78 @@ fn command_cell(
     if lines.is_empty() {
         lines.push(Line::from(first.to_vec()));
     }
-    match outcome {
-        Some(outcome) => {
-            let mut output = output_lines(&outcome.output, width, theme, options);
-            if let Some(code) = outcome.exit_code.filter(|code| *code != 0) {
-                output.push(Line::from(Span::styled(
-                    format!("exit code {code}"),
-                    theme.failure,
-                )));
+    match status {
+        CommandStatus::Finished {
+            exit_code,
+            duration_ms,
+        } => {
+            let output = outcome.map_or_else(Vec::new, |outcome| {
+                output_lines(&outcome.output, width, theme, options)
+            });
+            let mut body = Vec::new();
+            let mut summary = Vec::new();
+            if let Some(code) = exit_code {
+                summary.push(format!("exit {code}"));
             }
-            lines.extend(under_corner(output, "(no output)", theme));
+            if let Some(ms) = duration_ms {
+                summary.push(format_command_duration(ms));
+            }
+            if !summary.is_empty() {
+                if output.is_empty() {
+                    summary.push("no output".to_string());
+                }
+                let style = if exit_code.is_some_and(|code| code != 0) {
+                    theme.failure
+                } else {
+                    theme.dim
+                };
+                let text = truncate(&summary.join(" · "), width.saturating_sub(4).max(1));
+                body.push(Line::from(Span::styled(text, style)));
+            }
+            body.extend(output);
+            lines.extend(under_corner(body, "(no output)", theme));
         }
-        None => lines.extend(under_corner(Vec::new(), "(no result recorded yet)", theme)),
+        CommandStatus::Running { .. } => lines.push(running_marker(None, width, theme)),
+        CommandStatus::NoOutput => {
+            lines.extend(under_corner(Vec::new(), "(ended without output)", theme))
+        }
     }
     lines
+}
+
+/// The line under a running command: `└ running`, or `└ running 12s` when the view knows how
+/// long it has run. A running command's cell ends with this line (and the blank separator),
+/// so the view redraws only this line as the clock moves, never the cell.
+pub fn running_marker(elapsed_ms: Option<i64>, width: usize, theme: &Theme) -> Line<'static> {
+    let text = match elapsed_ms {
+        Some(ms) => format!("running {}", format_elapsed_ms(ms)),
+        None => "running".to_string(),
+    };
+    Line::from(vec![
+        Span::styled("  └ ", theme.dim),
+        Span::styled(truncate(&text, width.saturating_sub(4).max(1)), theme.live),
+    ])
+}
+
+/// How long a finished command ran: `15ms`, `1.2s`, `3m 12s`.
+pub fn format_command_duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    if (1000..60_000).contains(&ms) {
+        // Tenths, cut rather than rounded: 59.96 s is not a minute yet.
+        format!("{}.{}s", ms / 1000, ms % 1000 / 100)
+    } else {
+        format_duration_ms(ms)
+    }
+}
+
+/// How long a running command has run so far, in whole seconds: `0s`, `12s`, `3m 12s`.
+pub fn format_elapsed_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    if ms < 1000 {
+        "0s".to_string()
+    } else {
+        format_duration_ms(ms)
+    }
 }
 
 /// The most lines of one output shown in full-output mode.
@@ -587,8 +660,12 @@ mod tests {
         ItemKind::Command {
             call_id: "c".into(),
             command: "seq 30".into(),
+            started_at_ms: None,
+            turn_ended: false,
             outcome: Some(CommandOutcome {
-                exit_code: Some(0),
+                // No exit code or duration: only the output under the corner.
+                exit_code: None,
+                duration_ms: None,
                 output,
             }),
         }
@@ -608,8 +685,12 @@ mod tests {
         let huge = ItemKind::Command {
             call_id: "c".into(),
             command: "yes".into(),
+            started_at_ms: None,
+            turn_ended: false,
             outcome: Some(CommandOutcome {
-                exit_code: Some(0),
+                // No exit code or duration: only the output under the corner.
+                exit_code: None,
+                duration_ms: None,
                 output: "y\n".repeat(FULL_OUTPUT_MAX_LINES + 7),
             }),
         };
@@ -639,8 +720,12 @@ mod tests {
         let long = ItemKind::Command {
             call_id: "c".into(),
             command: "echo".into(),
+            started_at_ms: None,
+            turn_ended: false,
             outcome: Some(CommandOutcome {
-                exit_code: Some(0),
+                // No exit code or duration: only the output under the corner.
+                exit_code: None,
+                duration_ms: None,
                 output: "x".repeat(50),
             }),
         };
@@ -680,8 +765,74 @@ mod tests {
         assert_eq!(lines[0], "• x␛[2Jy ␛]52;c;AA==^G");
     }
 
+    fn command(outcome: Option<CommandOutcome>, turn_ended: bool) -> ItemKind {
+        ItemKind::Command {
+            call_id: "c".into(),
+            command: "cargo test".into(),
+            started_at_ms: Some(1_000),
+            outcome,
+            turn_ended,
+        }
+    }
+
+    #[test]
+    fn a_finished_command_says_how_it_ended_and_how_long_it_ran() {
+        let failed = command(
+            Some(CommandOutcome {
+                exit_code: Some(101),
+                duration_ms: Some(12_240),
+                output: "FAILED\n".into(),
+            }),
+            false,
+        );
+        assert_eq!(
+            text_of(&failed, 40),
+            ["• Ran cargo test", "  └ exit 101 · 12.2s", "    FAILED", ""]
+        );
+        let quiet = command(
+            Some(CommandOutcome {
+                exit_code: Some(0),
+                duration_ms: Some(15),
+                output: String::new(),
+            }),
+            false,
+        );
+        assert_eq!(text_of(&quiet, 40)[1], "  └ exit 0 · 15ms · no output");
+        // Nothing known of the end but the output: the output alone, as before.
+        let bare = command(
+            Some(CommandOutcome {
+                output: "ok".into(),
+                ..CommandOutcome::default()
+            }),
+            false,
+        );
+        assert_eq!(text_of(&bare, 40)[1], "  └ ok");
+    }
+
+    #[test]
+    fn a_running_command_ends_with_its_marker_and_an_ended_one_says_so() {
+        let theme = Config::builtin(true).expect("config").theme;
+        let running = render_item(&command(None, false), 40, &theme, CellOptions::default());
+        // The view finds the marker here and redraws it with the elapsed time.
+        assert_eq!(running[running.len() - 2], running_marker(None, 40, &theme));
+        assert_eq!(
+            running_marker(Some(12_400), 40, &theme).to_string(),
+            "  └ running 12s"
+        );
+        assert_eq!(
+            text_of(&command(None, true), 40),
+            ["• Ran cargo test", "  └ (ended without output)", ""]
+        );
+    }
+
     #[test]
     fn durations_and_counts_are_short() {
+        assert_eq!(format_command_duration(361), "361ms");
+        assert_eq!(format_command_duration(1_250), "1.2s");
+        assert_eq!(format_command_duration(59_960), "59.9s");
+        assert_eq!(format_command_duration(192_000), "3m 12s");
+        assert_eq!(format_elapsed_ms(400), "0s");
+        assert_eq!(format_elapsed_ms(12_900), "12s");
         assert_eq!(format_duration_ms(46_287), "46s");
         assert_eq!(format_duration_ms(192_000), "3m 12s");
         assert_eq!(format_count(12_413), "12.4k");

@@ -14,6 +14,7 @@ use super::status;
 use crate::store::HistoryDirection;
 use crate::text::sanitize::single_line;
 use crate::tui::app::{FollowStatus, HistoryView, State, ThreadMatches};
+use crate::tui::transcript::cells::running_marker;
 use crate::tui::transcript::wrap::truncate;
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
@@ -103,10 +104,33 @@ fn render_body(frame: &mut Frame, state: &State, history: &HistoryView, area: Re
     }
     let top = history.top(page_lines);
     let mut lines: Vec<Line> = history.lines(top, page_lines).cloned().collect();
+    mark_running(state, history, top, usize::from(area.width), &mut lines);
     if let Some(matches) = &history.matches {
         mark_matches(state, history, matches, top, &mut lines);
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Adds the elapsed time to the `running` line of each running command on screen: the cached
+/// cells stay as they are, and only these few lines are made again, each frame. Below a window
+/// whose newest lines were dropped, a call's output may be among them: no time is claimed.
+fn mark_running(
+    state: &State,
+    history: &HistoryView,
+    top: usize,
+    width: usize,
+    lines: &mut [Line<'static>],
+) {
+    if history.tail_trimmed {
+        return;
+    }
+    let now = state.now.timestamp_millis();
+    for (line, started_at_ms) in history.running_markers(top, lines.len()) {
+        if let Some(slot) = lines.get_mut(line - top) {
+            let elapsed = started_at_ms.map(|start| now.saturating_sub(start));
+            *slot = running_marker(elapsed, width, &state.theme);
+        }
+    }
 }
 
 /// Marks the query in the visible lines, and the lines of the current match (those that show

@@ -244,6 +244,8 @@ fn help_in_the_history_lists_its_display_toggles() {
     for (key, help) in [
         ("o", "show or hide full output of commands"),
         ("R", "show or hide raw reasoning"),
+        ("]", "next user prompt"),
+        ("[", "previous user prompt"),
     ] {
         assert!(
             screen
@@ -650,4 +652,107 @@ fn the_preview_renders_markdown_once_per_selection_and_width() {
         panic!("no preview");
     };
     assert!(ready.lines(narrower).is_some());
+}
+
+/// A thread whose first turn ran a command that finished and whose second turn is running one,
+/// started 12 s before the fixed clock.
+fn commands_history() -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let line = |at: &str, kind: &str, payload: serde_json::Value| json!({"timestamp": at, "type": kind, "payload": payload});
+    vec![
+        line(
+            "2026-05-14T11:58:00.000Z",
+            "event_msg",
+            json!({"type":"task_started","turn_id":"t1"}),
+        ),
+        line(
+            "2026-05-14T11:58:00.010Z",
+            "event_msg",
+            json!({"type":"user_message","message":"Run the tests","local_images":[],"text_elements":[]}),
+        ),
+        line(
+            "2026-05-14T11:58:01.000Z",
+            "response_item",
+            json!({"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"cargo test\"}","call_id":"c1"}),
+        ),
+        line(
+            "2026-05-14T11:58:02.300Z",
+            "response_item",
+            json!({"type":"function_call_output","call_id":"c1","output":"Exit code: 0\nWall time: 1.234 seconds\nOutput:\ntest result: ok. 12 passed\n"}),
+        ),
+        line(
+            "2026-05-14T11:58:03.000Z",
+            "response_item",
+            json!({"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"cargo clippy\"}","call_id":"c2"}),
+        ),
+        line(
+            "2026-05-14T11:58:04.000Z",
+            "event_msg",
+            json!({"type":"turn_aborted","turn_id":"t1","reason":"interrupted","duration_ms":4000}),
+        ),
+        line(
+            "2026-05-14T11:59:47.000Z",
+            "event_msg",
+            json!({"type":"task_started","turn_id":"t2"}),
+        ),
+        line(
+            "2026-05-14T11:59:47.500Z",
+            "event_msg",
+            json!({"type":"user_message","message":"Now the slow suite","local_images":[],"text_elements":[]}),
+        ),
+        line(
+            "2026-05-14T11:59:48.000Z",
+            "response_item",
+            json!({"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"cargo test --release -- --ignored\"}","call_id":"c3"}),
+        ),
+    ]
+}
+
+fn commands_state(width: u16, height: u16) -> State {
+    let mut state = state_with_threads(width, height, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let request_id = effects
+        .iter()
+        .find_map(|effect| match effect {
+            crate::tui::app::Effect::LoadHistory { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .expect("history request");
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            request_id,
+            direction: HistoryDirection::Backward,
+            result: Ok(whole_page(history_lines(commands_history()))),
+        },
+    );
+    state
+}
+
+#[test]
+fn history_commands_80x24() {
+    // A finished command with its exit code and duration, one its turn left without output,
+    // and a running one with its elapsed time at the fixed clock.
+    let state = commands_state(80, 24);
+    assert_screen("history_commands_80x24", &state);
+}
+
+#[test]
+fn a_running_commands_elapsed_time_follows_the_clock_without_a_relayout() {
+    let mut state = commands_state(80, 24);
+    assert!(draw(&state).contains("└ running 12s"));
+    let before: Vec<_> = {
+        let history = state.history.as_ref().unwrap();
+        history.lines(0, history.total_lines()).cloned().collect()
+    };
+    update(
+        &mut state,
+        Msg::Tick(fixed_now() + chrono::Duration::seconds(60)),
+    );
+    let screen = draw(&state);
+    assert!(screen.contains("└ running 1m 12s"), "{screen}");
+    // The cached cells did not change: only the frame drew the new time.
+    let history = state.history.as_ref().unwrap();
+    let after: Vec<_> = history.lines(0, history.total_lines()).cloned().collect();
+    assert_eq!(before, after);
 }
