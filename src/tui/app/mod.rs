@@ -1,12 +1,16 @@
 //! The TUI's state and its pure `update(state, msg) -> effects`.
 
 mod bulk;
+mod codex;
 pub mod full_text;
 pub mod history;
+mod hold;
 mod input;
 pub mod list;
 pub mod matches;
 mod msg;
+mod quit;
+mod reveal;
 mod search;
 mod state;
 mod update;
@@ -15,7 +19,7 @@ pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
-pub use msg::{Effect, LoadedThreads, Msg};
+pub use msg::{CodexRequest, Effect, LoadedThreads, Msg};
 pub use state::{
     BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
     PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,
@@ -30,6 +34,8 @@ mod bulk_tests;
 mod export_tests;
 #[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod launch_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

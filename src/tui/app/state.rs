@@ -13,6 +13,7 @@ use super::history::HistoryView;
 use super::list::ListView;
 use super::msg::Effect;
 use crate::history::MessageRole;
+use crate::launch::LaunchMode;
 use crate::protocol::ThreadId;
 use crate::tui::config::Config;
 use crate::tui::keymap::{Keymap, Mode};
@@ -225,6 +226,13 @@ pub struct State {
     pub codex_command: String,
     /// The user's config file, as messages name it ("set codex_command in …").
     pub config_label: String,
+    /// Where Codex starts (the config's `launch`, resolved for this terminal).
+    pub launch_mode: LaunchMode,
+    /// When Codex, run in this terminal, last gave it back: a Ctrl-C soon after was meant for
+    /// Codex (see `quit`).
+    pub codex_back_at: Option<DateTime<Utc>>,
+    /// The question "N threads are working; quit? y/N", while the status line asks it.
+    pub quit_question: Option<String>,
     pub quit: bool,
     next_request_id: u64,
 }
@@ -250,6 +258,9 @@ impl State {
             cwd,
             codex_command: config.codex_command,
             config_label: "the config file".to_string(),
+            launch_mode: LaunchMode::resolve(config.launch, false),
+            codex_back_at: None,
+            quit_question: None,
             quit: false,
             next_request_id: 1,
         }
