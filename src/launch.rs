@@ -1,9 +1,14 @@
-//! Resuming a thread in Codex: the `codex_command` of the config, split the way a shell splits
-//! words, found on `PATH`, run as `… resume ID` in the thread's directory. The TUI (which hands
-//! the terminal over) and `codex-threads resume` (which execs) start Codex from the same
+//! Starting Codex for a thread: the `codex_command` of the config, split the way a shell splits
+//! words, found on `PATH`, run as `… resume ID` (or alone, for a new session) in the thread's
+//! directory. The TUI (which hands the terminal over, or opens a tmux window or pane, see
+//! `LaunchMode` and `tmux`) and `codex-threads resume` (which execs) start Codex from the same
 //! `CodexLaunch`.
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 
 use crate::protocol::ThreadId;
 use crate::store::ThreadOrigin;
@@ -11,6 +16,43 @@ use crate::text::sanitize::single_line;
 
 /// What `codex_command` is when the config does not say.
 pub const DEFAULT_CODEX_COMMAND: &str = "codex";
+
+/// Where the TUI starts Codex (the config's `launch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LaunchMode {
+    /// A new tmux window named after the thread; the TUI keeps running where it was.
+    TmuxWindow,
+    /// A new tmux pane beside the TUI's own; the TUI keeps running.
+    TmuxPane,
+    /// Codex takes this terminal until it exits, then the TUI is back.
+    Replace,
+}
+
+impl LaunchMode {
+    /// The mode in effect: inside tmux the configured one (`TmuxWindow` when none is), outside
+    /// tmux always `Replace`, as there is no tmux session to open a window in.
+    pub fn resolve(configured: Option<LaunchMode>, inside_tmux: bool) -> LaunchMode {
+        if !inside_tmux {
+            return LaunchMode::Replace;
+        }
+        configured.unwrap_or(LaunchMode::TmuxWindow)
+    }
+
+    /// True when this process runs inside tmux (`$TMUX` is set).
+    pub fn inside_tmux() -> bool {
+        std::env::var_os("TMUX").is_some_and(|value| !value.is_empty())
+    }
+}
+
+/// Which Codex session to start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodexSession {
+    /// `codex_command resume ID`.
+    Resume(ThreadId),
+    /// `codex_command` alone: a new session.
+    New,
+}
 
 /// A Codex process to start: the program (a path), its arguments, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,8 +90,8 @@ pub enum LaunchError {
     },
     #[error("{program} not found on PATH; set codex_command in {config}")]
     NotFound { program: String, config: String },
-    #[error("this thread was synced from {host}; resume it there")]
-    OtherMachine { host: String },
+    #[error("this thread was synced from {host}; {what} there")]
+    OtherMachine { host: String, what: &'static str },
 }
 
 /// `codex_command resume ID`, run in `thread_cwd`, or in `fallback_cwd` (with a note) when the
@@ -64,10 +106,34 @@ pub fn resume_launch(
     fallback_cwd: &Path,
     config: &str,
 ) -> Result<CodexLaunch, LaunchError> {
+    codex_launch(
+        codex_command,
+        CodexSession::Resume(thread_id),
+        thread_cwd,
+        origin,
+        fallback_cwd,
+        config,
+    )
+}
+
+/// As `resume_launch`, for either session: a resume, or `codex_command` alone (a new session
+/// in the thread's directory, in the Codex home the thread came from).
+pub fn codex_launch(
+    codex_command: &str,
+    session: CodexSession,
+    thread_cwd: &Path,
+    origin: Option<&ThreadOrigin>,
+    fallback_cwd: &Path,
+    config: &str,
+) -> Result<CodexLaunch, LaunchError> {
     let codex_home = match origin {
         Some(origin) if origin.host != crate::store::pg::host_name() => {
             return Err(LaunchError::OtherMachine {
                 host: single_line(&origin.host),
+                what: match session {
+                    CodexSession::Resume(_) => "resume it",
+                    CodexSession::New => "start Codex",
+                },
             });
         }
         Some(origin) if !origin.codex_home.is_empty() => Some(PathBuf::from(&origin.codex_home)),
@@ -88,7 +154,9 @@ pub fn resume_launch(
         program: single_line(&name),
         config: config.to_string(),
     })?;
-    words.extend(["resume".to_string(), thread_id.to_string()]);
+    if let CodexSession::Resume(thread_id) = session {
+        words.extend(["resume".to_string(), thread_id.to_string()]);
+    }
     let (cwd, note) = if thread_cwd.is_dir() {
         (thread_cwd.to_path_buf(), None)
     } else {
@@ -183,6 +251,19 @@ mod tests {
         assert_eq!(launch.cwd, thread_dir);
         assert_eq!(launch.note, None);
 
+        // A new session: the command alone, in the same directory.
+        let launch = codex_launch(
+            &command,
+            CodexSession::New,
+            &thread_dir,
+            None,
+            dir.path(),
+            "cfg",
+        )
+        .unwrap();
+        assert_eq!(launch.args, ["--flag"]);
+        assert_eq!(launch.cwd, thread_dir);
+
         let gone = dir.path().join("gone");
         let launch = resume_launch(&command, id, &gone, None, dir.path(), "cfg").unwrap();
         assert_eq!(launch.cwd, dir.path());
@@ -238,6 +319,21 @@ mod tests {
             refused.unwrap_err().to_string(),
             format!(
                 "this thread was synced from {}; resume it there",
+                elsewhere.host
+            )
+        );
+        let refused = codex_launch(
+            &command,
+            CodexSession::New,
+            &thread_dir,
+            Some(&elsewhere),
+            dir.path(),
+            "cfg",
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            format!(
+                "this thread was synced from {}; start Codex there",
                 elsewhere.host
             )
         );

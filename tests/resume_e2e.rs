@@ -185,6 +185,5 @@ fn c_without_codex_says_how_to_set_codex_command_and_keeps_the_terminal() {
         raw.windows(expected.len())
             .any(|w| w == expected.as_bytes())
     });
-    tui.send("q");
-    assert!(tui.wait_exit());
+    assert!(tui.quit_with("q"));
 }

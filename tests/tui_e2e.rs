@@ -245,8 +245,8 @@ fn with_no_codex_home_the_demo_opens_with_its_live_thread() {
     tui.wait_for("Rate limiter design");
     // The scripted session starts a thread that is live in this process.
     tui.wait_for("Keep an eye on the test");
-    tui.send("q");
-    assert!(tui.wait_exit());
+    // Its thread is working: quitting asks first.
+    assert!(tui.quit_with("q"));
 }
 
 #[test]
@@ -276,4 +276,172 @@ fn delete_asks_on_the_terminal_naming_the_thread() {
         .join("data/Trash/files")
         .join(spec.file_name());
     assert!(trashed.is_file(), "{}", trashed.display());
+}
+
+/// A tmux server on a private socket, killed when dropped however the test ends.
+struct PrivateTmux {
+    socket: std::path::PathBuf,
+}
+
+impl PrivateTmux {
+    fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new("tmux");
+        command
+            .arg("-S")
+            .arg(&self.socket)
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE");
+        command
+    }
+
+    fn output(&self, args: &[&str]) -> String {
+        let output = self.command().args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl Drop for PrivateTmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn inside_tmux_c_and_n_open_codex_in_windows_named_after_the_thread_and_the_list_stays() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let root = tempfile::TempDir::new().unwrap();
+    let root = root.path().canonicalize().unwrap();
+    let project = root.join("parser");
+    let scratch = root.join("scratch");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(scratch.join("config").join("codex-threads")).unwrap();
+    let home = TestHome::new();
+    let spec = ThreadSpec::new()
+        .cwd(&project.to_string_lossy())
+        .turn("Fix the parser crash on empty input", "Fixed.");
+    home.add_thread(&spec);
+    // A stand-in for Codex: it records its directory and arguments, then stays (so does its
+    // window).
+    let record = root.join("codex-args");
+    let fake = root.join("fake-codex");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n{{ pwd; for a in \"$@\"; do echo \"$a\"; done; }} > '{0}.tmp'\n\
+             mv '{0}.tmp' \"{0}.$#\"\nexec sleep 60\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        scratch
+            .join("config")
+            .join("codex-threads")
+            .join("config.toml"),
+        format!("codex_command = \"'{}'\"\n", fake.display()),
+    )
+    .unwrap();
+
+    // codex-threads in a tmux session of its own server; `launch` is not set, so inside tmux
+    // it is a new window.
+    let tmux = PrivateTmux {
+        socket: root.join("tmux.sock"),
+    };
+    let binary = binary();
+    let started = tmux
+        .command()
+        .args([
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "mon",
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ])
+        .arg("-c")
+        .arg(&scratch)
+        .env("XDG_CONFIG_HOME", scratch.join("config"))
+        .env("XDG_STATE_HOME", scratch.join("state"))
+        .env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"))
+        .env("XDG_DATA_HOME", scratch.join("data"))
+        .env_remove("NO_COLOR")
+        .env_remove("CODEX_SQLITE_HOME")
+        .arg("--")
+        .arg(&binary)
+        .arg("--codex-home")
+        .arg(home.path())
+        .status()
+        .unwrap();
+    assert!(started.success());
+    let screen = || tmux.output(&["capture-pane", "-p", "-t", "mon:0.0"]);
+    wait_for_condition("the list in tmux", || {
+        screen().contains("Fix the parser crash")
+    });
+
+    let windows = || {
+        tmux.output(&[
+            "list-windows",
+            "-t",
+            "mon:",
+            "-F",
+            "#{window_index}\t#{window_name}\t#{pane_current_path}",
+        ])
+    };
+    let window = |index: &str, name: &str| format!("{index}\t{name}\t{}", project.display());
+    tmux.command()
+        .args(["send-keys", "-t", "mon:0.0", "C"])
+        .status()
+        .unwrap();
+    wait_for_condition("Codex resuming in a new window", || {
+        windows()
+            .lines()
+            .any(|line| line == window("1", "Fix the parser crash on…"))
+    });
+    let recorded = |args: usize| {
+        let path = format!("{}.{args}", record.display());
+        let mut text = String::new();
+        wait_for_condition("the stand-in's record", || {
+            text = std::fs::read_to_string(&path).unwrap_or_default();
+            !text.is_empty()
+        });
+        text
+    };
+    assert_eq!(
+        recorded(2),
+        format!("{}\nresume\n{}\n", project.display(), spec.id)
+    );
+    // The list is still there, and says where Codex went.
+    wait_for_condition("the status line", || {
+        screen().contains("Codex opened in tmux window mon:1")
+    });
+
+    // `N`: a new session (no arguments) in the thread's directory, named after it.
+    tmux.command()
+        .args(["select-window", "-t", "mon:0"])
+        .status()
+        .unwrap();
+    tmux.command()
+        .args(["send-keys", "-t", "mon:0.0", "N"])
+        .status()
+        .unwrap();
+    wait_for_condition("a new session in another window", || {
+        windows()
+            .lines()
+            .any(|line| line == window("2", "new: parser"))
+    });
+    assert_eq!(recorded(0), format!("{}\n", project.display()));
+    assert!(screen().contains("Fix the parser crash"), "{}", screen());
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::{BindingEntry, Keymap, Mode};
 use super::theme::Theme;
+use crate::launch::LaunchMode;
 
 /// The default keymap, theme and layout, compiled into the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
@@ -38,6 +39,9 @@ struct ConfigFile {
     /// A program run once per event, without a shell.
     #[serde(default)]
     notify_command: Option<String>,
+    /// Where Codex starts: "tmux-window", "tmux-pane" or "replace" (see `LaunchMode`).
+    #[serde(default)]
+    launch: Option<LaunchMode>,
     #[serde(default)]
     ui: UiSection,
     #[serde(default)]
@@ -106,6 +110,8 @@ pub struct Config {
     /// Split into a program and its arguments when used (see `crate::launch`).
     pub codex_command: String,
     pub notify: NotifySettings,
+    /// The configured launch mode; `None`: the default (`LaunchMode::resolve`).
+    pub launch: Option<LaunchMode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +169,7 @@ impl Config {
                 .or(defaults.notify_command)
                 .filter(|command| !command.trim().is_empty()),
         };
+        let launch = user.launch.or(defaults.launch);
         Ok((
             Config {
                 keymap,
@@ -170,6 +177,7 @@ impl Config {
                 density,
                 codex_command,
                 notify,
+                launch,
             },
             problems,
         ))
@@ -250,12 +258,19 @@ mod tests {
         );
         assert_eq!(config.density, Density::Dense);
         assert_eq!(config.codex_command, "codex");
+        // The launch mode depends on where the TUI runs: none is written down.
+        assert_eq!(config.launch, None);
+        assert_eq!(
+            keymap.action(Mode::List, &key(KeyCode::Char('N'))),
+            Some(Action::NewCodexSession)
+        );
     }
 
     #[test]
     fn a_user_entry_replaces_the_default_entry_for_its_action() {
         let user = r##"
             codex_command = "npx @openai/codex"
+            launch = "tmux-pane"
             [ui]
             layout = "comfortable"
             [theme]
@@ -279,6 +294,17 @@ mod tests {
         assert_eq!(entry.map(|b| b.help.as_str()), Some("next thread"));
         assert_eq!(config.density, Density::Comfortable);
         assert_eq!(config.codex_command, "npx @openai/codex");
+        assert_eq!(config.launch, Some(LaunchMode::TmuxPane));
+        assert_eq!(
+            LaunchMode::resolve(config.launch, true),
+            LaunchMode::TmuxPane
+        );
+        assert_eq!(
+            LaunchMode::resolve(config.launch, false),
+            LaunchMode::Replace
+        );
+        assert_eq!(LaunchMode::resolve(None, true), LaunchMode::TmuxWindow);
+        assert_eq!(LaunchMode::resolve(None, false), LaunchMode::Replace);
     }
 
     #[test]
@@ -299,6 +325,7 @@ mod tests {
             )
             .is_err()
         );
+        assert!(Config::from_texts(Some("launch = \"tmux\""), "u", false).is_err());
         let (_, problems) =
             Config::from_texts(Some("[theme]\naccent = \"plaid\""), "u", false).unwrap();
         assert_eq!(problems.len(), 1);

@@ -50,8 +50,12 @@ pub enum Action {
     ToggleMark,
     /// Write the thread's history as Markdown to a file in the current directory.
     Export,
-    /// Run `codex resume ID` in the thread's directory, with the terminal handed to Codex.
+    /// Run `codex resume ID` in the thread's directory: in a tmux window or pane, or with the
+    /// terminal handed to Codex (the config's `launch`).
     ResumeInCodex,
+    /// Start a new Codex session (`codex_command` alone) in the thread's directory, the same
+    /// way as `ResumeInCodex`.
+    NewCodexSession,
     /// Ask what to copy of the thread: its id, its rollout path or its resume command.
     Copy,
     CopyId,

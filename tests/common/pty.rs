@@ -76,6 +76,10 @@ impl PtySession {
         command.env("XDG_DATA_HOME", scratch.join("data"));
         command.env_remove("NO_COLOR");
         command.env_remove("CODEX_SQLITE_HOME");
+        // Inside tmux the TUI would start Codex in a new tmux window (the `launch` default),
+        // in the tmux these tests may run in: the binary under test is outside any.
+        command.env_remove("TMUX");
+        command.env_remove("TMUX_PANE");
         if let Some(cwd) = cwd {
             command.cwd(cwd);
         }
@@ -156,6 +160,29 @@ impl PtySession {
             if start.elapsed() > DEADLINE {
                 let _ = self.child.kill();
                 panic!("the program did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl PtySession {
+    /// Quits with `key`, answering `y` when the TUI asks first (the demo's live thread is
+    /// working while it plays); returns whether the program succeeded.
+    pub fn quit_with(&mut self, key: &str) -> bool {
+        self.send(key);
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            if self.contents().contains("working; quit? y/N") {
+                self.send("y");
+                return self.wait_exit();
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("the program did not quit; screen:\n{}", self.contents());
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -4,6 +4,7 @@
 use crossterm::event::KeyCode;
 
 use super::*;
+use crate::launch::{CodexSession, LaunchMode};
 use crate::store::SourceFilter;
 use crate::tui::keymap::Mode;
 use crate::tui::test_support::*;
@@ -19,20 +20,24 @@ fn c_resumes_the_selected_thread_in_its_directory_and_coming_back_keeps_the_plac
     let id = selected_id(&state);
     let cwd = state.list.selected_row().unwrap().thread.cwd.clone();
     let effects = update(&mut state, key(KeyCode::Char('C')));
-    let [
-        Effect::ResumeInCodex {
-            thread_id,
-            cwd: resumed_in,
-            origin: None,
-            codex_command,
-        },
-    ] = effects.as_slice()
-    else {
+    let [Effect::LaunchCodex(request)] = effects.as_slice() else {
         panic!("unexpected {effects:?}")
     };
     assert_eq!(
-        (*thread_id, resumed_in, codex_command.as_str()),
-        (id, &cwd, "codex")
+        (
+            request.session,
+            &request.cwd,
+            &request.origin,
+            request.codex_command.as_str(),
+            request.mode
+        ),
+        (
+            CodexSession::Resume(id),
+            &cwd,
+            &None,
+            "codex",
+            LaunchMode::Replace
+        )
     );
 
     let effects = update(&mut state, Msg::BackFromCodex(Ok("Back from Codex".into())));
@@ -50,7 +55,7 @@ fn c_in_a_history_resumes_that_thread_and_a_failure_is_an_error_line() {
     let id = selected_id(&state);
     let effects = update(&mut state, key(KeyCode::Char('C')));
     assert!(
-        matches!(effects.as_slice(), [Effect::ResumeInCodex { thread_id, .. }] if *thread_id == id)
+        matches!(effects.as_slice(), [Effect::LaunchCodex(request)] if request.session == CodexSession::Resume(id))
     );
     update(
         &mut state,

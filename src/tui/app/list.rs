@@ -73,6 +73,22 @@ pub struct ListView {
     pub marked: Vec<ThreadId>,
     /// A bulk action running on the marked threads.
     pub bulk: Option<BulkAction>,
+    /// When the user last pressed a key (or scrolled or clicked): rows do not re-sort under
+    /// a user who is moving or typing (see `hold`).
+    pub last_input_at: Option<DateTime<Utc>>,
+    /// A refresh came while the user was active: rows took its data but kept their order, and
+    /// new threads wait; the next refresh after the keys go idle re-sorts.
+    pub order_held: bool,
+    /// A thread to select once the pages loaded reach it (see `reveal`).
+    pub seeking: Option<Seek>,
+}
+
+/// A thread the list should select when a page brings it, and where in the order it would be
+/// (the sort key's value when it was known): no need to load past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seek {
+    pub id: ThreadId,
+    pub sort_value: DateTime<Utc>,
 }
 
 impl ListView {
@@ -114,6 +130,9 @@ impl ListView {
             skipped: Vec::new(),
             marked: Vec::new(),
             bulk: None,
+            last_input_at: None,
+            order_held: false,
+            seeking: None,
         }
     }
 
@@ -137,12 +156,47 @@ impl ListView {
         }
     }
 
-    /// Forgets every row (before loading a different listing).
     /// Params that reload every row loaded so far from the start, for a background refresh.
     pub fn refresh_params(&self, cwd: &Path) -> ListThreadsParams {
         ListThreadsParams {
             cursor: None,
             ..self.params(cwd, self.rows.len().max(LIST_PAGE_SIZE))
+        }
+    }
+
+    /// Takes the data of a fresh load for the rows already listed, in their order: threads not
+    /// listed yet wait, and rows the load lacks stay (until the next `replace_rows`).
+    pub fn update_in_place(&mut self, fresh: Vec<ListRow>) {
+        let mut fresh: std::collections::HashMap<ThreadId, ListRow> = fresh
+            .into_iter()
+            .map(|row| (row.thread.thread_id, row))
+            .collect();
+        for row in &mut self.rows {
+            if let Some(new) = fresh.remove(&row.thread.thread_id) {
+                *row = new;
+            }
+        }
+        self.refilter();
+    }
+
+    /// Selects the thread `id` when a loaded row of it matches the search; true when it did.
+    pub fn select_thread(&mut self, id: ThreadId, rows_per_page: usize) -> bool {
+        let Some(position) = self
+            .matches
+            .iter()
+            .position(|&index| self.rows[index].thread.thread_id == id)
+        else {
+            return false;
+        };
+        self.select(position, rows_per_page);
+        true
+    }
+
+    /// The value of the sort key for `thread`.
+    pub fn sort_value(&self, thread: &StoredThread) -> DateTime<Utc> {
+        match self.sort {
+            SortKey::UpdatedAt => thread.updated_at,
+            SortKey::CreatedAt => thread.created_at,
         }
     }
 
@@ -162,6 +216,7 @@ impl ListView {
         self.selected = self.selected.min(self.matches.len().saturating_sub(1));
     }
 
+    /// Forgets every row (before loading a different listing).
     pub fn clear_rows(&mut self) {
         self.rows.clear();
         self.matches.clear();
@@ -173,6 +228,8 @@ impl ListView {
         self.skipped.clear();
         // Marks belong to the rows they were made on; another listing starts unmarked.
         self.marked.clear();
+        self.order_held = false;
+        self.seeking = None;
     }
 
     /// Adds what a page passed over; every page of a listing reports the bad entries of the

@@ -1,12 +1,16 @@
 //! The TUI's state and its pure `update(state, msg) -> effects`.
 
 mod bulk;
+mod codex;
 pub mod full_text;
 pub mod history;
+mod hold;
 mod input;
 pub mod list;
 pub mod matches;
 mod msg;
+mod quit;
+mod reveal;
 mod search;
 pub mod split;
 mod state;
@@ -17,7 +21,7 @@ pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
-pub use msg::{Effect, LoadedThreads, Msg, Notification, NotifyEvent};
+pub use msg::{CodexRequest, Effect, LoadedThreads, Msg, Notification, NotifyEvent};
 pub use split::{MAX_PANES, SplitView};
 pub use state::{
     BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
@@ -33,6 +37,8 @@ mod bulk_tests;
 mod export_tests;
 #[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod launch_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::state::BulkAction;
+use crate::launch::{CodexSession, LaunchMode};
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadId;
 use crate::store::{
@@ -75,9 +76,11 @@ pub enum Msg {
     },
     /// A thread was exported to this file.
     Exported(PathBuf),
-    /// Codex, started to resume a thread, has exited (what to say about it), or could not be
-    /// started (why).
+    /// Codex, started in this terminal (`LaunchMode::Replace`), has exited (what to say about
+    /// it), or could not be started (why).
     BackFromCodex(Result<String, String>),
+    /// Codex was started in a tmux window or pane (where), or could not be (why).
+    CodexOpened(Result<String, String>),
     EffectFailed(String),
     /// The threads of the split view's panes, read again (their status moves on); those that
     /// could not be read are left out.
@@ -120,6 +123,21 @@ pub struct Notification {
     pub thread_id: ThreadId,
     /// The thread's title, as untrusted text (sanitised where it is written).
     pub title: String,
+}
+
+/// Codex to start: which session, where, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodexRequest {
+    /// `codex_command resume ID`, or `codex_command` alone.
+    pub session: CodexSession,
+    /// The thread's directory.
+    pub cwd: PathBuf,
+    /// Where a thread of a shared store came from (Codex starts for it only there).
+    pub origin: Option<crate::store::ThreadOrigin>,
+    pub codex_command: String,
+    pub mode: LaunchMode,
+    /// The tmux window's name (the thread's title, short).
+    pub window_name: String,
 }
 
 /// A page of threads and which of them are live (`ThreadManager::is_live`).
@@ -198,15 +216,10 @@ pub enum Effect {
         id: ThreadId,
         path: PathBuf,
     },
-    /// Hand the terminal to `codex_command resume ID` in `cwd` until it exits; the loop runs
-    /// it (it owns the terminal) and answers with `Msg::BackFromCodex`.
-    ResumeInCodex {
-        thread_id: ThreadId,
-        cwd: PathBuf,
-        /// Where a thread of a shared store came from (it resumes only there).
-        origin: Option<crate::store::ThreadOrigin>,
-        codex_command: String,
-    },
+    /// Start Codex for a thread. `LaunchMode::Replace`: the loop hands it the terminal until
+    /// it exits (it owns the terminal) and answers with `Msg::BackFromCodex`; the tmux modes
+    /// open a window or pane and answer with `Msg::CodexOpened`.
+    LaunchCodex(CodexRequest),
     /// Put `text` on the clipboard: OSC 52 to the terminal (by the loop, between frames) and
     /// the system clipboard tool, if there is one.
     Copy {

@@ -15,6 +15,7 @@ use super::msg::Effect;
 use super::split::SplitView;
 use super::supervise::Supervision;
 use crate::history::MessageRole;
+use crate::launch::LaunchMode;
 use crate::protocol::ThreadId;
 use crate::tui::config::{Config, NotifySettings};
 use crate::tui::keymap::{Keymap, Mode};
@@ -235,6 +236,13 @@ pub struct State {
     pub supervision: Supervision,
     /// Which changes are told, and how.
     pub notify: NotifySettings,
+    /// Where Codex starts (the config's `launch`, resolved for this terminal).
+    pub launch_mode: LaunchMode,
+    /// When Codex, run in this terminal, last gave it back: a Ctrl-C soon after was meant for
+    /// Codex (see `quit`).
+    pub codex_back_at: Option<DateTime<Utc>>,
+    /// The question "N threads are working; quit? y/N", while the status line asks it.
+    pub quit_question: Option<String>,
     pub quit: bool,
     next_request_id: u64,
 }
@@ -263,6 +271,9 @@ impl State {
             config_label: "the config file".to_string(),
             supervision: Supervision::default(),
             notify: config.notify,
+            launch_mode: LaunchMode::resolve(config.launch, false),
+            codex_back_at: None,
+            quit_question: None,
             quit: false,
             next_request_id: 1,
         }

@@ -8,10 +8,14 @@ use ratatui::layout::Size;
 use ratatui_textarea::TextArea;
 
 use super::bulk;
+use super::codex;
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
+use super::hold;
 use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
+use super::quit;
+use super::reveal;
 use super::search;
 use super::split;
 use super::state::{
@@ -20,6 +24,7 @@ use super::state::{
 };
 use super::supervise;
 use crate::history::Transcript;
+use crate::launch::CodexSession;
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::{
@@ -50,8 +55,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects.extend(supervise::polls_due(state));
             effects
         }
-        Msg::Key(key) => on_key(state, key),
-        Msg::Mouse(mouse) => on_mouse(state, mouse),
+        Msg::Key(key) => {
+            hold::note_input(state);
+            on_key(state, key)
+        }
+        Msg::Mouse(mouse) => {
+            if !matches!(mouse.kind, MouseEventKind::Moved) {
+                hold::note_input(state);
+            }
+            on_mouse(state, mouse)
+        }
         Msg::Resize { width, height } => {
             state.size = Size::new(width, height);
             relayout_history(state);
@@ -188,11 +201,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             ));
             Vec::new()
         }
+        Msg::CodexOpened(result) => {
+            codex::on_opened(state, result);
+            Vec::new()
+        }
         Msg::BackFromCodex(result) => {
-            match result {
-                Ok(text) => state.set_info(text),
-                Err(error) => state.set_error(error),
-            }
+            codex::on_back(state, result);
             // Codex may have written to the thread: the list is refreshed at once (an open
             // history follows the rollout by itself).
             state.list.refreshed_at = None;
@@ -219,12 +233,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let mode = state.mode();
     let action = state.keymap.action(mode, &key);
+    if let Some(effects) = quit::intercept(state, &key, action) {
+        return effects;
+    }
     if action == Some(Action::Quit) {
         // From full-text results `q` goes back to the list, as it does from a history.
         if mode == Mode::List && state.full_text.is_some() {
             return on_list_action(state, Action::Back);
         }
-        return quit(state);
+        return quit::request(state);
     }
     match mode {
         Mode::Edit => on_edit_key(state, action, key),
@@ -238,11 +255,6 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
-}
-
-fn quit(state: &mut State) -> Vec<Effect> {
-    state.quit = true;
-    vec![Effect::StopFollow, Effect::Quit]
 }
 
 fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
@@ -350,6 +362,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Delete
         | Action::Export
         | Action::ResumeInCodex
+        | Action::NewCodexSession
         | Action::Copy => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
                 Some(thread) => on_thread_action(state, action, &thread),
@@ -400,13 +413,17 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
             let mut effects = vec![Effect::StopFollow];
             effects.extend(search::cancel_thread_search(history));
             let request_id = history.request_id;
+            let thread = history.thread.clone();
             let to_split = split::back_from_history(state, request_id);
             state.history = None;
-            state.screen = if to_split {
-                Screen::Split
+            if to_split {
+                state.screen = Screen::Split;
             } else {
-                Screen::List
-            };
+                state.screen = Screen::List;
+                // The list shows the thread just left (opened from the full-text results, it
+                // may not be loaded yet).
+                effects.extend(reveal::select_thread(state, &thread));
+            }
             effects.extend(after_selection_change(state));
             return effects;
         }
@@ -449,6 +466,7 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Delete
         | Action::Export
         | Action::ResumeInCodex
+        | Action::NewCodexSession
         | Action::Copy => {
             let thread = history.thread.clone();
             return on_thread_action(state, action, &thread);
@@ -523,12 +541,8 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
             ));
             vec![Effect::Export { id, path }]
         }
-        Action::ResumeInCodex => vec![Effect::ResumeInCodex {
-            thread_id: id,
-            cwd: thread.cwd.clone(),
-            origin: thread.origin.clone(),
-            codex_command: state.codex_command.clone(),
-        }],
+        Action::ResumeInCodex => codex::launch(state, thread, CodexSession::Resume(id)),
+        Action::NewCodexSession => codex::launch(state, thread, CodexSession::New),
         Action::Copy => {
             state.overlay = Some(Overlay::Copy(CopyChoice {
                 thread_id: id,
@@ -806,7 +820,8 @@ fn refresh_list_if_due(state: &mut State) -> Vec<Effect> {
         && list.refreshing.is_none();
     let due = list
         .refreshed_at
-        .is_none_or(|at| state.now - at >= LIST_REFRESH_INTERVAL);
+        .is_none_or(|at| state.now - at >= LIST_REFRESH_INTERVAL)
+        || hold::resort_due(state);
     if !idle || !due {
         return Vec::new();
     }
@@ -832,7 +847,7 @@ fn reload_list(state: &mut State) -> Vec<Effect> {
 
 /// Rows a page loads: a screenful and a few more (so the next page is asked for before the
 /// selection reaches the end), never fewer than the default.
-fn list_page_size(state: &State) -> usize {
+pub(super) fn list_page_size(state: &State) -> usize {
     (list_rows_per_page(state) + 5).max(LIST_PAGE_SIZE)
 }
 
@@ -882,10 +897,13 @@ fn on_threads_loaded(
                 state.list.select(usize::MAX, list_rows_per_page(state));
             }
             state.list.keep_selection_visible(list_rows_per_page(state));
-            after_selection_change(state)
+            let mut effects = reveal::continue_seeking(state);
+            effects.extend(after_selection_change(state));
+            effects
         }
         Err(error) => {
             state.list.next_cursor = None;
+            state.list.seeking = None;
             state.set_error(format!("Could not list threads: {error}"));
             Vec::new()
         }
@@ -904,9 +922,16 @@ fn on_list_refreshed(state: &mut State, result: Result<LoadedThreads, String>) -
     state
         .list
         .add_skipped(std::mem::take(&mut loaded.page.skipped));
-    let rows = list_rows(loaded);
-    catch_up_clock(state, &rows.0);
-    state.list.replace_rows(rows.0, rows.1);
+    let (rows, next_cursor) = list_rows(loaded);
+    catch_up_clock(state, &rows);
+    hold::apply_refresh(state, rows, next_cursor);
+    // A thread sought is selected when the refresh brought it; pages are not loaded for it
+    // from here.
+    if let Some(seek) = state.list.seeking
+        && state.list.select_thread(seek.id, list_rows_per_page(state))
+    {
+        state.list.seeking = None;
+    }
     state.list.keep_selection_visible(list_rows_per_page(state));
     preview_effects(state)
 }

@@ -10,6 +10,8 @@ use tokio::task::JoinHandle;
 
 use super::search::run_search;
 use crate::export::{ExportFormat, export_to_file};
+use crate::launch::tmux::{TmuxServer, open_in_tmux};
+use crate::launch::{CodexLaunch, LaunchMode};
 use crate::manager::{FollowEvent, ThreadManager};
 use crate::tui::app::{BulkAction, Effect, LoadedThreads, Msg};
 
@@ -263,8 +265,30 @@ impl Executor {
                 tokio::spawn(super::clipboard::copy_with_system_tool(text));
             }
             // The loop's business: they need the terminal.
-            Effect::Quit | Effect::ResumeInCodex { .. } => {}
+            Effect::Quit | Effect::LaunchCodex(_) => {}
         }
+    }
+
+    /// Starts Codex in a tmux window or pane (`launch`, or why it cannot be started); where it
+    /// opened comes back as `Msg::CodexOpened`.
+    pub fn open_in_tmux(
+        &self,
+        launch: Result<CodexLaunch, String>,
+        mode: LaunchMode,
+        window_name: String,
+    ) {
+        self.spawn(async move {
+            let opened = match launch {
+                Ok(launch) => {
+                    open_in_tmux(&TmuxServer::default(), mode, &launch, &window_name).await
+                }
+                Err(err) => Err(err),
+            };
+            if let Err(err) = &opened {
+                tracing::warn!(%err, "could not open Codex in tmux");
+            }
+            Msg::CodexOpened(opened)
+        });
     }
 
     fn spawn(&self, work: impl Future<Output = Msg> + Send + 'static) {

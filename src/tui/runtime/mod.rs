@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::launch::resume_launch;
+use crate::launch::{LaunchMode, codex_launch};
 use crate::manager::ThreadManager;
 use crate::store::SourceFilter;
 use crate::tui::app::{Effect, Msg, Scope, State, update};
@@ -103,6 +103,7 @@ fn initial_state(options: &TuiOptions, ui_state_path: Option<&Path>) -> anyhow::
             Some(format!("{err} (using the default config)")),
         ),
     };
+    let config_launch = config.launch;
     let mut state = State::new(config, options.cwd.clone(), Utc::now());
     state.config_label = path.as_deref().map_or_else(
         || "the config file".to_string(),
@@ -111,6 +112,7 @@ fn initial_state(options: &TuiOptions, ui_state_path: Option<&Path>) -> anyhow::
     state.list.source = options.source.clone();
     state.banner = options.banner.clone();
     state.utc_offset = Local::now().offset().fix();
+    state.launch_mode = LaunchMode::resolve(config_launch, LaunchMode::inside_tmux());
     if options.this_directory_only {
         state.list.scope = Scope::ThisDirectory;
     }
@@ -161,23 +163,24 @@ pub async fn run_with_host<B: Backend, H: TerminalHost<B>>(
             for effect in update(&mut state, msg) {
                 match effect {
                     Effect::Quit => state.quit = true,
-                    Effect::ResumeInCodex {
-                        thread_id,
-                        cwd,
-                        origin,
-                        codex_command,
-                    } => {
-                        let launch = resume_launch(
-                            &codex_command,
-                            thread_id,
-                            &cwd,
-                            origin.as_ref(),
+                    Effect::LaunchCodex(request) => {
+                        let launch = codex_launch(
+                            &request.codex_command,
+                            request.session,
+                            &request.cwd,
+                            request.origin.as_ref(),
                             &state.cwd,
                             &state.config_label,
-                        );
+                        )
+                        .map_err(|err| err.to_string());
+                        if request.mode != LaunchMode::Replace {
+                            // Beside us, in tmux: the loop goes on.
+                            executor.open_in_tmux(launch, request.mode, request.window_name);
+                            continue;
+                        }
                         let back = match launch {
                             Ok(launch) => resume_in_codex(terminal, host, launch).await,
-                            Err(err) => Err(err.to_string()),
+                            Err(err) => Err(err),
                         };
                         // The clock stood still for us while Codex ran (the status line's
                         // age and relative times count from it), and the terminal may have
@@ -243,7 +246,7 @@ async fn resume_in_codex<B: Backend, H: TerminalHost<B>>(
     host: &mut H,
     launch: crate::launch::CodexLaunch,
 ) -> Result<String, String> {
-    tracing::info!(program = %launch.program.display(), args = ?launch.args, cwd = %launch.cwd.display(), "resuming in Codex");
+    tracing::info!(program = %launch.program.display(), args = ?launch.args, cwd = %launch.cwd.display(), "starting Codex in this terminal");
     let status = host
         .run_foreground(terminal, launch.command())
         .await

@@ -5,7 +5,9 @@ use std::io::{self, Stdout};
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind, MouseEventKind,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -83,7 +85,22 @@ pub fn spawn_terminal_input(messages: mpsc::Sender<Msg>) -> JoinHandle<()> {
             let msg = tokio::select! {
                 event = events.next() => match event {
                     Some(Ok(event)) => match event_to_msg(event) {
-                        Some(msg) => msg,
+                        Some(msg) => {
+                            // The clock as the key is pressed: `update` times keys with it (the
+                            // list holds still while keys are recent), and the last tick may be
+                            // most of a second old.
+                            let input = match &msg {
+                                Msg::Key(_) => true,
+                                Msg::Mouse(mouse) => mouse.kind != MouseEventKind::Moved,
+                                _ => false,
+                            };
+                            if input
+                                && messages.send(Msg::Tick(Utc::now())).await.is_err()
+                            {
+                                break;
+                            }
+                            msg
+                        }
                         None => continue,
                     },
                     Some(Err(err)) => {
