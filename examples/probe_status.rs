@@ -74,7 +74,7 @@ fn main() -> Result<()> {
         );
     }
     let releases: Vec<CodexRelease> = if versions.is_empty() {
-        codex::ALL_RELEASES
+        codex::SUPPORTED_RELEASES
             .iter()
             .filter_map(|v| codex::release(v))
             .collect()

@@ -53,6 +53,11 @@ use home::{ReleaseHome, lines_without_ordinal};
 use report::Report;
 
 #[test]
+fn codex_0_171_0() {
+    conform("0.171.0");
+}
+
+#[test]
 fn codex_0_169_0() {
     conform("0.169.0");
 }
@@ -88,6 +93,20 @@ enum Writer {
 fn plans(release: &CodexRelease) -> Vec<Plan> {
     let exec = |version: &str| Writer::Exec(CodexRelease::supported(version));
     match release.version.as_str() {
+        "0.171.0" => vec![
+            Plan {
+                label: "paginated thread of 0.169.0",
+                slug: "paginated-169-in-171",
+                writer: exec("0.169.0"),
+                paginated: true,
+            },
+            Plan {
+                label: "paginated exec thread",
+                slug: "paginated-171-exec",
+                writer: exec("0.171.0"),
+                paginated: true,
+            },
+        ],
         "0.169.0" => vec![
             Plan {
                 label: "legacy thread of 0.147.0",

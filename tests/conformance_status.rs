@@ -5,6 +5,10 @@
 //! are built on (`examples/probe_status.rs` prints them in full); a new release that changes
 //! one fails here.
 //!
+//! Every check also asks our own store what it makes of the same thread (`ours`): the status
+//! it shows, what a working thread is doing, and the read state, which must agree with the
+//! release's own `readStates` before and after our `mark`.
+//!
 //! Each installed release gets a fresh home, against the mock model, and a thread per state,
 //! each on an app server of its own. One test per release runs every check and fails at the
 //! end listing the failed ones. A release that is not installed passes, printing a
@@ -22,6 +26,12 @@ use anyhow::{Context, Result, ensure};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde_json::{Value, json};
 
+use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
+use codex_threads::store::status::{ActivityKind, ThreadStatus};
+use codex_threads::store::{
+    ListThreadsParams, ReadThreadParams, StoredThread, ThreadMetadataPatch, ThreadStore,
+    UpdateThreadMetadataParams,
+};
 use codex_threads::testing::codex::{self, AppServer, CodexRelease, ReadStateOperation};
 use codex_threads::testing::mock_model::MockModel;
 use report::Report;
@@ -102,6 +112,8 @@ struct Case {
     model: MockModel,
     home: PathBuf,
     cwd: PathBuf,
+    /// Our read marks (for releases without read receipts), kept for the whole case.
+    state_dir: PathBuf,
     _root: tempfile::TempDir,
 }
 
@@ -112,12 +124,79 @@ impl Case {
         let (home, cwd) = (root.path().join("home"), root.path().join("work"));
         std::fs::create_dir_all(&cwd)?;
         codex::write_config(&home, &model.base_url(), &[&cwd])?;
-        Ok(Self {
+        let case = Self {
             release: release.clone(),
             model,
             home,
             cwd,
+            state_dir: root.path().join("our-state"),
             _root: root,
+        };
+        // Our read marks start now, before any turn: what ends later is news.
+        case.block_on(|store| async move {
+            store.list_threads(ListThreadsParams::default()).await?;
+            Ok(())
+        })?;
+        Ok(case)
+    }
+
+    /// Our store on the home, as the CLI opens it (a fresh one each time: nothing cached
+    /// between checks but our read marks).
+    fn our_store(&self) -> LocalThreadStore {
+        let options = LocalStoreOptions {
+            state_dir: Some(self.state_dir.clone()),
+            ..LocalStoreOptions::default()
+        };
+        LocalThreadStore::open(&self.home, options)
+    }
+
+    fn block_on<T, F>(&self, work: impl FnOnce(LocalThreadStore) -> F) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(work(self.our_store()))
+    }
+
+    /// The thread as our store shows it.
+    fn ours(&self, id: &str) -> Result<StoredThread> {
+        let thread_id = id.parse()?;
+        self.block_on(|store| async move {
+            Ok(store
+                .read_thread(ReadThreadParams {
+                    thread_id,
+                    include_archived: true,
+                    include_history: false,
+                })
+                .await?)
+        })
+    }
+
+    /// Our store's status of the thread is `expected`; returns the thread for more checks.
+    fn ours_is(&self, id: &str, expected: ThreadStatus) -> Result<StoredThread> {
+        let thread = self.ours(id)?;
+        ensure!(
+            thread.status.status == expected,
+            "we show {} where {expected} is right: {:?}",
+            thread.status.status,
+            thread.status
+        );
+        Ok(thread)
+    }
+
+    /// Marks the thread read or unread through our store, as `mark` does.
+    fn our_mark(&self, id: &str, read: bool) -> Result<StoredThread> {
+        let thread_id = id.parse()?;
+        self.block_on(|store| async move {
+            Ok(store
+                .update_thread_metadata(UpdateThreadMetadataParams {
+                    thread_id,
+                    patch: ThreadMetadataPatch::read_state(read),
+                    include_archived: true,
+                })
+                .await?)
         })
     }
 
@@ -238,6 +317,9 @@ impl Case {
             "a pending call: {:?}",
             disk.pending_call()
         );
+        let ours = self.ours_is(&id, ThreadStatus::Working)?;
+        ensure!(ours.status.activity.is_none(), "{:?}", ours.status);
+        ensure!(ours.status.turn_started_at.is_some(), "{:?}", ours.status);
         self.model.release(&hold);
         let ended = server.wait_for_turn(&turn)?;
         ensure!(ended["status"] == "completed", "turn/completed {ended}");
@@ -263,6 +345,12 @@ impl Case {
             call_arguments(call)["cmd"] == command.as_str(),
             "pending call {call}"
         );
+        let ours = self.ours_is(&id, ThreadStatus::Working)?;
+        let activity = ours.status.activity.context("we show no running command")?;
+        ensure!(
+            activity.kind == ActivityKind::Command && activity.label == command,
+            "{activity:?}"
+        );
         std::fs::write(&gate, "")?;
         server.wait_for_turn(&turn)?;
         Ok(())
@@ -286,6 +374,13 @@ impl Case {
             context["payload"]["approval_policy"] == "on-request",
             "turn_context {context}"
         );
+        let ours = self.ours_is(&id, ThreadStatus::Waiting)?;
+        ensure!(ours.needs_attention(), "a waiting thread needs the user");
+        let activity = ours.status.activity.context("we show nothing waited on")?;
+        ensure!(
+            activity.kind == ActivityKind::Approval && activity.label.contains("touch approved"),
+            "{activity:?}"
+        );
         server.respond(&request, json!({"decision": "accept"}))?;
         let ended = server.wait_for_turn(&turn)?;
         ensure!(ended["status"] == "completed", "turn/completed {ended}");
@@ -302,6 +397,9 @@ impl Case {
             call["payload"]["name"] == "request_user_input",
             "pending call {call}"
         );
+        let ours = self.ours_is(&id, ThreadStatus::Waiting)?;
+        let activity = ours.status.activity.context("we show nothing waited on")?;
+        ensure!(activity.kind == ActivityKind::Question, "{activity:?}");
         server.answer_question(&request, "Yes (Recommended)")?;
         let ended = server.wait_for_turn(&turn)?;
         ensure!(ended["status"] == "completed", "turn/completed {ended}");
@@ -331,10 +429,18 @@ impl Case {
                 listed.status
             );
         }
+        // Without a writer lock (0.104) an idle thread cannot be told from a closed one.
+        let open = if self.release.takes_writer_locks() {
+            ThreadStatus::Idle
+        } else {
+            ThreadStatus::Done
+        };
+        self.ours_is(&id, open)?;
         ensure!(
             server.close(EXIT)?,
             "the app server did not exit when its stdin closed"
         );
+        self.ours_is(&id, ThreadStatus::Done)?;
         let disk = self.disk(&id)?;
         ensure!(!disk.lock_file, "the lock file is left after a clean exit");
         ensure!(disk.lock_holders.is_empty(), "lock {:?}", disk.lock_holders);
@@ -399,8 +505,20 @@ impl Case {
                 listed.status
             );
         }
+        // 0.104 records nothing of a failure: there it reads as a turn without an answer.
+        let failed = if self.release.records_turn_errors() {
+            ThreadStatus::Failed
+        } else {
+            ThreadStatus::Done
+        };
+        let ours = self.ours_is(&id, failed)?;
+        if failed == ThreadStatus::Failed {
+            let failure = ours.status.failure.clone().unwrap_or_default();
+            ensure!(failure.contains("demand"), "failure {failure:?}");
+        }
         let owner_turn = last_turn_status(&mut server, &id)?;
         server.close(EXIT)?;
+        self.ours_is(&id, failed)?;
         let (_, observed_turn) = self.observed(&id)?;
         let expected = if self.release.records_turn_errors() {
             "failed"
@@ -424,6 +542,9 @@ impl Case {
         ensure!(ended["status"] == "interrupted", "turn/completed {ended}");
         let disk = self.disk(&id)?;
         self.check_aborted(&disk)?;
+        // An aborted turn is a failed one, and not unread (Codex publishes no aborted turn).
+        let ours = self.ours_is(&id, ThreadStatus::Failed)?;
+        ensure!(!ours.unread, "an aborted turn made the thread unread");
         if self.release.projects_turns() {
             // An interrupted turn leaves the read state alone.
             ensure!(disk.receipt.is_none(), "receipt {:?}", disk.receipt);
@@ -468,6 +589,7 @@ impl Case {
     fn check_died(&self, id: &str) -> Result<()> {
         let disk = self.disk(id)?;
         ensure!(disk.open_turn(), "the turn ended: {:?}", disk.last_kinds());
+        self.ours_is(id, ThreadStatus::Interrupted)?;
         if self.release.projects_turns() {
             ensure!(
                 disk.last_turn_status() == Some("inProgress"),
@@ -512,6 +634,7 @@ impl Case {
         let disk = self.disk(&id)?;
         self.check_aborted(&disk)?;
         ensure!(!disk.lock_file, "the lock file is left after SIGTERM");
+        self.ours_is(&id, ThreadStatus::Failed)?;
         Ok(())
     }
 
@@ -528,7 +651,22 @@ impl Case {
         let disk = self.disk(&id)?;
         self.check_aborted(&disk)?;
         ensure!(!disk.lock_file, "the lock file is left after a clean exit");
+        self.ours_is(&id, ThreadStatus::Failed)?;
         Ok(())
+    }
+
+    /// Our read state of the thread agrees with the release's `readStates` entry.
+    fn check_same_read_state(&self, server: &mut AppServer, id: &str) -> Result<Value> {
+        let listed = server.listed_thread(id)?.context("not listed")?;
+        let state = listed.read_state.context("no readStates entry")?;
+        let codex_unread = !state["firstUnread"].is_null();
+        let ours = self.ours(id)?;
+        ensure!(
+            ours.unread == codex_unread,
+            "we say unread={} where Codex's readStates say {state}",
+            ours.unread
+        );
+        Ok(state)
     }
 
     fn read_state(&self) -> Result<()> {
@@ -546,6 +684,20 @@ impl Case {
                 self.release.version
             );
             ensure!(self.disk(&id)?.receipt.is_none(), "a receipt");
+            // Our own marks give the same rule: a completed turn is unread until marked read.
+            ensure!(self.ours(&id)?.unread, "a completed turn is not unread");
+            ensure!(
+                !self.our_mark(&id, true)?.unread,
+                "marked read, still unread"
+            );
+            ensure!(
+                self.our_mark(&id, false)?.unread,
+                "marked unread, still read"
+            );
+            ensure!(
+                !self.our_mark(&id, true)?.unread,
+                "marked read, still unread"
+            );
             return Ok(());
         }
         let exec_disk = self.disk(&exec_id)?;
@@ -581,6 +733,40 @@ impl Case {
             listed.read_state
         );
 
+        // Ours agrees, and our marks are what the release then reports.
+        self.check_same_read_state(&mut server, &id)?;
+        ensure!(
+            self.ours(&exec_id)?.unread,
+            "the exec thread is not unread to us"
+        );
+        ensure!(
+            !self.our_mark(&id, true)?.unread,
+            "marked read by us, still unread"
+        );
+        let state = self.check_same_read_state(&mut server, &id)?;
+        ensure!(state["firstUnread"].is_null(), "after our read: {state}");
+        ensure!(
+            state["revision"] != revision.as_str(),
+            "our read kept the revision"
+        );
+        ensure!(
+            self.disk(&id)?.first_unread() == Some(None),
+            "receipt after our read"
+        );
+        ensure!(
+            self.our_mark(&id, false)?.unread,
+            "marked unread by us, still read"
+        );
+        let state = self.check_same_read_state(&mut server, &id)?;
+        ensure!(
+            state["firstUnread"] == json!({"type": "threadStart"}),
+            "after our unread: {state}"
+        );
+        let revision = state["revision"]
+            .as_str()
+            .context("no revision")?
+            .to_owned();
+
         // Read: NULL; unread: "" (`threadStart`); each change a new revision.
         let read = server.update_read_state(&id, ReadStateOperation::Read, &revision)?;
         ensure!(read["firstUnread"].is_null(), "read {read}");
@@ -593,6 +779,10 @@ impl Case {
             disk.first_unread() == Some(None),
             "receipt {:?}",
             disk.receipt
+        );
+        ensure!(
+            !self.ours(&id)?.unread,
+            "Codex marked it read; we say unread"
         );
         let stale = server.update_read_state(&id, ReadStateOperation::Unread, &revision);
         ensure!(stale.is_err(), "an update with a stale revision succeeded");
@@ -611,6 +801,7 @@ impl Case {
             "receipt {:?}",
             disk.receipt
         );
+        self.check_same_read_state(&mut server, &id)?;
 
         // A completed turn after read points at itself; a later one leaves it.
         server.update_read_state(

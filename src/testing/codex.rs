@@ -21,12 +21,7 @@ use serde_json::{Value, json};
 use super::mock_model::MockModel;
 
 /// The releases we verify against, newest first.
-pub const SUPPORTED_RELEASES: [&str; 3] = ["0.169.0", "0.147.0", "0.104.0"];
-
-/// Every release the install script installs, newest first: the supported ones and 0.171.0,
-/// which so far only the thread-status probes and tests run (it is not among the recorded
-/// homes).
-pub const ALL_RELEASES: [&str; 4] = ["0.171.0", "0.169.0", "0.147.0", "0.104.0"];
+pub const SUPPORTED_RELEASES: [&str; 4] = ["0.171.0", "0.169.0", "0.147.0", "0.104.0"];
 
 /// The variable that carries the mock provider's (meaningless) API key.
 const MOCK_KEY_VAR: &str = "CODEX_THREADS_MOCK_KEY";
