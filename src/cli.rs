@@ -462,10 +462,11 @@ async fn archive(
             include_history: false,
         })
         .await?;
-    if current.open_in_codex && !force {
+    if let Some(holder) = current.status.holder.filter(|_| !force) {
         anyhow::bail!(
-            "thread {id} is open in a Codex process, which may still write to it; \
-             archive it after Codex closes it, or pass --force"
+            "thread {id} is {}, which may still write to it; archive it {}, or pass --force",
+            holder.describe(),
+            holder.retry_hint()
         );
     }
     manager.archive_thread(id).await?;

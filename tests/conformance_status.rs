@@ -210,6 +210,19 @@ impl Case {
         Disk::read(&self.home, id)
     }
 
+    /// What is on disk once the last turn's end is written: a release may tell its client the
+    /// turn is over a moment before its rollout writer has flushed the end (0.104, under load).
+    fn disk_with_turn_end(&self, id: &str) -> Result<Disk> {
+        let deadline = std::time::Instant::now() + EXIT;
+        loop {
+            let disk = self.disk(id)?;
+            if disk.turn_end().is_some() || std::time::Instant::now() >= deadline {
+                return Ok(disk);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// What another app server on the same home says: its `thread/list` status, and the
     /// status of the thread's last turn in its `thread/read`.
     fn observed(&self, id: &str) -> Result<(Value, String)> {
@@ -409,7 +422,7 @@ impl Case {
     fn idle_then_done(&self) -> Result<()> {
         let (mut server, id) = self.server_with_thread()?;
         server.run_turn(&id, "A turn")?;
-        let disk = self.disk(&id)?;
+        let disk = self.disk_with_turn_end(&id)?;
         let end = disk.turn_end().context("the turn has no end")?;
         ensure!(end["payload"]["type"] == "task_complete", "turn end {end}");
         ensure!(end["payload"].get("error").is_none(), "turn end {end}");
@@ -464,7 +477,7 @@ impl Case {
             ended["error"]["codexErrorInfo"] == "internalServerError",
             "turn/completed {ended}"
         );
-        let disk = self.disk(&id)?;
+        let disk = self.disk_with_turn_end(&id)?;
         let end = disk.turn_end().context("the turn has no end")?;
         ensure!(end["payload"]["type"] == "task_complete", "turn end {end}");
         ensure!(
@@ -540,7 +553,7 @@ impl Case {
         let ended = server.interrupt_turn(&turn)?;
         self.model.release(&hold);
         ensure!(ended["status"] == "interrupted", "turn/completed {ended}");
-        let disk = self.disk(&id)?;
+        let disk = self.disk_with_turn_end(&id)?;
         self.check_aborted(&disk)?;
         // An aborted turn is a failed one, and not unread (Codex publishes no aborted turn).
         let ours = self.ours_is(&id, ThreadStatus::Failed)?;

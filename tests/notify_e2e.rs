@@ -21,15 +21,7 @@ use serde_json::json;
 const RELEASE: &str = "0.171.0";
 
 fn release() -> Option<CodexRelease> {
-    let found = codex::release(RELEASE);
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CONFORMANCE_REQUIRE_RELEASES").is_none(),
-            "Codex {RELEASE} is not installed"
-        );
-        eprintln!("notify_e2e: skipped for Codex {RELEASE}: not installed");
-    }
-    found
+    common::releases::release_or_skip(RELEASE, "notify_e2e")
 }
 
 /// Our config: `notify_command` is a script that appends one line per run to `log`.

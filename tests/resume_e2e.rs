@@ -20,15 +20,7 @@ use common::pty::*;
 const RELEASE: &str = "0.169.0";
 
 fn release() -> Option<CodexRelease> {
-    let found = codex::release(RELEASE);
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CONFORMANCE_REQUIRE_RELEASES").is_none(),
-            "Codex {RELEASE} is not installed"
-        );
-        eprintln!("resume_e2e: skipped for Codex {RELEASE}: not installed");
-    }
-    found
+    common::releases::release_or_skip(RELEASE, "resume_e2e")
 }
 
 /// Writes our config with `codex_command` set to `command`.

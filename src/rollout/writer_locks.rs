@@ -25,6 +25,27 @@ pub enum Holder {
     BackgroundAppServer,
 }
 
+impl Holder {
+    /// What holds the thread, as messages say it ("thread X is …").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Holder::Codex => "open in a Codex process",
+            Holder::BackgroundAppServer => {
+                "held by Codex's background app server, which lets it go about a minute after \
+                 Codex quit"
+            }
+        }
+    }
+
+    /// When an edit that must wait for the holder can be tried again.
+    pub fn retry_hint(self) -> &'static str {
+        match self {
+            Holder::Codex => "after Codex closes it",
+            Holder::BackgroundAppServer => "in about a minute",
+        }
+    }
+}
+
 /// A snapshot of the writer locks held in a Codex home.
 #[derive(Debug, Default)]
 pub struct WriterLocks {

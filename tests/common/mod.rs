@@ -18,6 +18,7 @@ pub mod lines;
 pub mod pg;
 pub mod pty;
 pub mod recorded;
+pub mod releases;
 pub mod scan;
 pub mod spec;
 pub mod state_db;

@@ -35,8 +35,8 @@ const POLL: Duration = Duration::from_millis(50);
 // The checks' names: the checks that cannot run are reported skipped under the same ones.
 const STARTED: &str = "setup: codex exec starts a thread in the background";
 const LISTED: &str = "our list shows the new thread";
-const MARKED: &str = "our list marks it live (●) while Codex runs";
-const OPENED: &str = "opening it shows its prompt and follows (● following)";
+const MARKED: &str = "our list marks it working (▶) while Codex runs";
+const OPENED: &str = "opening it shows its prompt, working, and follows";
 const OUTPUT: &str = "the open history shows the command's output, printed after it opened";
 const ANSWER: &str = "the open history shows Codex's final answer";
 const EXITED: &str = "codex exec succeeds";
@@ -86,7 +86,7 @@ pub fn checks(report: &mut Report, home: Option<&ReleaseHome>) {
     let opened = report.skipping(not_listed, |report| {
         report.check(&name(MARKED), || {
             let row = listed.as_deref().context("not listed")?;
-            ensure!(row.contains('●'), "its row is {:?}", row.trim_end());
+            ensure!(row.contains('▶'), "its row is {:?}", row.trim_end());
             Ok(())
         });
         report.setup(&name(OPENED), || {
@@ -101,7 +101,13 @@ pub fn checks(report: &mut Report, home: Option<&ReleaseHome>) {
                 &tui,
                 "its history, following, with its prompt",
                 Some(&mut run),
-                |s| in_history(s, &head) && s.contains("● following") && body(s).contains(&head),
+                |s| {
+                    let header = s.lines().next().unwrap_or_default();
+                    in_history(s, &head)
+                        && header.contains("▶ working")
+                        && header.contains("· following")
+                        && body(s).contains(&head)
+                },
             )?;
             Ok(())
         })
@@ -147,11 +153,13 @@ fn declare_live_checks(report: &mut Report, name: &dyn Fn(&str) -> String) {
     }
 }
 
-/// The list row (a screen line) showing a thread whose title starts with `head`.
+/// The list row (a screen line) showing a thread whose title starts with `head`, after the
+/// selection pointer, the unread mark and the status glyph.
 fn row<'a>(screen: &'a str, head: &str) -> Option<&'a str> {
+    const MARKS: [char; 9] = ['›', '*', '●', '▶', '?', '○', '✓', '✗', '!'];
     screen.lines().find(|line| {
-        let line = line.trim_start().trim_start_matches('›').trim_start();
-        line.trim_start_matches('●').trim_start().starts_with(head)
+        line.trim_start_matches(|c: char| c == ' ' || MARKS.contains(&c))
+            .starts_with(head)
     })
 }
 

@@ -28,10 +28,12 @@ impl LocalStore {
             });
         }
         let file = self.locate_file(id, true)?;
-        if WriterLocks::snapshot(self.home.root()).is_held(id) {
+        if let Some(holder) = WriterLocks::snapshot(self.home.root()).holder(id) {
             return Err(ThreadStoreError::Conflict {
                 message: format!(
-                    "thread {id} is open in a Codex process; delete it after Codex closes it"
+                    "thread {id} is {}; delete it {}",
+                    holder.describe(),
+                    holder.retry_hint()
                 ),
             });
         }

@@ -6,6 +6,7 @@ use super::list::Tab;
 use super::msg::Effect;
 use super::state::{BulkAction, ConfirmAction, ConfirmDialog, Overlay, State};
 use crate::protocol::ThreadId;
+use crate::rollout::Holder;
 use crate::text::sanitize::single_line;
 use crate::tui::keymap::Action;
 
@@ -33,7 +34,12 @@ pub fn confirm_bulk(state: &mut State, action: BulkAction) -> Vec<Effect> {
     }
     let marked = state.list.marked_rows();
     let ids: Vec<ThreadId> = marked.iter().map(|row| row.thread.thread_id).collect();
-    let open_in_codex = marked.iter().any(|row| row.thread.open_in_codex);
+    // Codex itself first: it may still write; a background app server only holds on.
+    let held_by = marked
+        .iter()
+        .filter(|row| row.thread.open_in_codex)
+        .map(|row| row.thread.status.holder.unwrap_or(Holder::Codex))
+        .min_by_key(|holder| *holder != Holder::Codex);
     if ids.is_empty() {
         return Vec::new();
     }
@@ -44,7 +50,7 @@ pub fn confirm_bulk(state: &mut State, action: BulkAction) -> Vec<Effect> {
     state.overlay = Some(Overlay::Confirm(ConfirmDialog {
         action: ConfirmAction::Bulk { action, ids },
         title,
-        open_in_codex,
+        held_by,
     }));
     Vec::new()
 }

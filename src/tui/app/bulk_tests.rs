@@ -44,7 +44,27 @@ fn a_thread_open_in_codex_is_not_offered_for_deletion() {
     assert!(state.overlay.is_none());
     let status = state.status.as_ref().unwrap();
     assert_eq!(status.kind, StatusKind::Error);
-    assert!(status.text.contains("open in Codex"), "{}", status.text);
+    assert!(
+        status.text.contains("open in a Codex process") && status.text.contains("after Codex"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn a_thread_only_codexs_background_app_server_holds_is_said_to_be_let_go_soon() {
+    let mut threads = sample_threads();
+    threads[0].open_in_codex = true;
+    threads[0].status.holder = Some(crate::rollout::Holder::BackgroundAppServer);
+    let mut state = state_with_threads(80, 24, threads, false);
+    assert!(update(&mut state, key(KeyCode::Char('d'))).is_empty());
+    let status = state.status.as_ref().unwrap();
+    assert!(
+        status.text.contains("background app server") && status.text.contains("in about a minute"),
+        "{}",
+        status.text
+    );
+    assert!(!status.text.contains("open in a Codex process"));
 }
 
 #[test]

@@ -111,8 +111,8 @@ pub struct ConfirmDialog {
     pub action: ConfirmAction,
     /// The thread's title, as the question shows it (for several threads: how many).
     pub title: String,
-    /// A Codex process has the thread (or one of them) open: said before it is moved.
-    pub open_in_codex: bool,
+    /// Who has the thread (or one of them) open, if anyone: said before it is moved.
+    pub held_by: Option<crate::rollout::Holder>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

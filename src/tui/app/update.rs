@@ -27,6 +27,7 @@ use crate::history::Transcript;
 use crate::launch::CodexSession;
 use crate::manager::FollowEvent;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
+use crate::rollout::Holder;
 use crate::store::{
     HistoryDirection, HistoryLine, ReadHistoryPageParams, SortKey, StoredThread, ThreadHistoryPage,
     ThreadMetadataPatch,
@@ -559,9 +560,12 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
             Vec::new()
         }
         Action::Delete if thread.open_in_codex => {
+            let holder = thread.status.holder.unwrap_or(Holder::Codex);
             state.set_error(format!(
-                "“{}” is open in Codex; delete it after Codex closes it",
-                single_line(thread.title())
+                "“{}” is {}; delete it {}",
+                single_line(thread.title()),
+                holder.describe(),
+                holder.retry_hint()
             ));
             Vec::new()
         }
@@ -569,7 +573,7 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
             state.overlay = Some(Overlay::Confirm(ConfirmDialog {
                 action: ConfirmAction::Delete(id),
                 title: single_line(thread.title()),
-                open_in_codex: false,
+                held_by: None,
             }));
             Vec::new()
         }
@@ -582,7 +586,9 @@ fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) ->
             state.overlay = Some(Overlay::Confirm(ConfirmDialog {
                 action,
                 title: single_line(thread.title()),
-                open_in_codex: thread.open_in_codex,
+                held_by: thread
+                    .open_in_codex
+                    .then(|| thread.status.holder.unwrap_or(Holder::Codex)),
             }));
             Vec::new()
         }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
+use crate::rollout::Holder;
 use crate::tui::app::{BulkAction, ConfirmAction, ConfirmDialog, RenameDialog, State};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::wrap::truncate;
@@ -53,7 +54,7 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
         ConfirmAction::Delete(_) => ("Delete", false, true),
         ConfirmAction::Bulk { action, .. } => (action.verb(), true, *action == BulkAction::Delete),
     };
-    let height = 4 + u16::from(dialog.open_in_codex) + u16::from(deletes);
+    let height = 4 + u16::from(dialog.held_by.is_some()) + u16::from(deletes);
     let popup = centered(frame.area(), 60, height);
     let width = usize::from(popup.width.saturating_sub(2));
     // Several threads are counted, not quoted.
@@ -62,14 +63,19 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
     } else {
         truncate(&format!("{verb} “{}”?", dialog.title), width)
     };
-    let open_warning = if several {
-        "Codex has some of them open and may still write to them."
-    } else {
-        "Codex has this thread open and may still write to it."
+    let open_warning = match (dialog.held_by, several) {
+        (Some(Holder::BackgroundAppServer), false) => {
+            "Codex's background app server holds it (released a minute after Codex quit)."
+        }
+        (Some(Holder::BackgroundAppServer), true) => {
+            "Codex's background app server holds some (released a minute after Codex quit)."
+        }
+        (_, true) => "Codex has some of them open and may still write to them.",
+        (_, false) => "Codex has this thread open and may still write to it.",
     };
     let warning = dialog
-        .open_in_codex
-        .then(|| Line::from(Span::styled(truncate(open_warning, width), theme.warning)));
+        .held_by
+        .map(|_| Line::from(Span::styled(truncate(open_warning, width), theme.warning)));
     let trash_note = deletes.then(|| {
         let note = if several {
             "Their rollouts go to the trash; they can be restored."

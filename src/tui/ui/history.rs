@@ -48,19 +48,25 @@ fn render_header(frame: &mut Frame, state: &State, history: &HistoryView, area: 
     let (width, badge) = status::reserve_badge(state, area.width);
     let report = thread.status.status;
     let following = matches!(history.follow, FollowStatus::Following);
+    // The follow note ends the status whatever its length: the status is cut, not the note.
+    let suffix = if following && follow.is_none() {
+        " · following"
+    } else {
+        ""
+    };
     let (status, status_style) = match follow {
         Some(note) => note,
         None => (
             format!(
-                "{} {}{}",
+                "{} {}",
                 status::status_glyph(report),
-                status::status_line(thread, state.now),
-                if following { " · following" } else { "" }
+                status::status_line(thread, state.now)
             ),
             status::status_style(report, theme),
         ),
     };
-    let status = truncate(&status, width / 2);
+    let room = (width / 2).saturating_sub(suffix.width());
+    let status = format!("{}{suffix}", truncate(&status, room));
     let mut title = single_line(thread.title());
     if let Some(branch) = branch(thread) {
         title.push_str(&format!(" · {}", single_line(branch)));

@@ -223,7 +223,7 @@ fn render_header(frame: &mut Frame, state: &State, layout: &PaneLayout, area: Re
     } else if layout.compact {
         spans.push(Span::styled(" · one at a time", theme.warning));
     }
-    let line = Line::from(spans);
+    let line = super::status::with_badge(state, Line::from(spans), area.width);
     frame.render_widget(Paragraph::new(line), area);
 }
 

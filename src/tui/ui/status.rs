@@ -109,13 +109,11 @@ pub fn status_line(thread: &StoredThread, now: DateTime<Utc>) -> String {
     text
 }
 
-/// Who holds the thread, as messages say it.
-pub fn holder_words(holder: Holder) -> &'static str {
+/// Who holds the thread, in a status line.
+fn holder_words(holder: Holder) -> &'static str {
     match holder {
         Holder::Codex => "open in Codex",
-        Holder::BackgroundAppServer => {
-            "held by Codex's background app server (released about a minute after Codex quit)"
-        }
+        Holder::BackgroundAppServer => "held by Codex's background app server (let go soon)",
     }
 }
 
