@@ -26,7 +26,7 @@ const UNSEEN_RUNNING_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
 
 /// What one listing reads once for all its threads.
 pub(super) struct ListingFacts {
-    pub writer_locks: WriterLocks,
+    writer_locks: WriterLocks,
     /// The files Codex processes hold open, looked up once when a listing first needs them
     /// (a turn under way without a writer lock); the inner `None` where they cannot be seen.
     open_in_codex: OnceCell<Option<HashSet<PathBuf>>>,
