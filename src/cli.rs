@@ -222,6 +222,13 @@ pub fn open_manager(home: &Path) -> anyhow::Result<Arc<ThreadManager>> {
     Ok(Arc::new(ThreadManager::new(Arc::new(store))))
 }
 
+/// A manager over a fresh copy of the demo home: nothing of it is kept in our own cache or
+/// state directories (no summary index, read marks in memory).
+fn demo_manager(home: &Path) -> Arc<ThreadManager> {
+    let store = LocalThreadStore::open(home, LocalStoreOptions::default());
+    Arc::new(ThreadManager::new(Arc::new(store)))
+}
+
 /// Runs one subcommand, writing its output to `out`.
 pub async fn run_command(
     manager: &ThreadManager,
@@ -791,10 +798,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(command) => {
             // `--demo` with a subcommand runs it on a fresh copy of the demo home.
             let demo_home = cli.demo.then(DemoHome::create).transpose()?;
-            let home = demo_home
-                .as_ref()
-                .map_or(home, |demo| demo.path().to_path_buf());
-            let manager = open_manager(&home)?;
+            let manager = match &demo_home {
+                Some(demo) => demo_manager(demo.path()),
+                None => open_manager(&home)?,
+            };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             run_command(&manager, command, &mut out).await?;
@@ -869,14 +876,7 @@ async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Resu
         return run_tui(open_manager(home)?, options).await;
     }
     let demo_home = DemoHome::create()?;
-    let store = LocalThreadStore::open(
-        demo_home.path(),
-        LocalStoreOptions {
-            cache_dir: None,
-            ..LocalStoreOptions::default()
-        },
-    );
-    let manager = Arc::new(ThreadManager::new(Arc::new(store)));
+    let manager = demo_manager(demo_home.path());
     let live = tokio::spawn(play_live_session(
         manager.clone(),
         PathBuf::from(DEMO_LIVE_CWD),

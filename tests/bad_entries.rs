@@ -312,6 +312,7 @@ fn command(home: &Path, scratch: &Path, args: &[&str]) -> Command {
         .args(args)
         .env_remove("CODEX_SQLITE_HOME")
         .env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"))
+        .env("CODEX_THREADS_STATE_DIR", scratch.join("cache-state"))
         .env("XDG_STATE_HOME", scratch.join("state"));
     command
 }

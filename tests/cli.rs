@@ -250,6 +250,10 @@ fn a_relative_home_still_records_absolute_paths_in_the_state_db() {
         .arg(relative)
         .args(["archive", &spec.id.to_string()])
         .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .env(
+            "CODEX_THREADS_STATE_DIR",
+            home.path().join(".test-cache-state"),
+        )
         .env_remove("CODEX_SQLITE_HOME")
         .output()
         .unwrap();
@@ -355,6 +359,10 @@ fn a_reader_that_stops_early_is_not_an_error() {
         .arg(home.path())
         .args(["search", "needle"])
         .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .env(
+            "CODEX_THREADS_STATE_DIR",
+            home.path().join(".test-cache-state"),
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -444,6 +452,7 @@ fn run_with_config(home: &Path, config_dir: &Path, cwd: &Path, args: &[&str]) ->
         .current_dir(cwd)
         .env_remove("CODEX_SQLITE_HOME")
         .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
+        .env("CODEX_THREADS_STATE_DIR", home.join(".test-cache-state"))
         .env("XDG_CONFIG_HOME", config_dir)
         .output()
         .expect("the binary runs")

@@ -156,6 +156,10 @@ fn a_kill_while_materializing_a_zst_leaves_a_temporary_file_the_next_command_rem
         .arg(home.path())
         .args(["memory", &id, "disabled"])
         .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .env(
+            "CODEX_THREADS_STATE_DIR",
+            home.path().join(".test-cache-state"),
+        )
         .env("CODEX_THREADS_FAULT", "materialize.before_link")
         .output()
         .unwrap();

@@ -394,6 +394,7 @@ async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
             .arg(&reader_url)
             .args(args)
             .env("CODEX_THREADS_CACHE_DIR", home.path().join(".cache"))
+            .env("CODEX_THREADS_STATE_DIR", home.path().join(".cache-state"))
             .output()
             .unwrap()
     };

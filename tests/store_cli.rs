@@ -18,6 +18,7 @@ fn run(scratch: &Path, args: &[&str], store_env: Option<&str>) -> Output {
         .args(args)
         .env("XDG_CONFIG_HOME", scratch.join("config"))
         .env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"))
+        .env("CODEX_THREADS_STATE_DIR", scratch.join("cache-state"))
         .env("XDG_DATA_HOME", scratch.join("data"))
         .env_remove("CODEX_THREADS_STORE");
     if let Some(url) = store_env {
@@ -211,6 +212,10 @@ async fn two_homes_syncing_at_once_share_one_store_each_thread_with_its_origin()
                 .args(["--codex-home", home.path().to_str().unwrap()])
                 .args(["sync", "--to", &url])
                 .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+                .env(
+                    "CODEX_THREADS_STATE_DIR",
+                    home.path().join(".test-cache-state"),
+                )
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -291,6 +296,10 @@ async fn the_tui_on_the_store_shows_origins_and_follows_what_sync_watch_carries(
             .env(
                 "CODEX_THREADS_CACHE_DIR",
                 scratch.path().join("watch-cache"),
+            )
+            .env(
+                "CODEX_THREADS_STATE_DIR",
+                scratch.path().join("watch-state"),
             )
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -11,6 +11,7 @@ pub fn run(home: &Path, args: &[&str]) -> Output {
         .args(args)
         .env_remove("CODEX_SQLITE_HOME")
         .env("CODEX_THREADS_CACHE_DIR", home.join(".test-cache"))
+        .env("CODEX_THREADS_STATE_DIR", home.join(".test-cache-state"))
         // Deleted threads go to a trash in the test's home, never the user's.
         .env("XDG_DATA_HOME", home.join(".test-data"))
         .output()
