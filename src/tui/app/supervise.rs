@@ -5,6 +5,9 @@
 //! Every thread Codex writes to moves to the top of the by-updated order, so the newest few
 //! dozen threads hold every change worth telling; the whole home is looked at only now and then,
 //! for the attention count.
+//!
+//! Read state lives here too: `x` marks a thread read or unread, and a history shown down to
+//! its last line marks its thread read.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,7 +17,8 @@ use super::msg::{Effect, Notification, NotifyEvent};
 use super::state::State;
 use crate::protocol::ThreadId;
 use crate::store::status::ThreadStatus;
-use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread};
+use crate::store::{ListThreadsParams, SortDirection, SortKey, StoredThread, ThreadMetadataPatch};
+use crate::tui::ui::layout::history_page_lines;
 
 /// How many of the most recently written threads a poll looks at.
 pub const POLL_SIZE: usize = 50;
@@ -179,6 +183,79 @@ fn change(before: Option<&Seen>, now: &Seen, primed_at: DateTime<Utc>) -> Option
         }
         ThreadStatus::Idle | ThreadStatus::Done if new_turn_end => Some(NotifyEvent::Finished),
         _ => None,
+    }
+}
+
+/// Marks a thread read when it is unread, else unread.
+pub fn toggle_read(state: &mut State, thread: &StoredThread) -> Vec<Effect> {
+    if thread.origin.is_some() {
+        state.set_error("A shared store keeps no read state; mark the thread on its own machine");
+        return Vec::new();
+    }
+    let read = thread.unread;
+    let id = thread.thread_id;
+    if read {
+        state.supervision.forget_attention(id);
+    }
+    state.set_info(if read {
+        "Marking read…"
+    } else {
+        "Marking unread…"
+    });
+    vec![Effect::UpdateMetadata {
+        id,
+        patch: ThreadMetadataPatch::read_state(read),
+        include_archived: true,
+    }]
+}
+/// A thread whose history is shown down to its last line has been read: marked so where Codex
+/// keeps read state, once.
+pub fn mark_read_if_seen(state: &mut State) -> Vec<Effect> {
+    let page_lines = history_page_lines(state);
+    let Some(history) = state.history.as_mut() else {
+        return Vec::new();
+    };
+    let seen_to_end = history.loaded_once && !history.tail_trimmed && history.at_bottom(page_lines);
+    if !seen_to_end || !history.thread.unread || history.thread.origin.is_some() {
+        return Vec::new();
+    }
+    let id = history.thread.thread_id;
+    history.thread.unread = false;
+    if let Some(row) = state
+        .list
+        .rows
+        .iter_mut()
+        .find(|row| row.thread.thread_id == id)
+    {
+        row.thread.unread = false;
+    }
+    state.supervision.forget_attention(id);
+    vec![Effect::UpdateMetadata {
+        id,
+        patch: ThreadMetadataPatch::read_state(true),
+        include_archived: true,
+    }]
+}
+/// Newer facts about threads on screen (status, read state) from a supervision poll, without
+/// moving any row.
+pub fn refresh_shown_threads(state: &mut State, threads: &[StoredThread]) {
+    for thread in threads {
+        let id = thread.thread_id;
+        if let Some(row) = state
+            .list
+            .rows
+            .iter_mut()
+            .find(|row| row.thread.thread_id == id)
+        {
+            row.thread.status = thread.status.clone();
+            row.thread.unread = thread.unread;
+            row.thread.open_in_codex = thread.open_in_codex;
+        }
+        if let Some(history) = state.history.as_mut().filter(|h| h.thread.thread_id == id) {
+            history.thread.status = thread.status.clone();
+            history.thread.unread = thread.unread;
+            history.thread.open_in_codex = thread.open_in_codex;
+        }
     }
 }
 
@@ -362,5 +439,46 @@ mod tests {
             },
         );
         assert_eq!(state.supervision.attention_count(), Some(0));
+    }
+
+    #[test]
+    fn a_history_shown_to_its_end_marks_its_thread_read_once() {
+        use crate::store::HistoryDirection;
+        use crate::tui::test_support::{
+            history_lines, key, rich_history, sample_threads, state_with_threads, whole_page,
+        };
+        use crossterm::event::KeyCode;
+        let mut threads = sample_threads();
+        threads[0].unread = true;
+        let mut state = state_with_threads(80, 24, threads, false);
+        let effects = update(&mut state, key(KeyCode::Enter));
+        let request_id = effects
+            .iter()
+            .find_map(|effect| match effect {
+                Effect::LoadHistory { request_id, .. } => Some(*request_id),
+                _ => None,
+            })
+            .expect("a history request");
+        let marks = |effects: &[Effect]| {
+            effects
+                .iter()
+                .filter(|effect| {
+                    matches!(effect, Effect::UpdateMetadata { patch, .. } if patch.read == Some(true))
+                })
+                .count()
+        };
+        let effects = update(
+            &mut state,
+            crate::tui::app::Msg::HistoryLoaded {
+                request_id,
+                direction: HistoryDirection::Backward,
+                result: Ok(whole_page(history_lines(rich_history()))),
+            },
+        );
+        assert_eq!(marks(&effects), 1, "{effects:?}");
+        assert!(!state.list.rows[0].thread.unread);
+        // Scrolling about does not mark it again.
+        assert_eq!(marks(&update(&mut state, key(KeyCode::Char('k')))), 0);
+        assert_eq!(marks(&update(&mut state, key(KeyCode::Char('G')))), 0);
     }
 }

@@ -215,10 +215,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Supervised { request_id, result } => {
             if let Ok(threads) = &result {
-                refresh_shown_threads(state, threads);
+                supervise::refresh_shown_threads(state, threads);
             }
             let mut effects = supervise::on_polled(state, request_id, result);
-            effects.extend(mark_read_if_seen(state));
+            effects.extend(supervise::mark_read_if_seen(state));
             effects
         }
         Msg::EffectFailed(error) => {
@@ -338,7 +338,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ToggleRead => {
             return match state.list.selected_row().map(|row| row.thread.clone()) {
-                Some(thread) => toggle_read(state, &thread),
+                Some(thread) => supervise::toggle_read(state, &thread),
                 None => Vec::new(),
             };
         }
@@ -474,36 +474,13 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ToggleRead => {
             let thread = history.thread.clone();
-            return toggle_read(state, &thread);
+            return supervise::toggle_read(state, &thread);
         }
         _ => {}
     }
     let mut effects = state.history_page_request();
-    effects.extend(mark_read_if_seen(state));
+    effects.extend(supervise::mark_read_if_seen(state));
     effects
-}
-
-/// Marks a thread read when it is unread, else unread.
-fn toggle_read(state: &mut State, thread: &StoredThread) -> Vec<Effect> {
-    if thread.origin.is_some() {
-        state.set_error("A shared store keeps no read state; mark the thread on its own machine");
-        return Vec::new();
-    }
-    let read = thread.unread;
-    let id = thread.thread_id;
-    if read {
-        state.supervision.forget_attention(id);
-    }
-    state.set_info(if read {
-        "Marking read…"
-    } else {
-        "Marking unread…"
-    });
-    vec![Effect::UpdateMetadata {
-        id,
-        patch: ThreadMetadataPatch::read_state(read),
-        include_archived: true,
-    }]
 }
 
 /// Rename, memory toggle, archive and unarchive, from the list or the history.
@@ -1118,7 +1095,7 @@ fn on_history_loaded(
         });
     }
     effects.extend(state.history_page_request());
-    effects.extend(mark_read_if_seen(state));
+    effects.extend(supervise::mark_read_if_seen(state));
     effects
 }
 
@@ -1136,59 +1113,7 @@ fn on_follow(state: &mut State, request_id: u64, event: FollowEvent) -> Vec<Effe
         FollowEvent::Moved => history.follow = FollowStatus::Moved,
         FollowEvent::Failed(error) => history.follow = FollowStatus::Failed(error),
     }
-    mark_read_if_seen(state)
-}
-
-/// A thread whose history is shown down to its last line has been read: marked so where Codex
-/// keeps read state, once.
-fn mark_read_if_seen(state: &mut State) -> Vec<Effect> {
-    let page_lines = history_page_lines(state);
-    let Some(history) = state.history.as_mut() else {
-        return Vec::new();
-    };
-    let seen_to_end = history.loaded_once && !history.tail_trimmed && history.at_bottom(page_lines);
-    if !seen_to_end || !history.thread.unread || history.thread.origin.is_some() {
-        return Vec::new();
-    }
-    let id = history.thread.thread_id;
-    history.thread.unread = false;
-    if let Some(row) = state
-        .list
-        .rows
-        .iter_mut()
-        .find(|row| row.thread.thread_id == id)
-    {
-        row.thread.unread = false;
-    }
-    state.supervision.forget_attention(id);
-    vec![Effect::UpdateMetadata {
-        id,
-        patch: ThreadMetadataPatch::read_state(true),
-        include_archived: true,
-    }]
-}
-
-/// Newer facts about threads on screen (status, read state) from a supervision poll, without
-/// moving any row.
-fn refresh_shown_threads(state: &mut State, threads: &[StoredThread]) {
-    for thread in threads {
-        let id = thread.thread_id;
-        if let Some(row) = state
-            .list
-            .rows
-            .iter_mut()
-            .find(|row| row.thread.thread_id == id)
-        {
-            row.thread.status = thread.status.clone();
-            row.thread.unread = thread.unread;
-            row.thread.open_in_codex = thread.open_in_codex;
-        }
-        if let Some(history) = state.history.as_mut().filter(|h| h.thread.thread_id == id) {
-            history.thread.status = thread.status.clone();
-            history.thread.unread = thread.unread;
-            history.thread.open_in_codex = thread.open_in_codex;
-        }
-    }
+    supervise::mark_read_if_seen(state)
 }
 
 fn relayout_history(state: &mut State) {
