@@ -182,22 +182,18 @@ impl RolloutSummary {
                 self.last_turn = Some(LastTurn::started(started.turn_id.clone(), at()));
             }
             EventMsg::TaskComplete(complete) => {
-                let turn = self.last_turn.get_or_insert_with(LastTurn::default);
-                if turn.is_turn(complete.turn_id.as_deref()) {
-                    turn.ended = Some(TurnEnd::Completed { at: at() });
-                    if let Some(error) = complete.error_message() {
-                        turn.error = Some(error);
-                    }
+                let turn = self.ended_turn(complete.turn_id.as_deref());
+                turn.ended = Some(TurnEnd::Completed { at: at() });
+                if let Some(error) = complete.error_message() {
+                    turn.error = Some(error);
                 }
             }
             EventMsg::TurnAborted(aborted) => {
-                let turn = self.last_turn.get_or_insert_with(LastTurn::default);
-                if turn.is_turn(aborted.turn_id.as_deref()) {
-                    turn.ended = Some(TurnEnd::Aborted {
-                        reason: aborted.reason.clone(),
-                        at: at(),
-                    });
-                }
+                let turn = self.ended_turn(aborted.turn_id.as_deref());
+                turn.ended = Some(TurnEnd::Aborted {
+                    reason: aborted.reason.clone(),
+                    at: at(),
+                });
             }
             EventMsg::Error(error) => {
                 if let Some(turn) = self.last_turn.as_mut().filter(|turn| turn.in_progress()) {
@@ -206,6 +202,22 @@ impl RolloutSummary {
             }
             _ => {}
         }
+    }
+
+    /// The turn an end event closes: the last one started, or, when the end names another
+    /// turn (its start was not read: a quick summary reads only the head and the tail), a turn
+    /// known only by that end.
+    fn ended_turn(&mut self, turn_id: Option<&str>) -> &mut LastTurn {
+        match &mut self.last_turn {
+            Some(turn) if turn.is_turn(turn_id) => {}
+            slot => {
+                *slot = Some(LastTurn {
+                    turn_id: turn_id.map(str::to_owned),
+                    ..LastTurn::default()
+                })
+            }
+        }
+        self.last_turn.get_or_insert_with(LastTurn::default)
     }
 
     pub fn observe(&mut self, item: &RolloutItem) {
@@ -376,5 +388,37 @@ mod tests {
         assert!(!complete.partial);
         assert_eq!(complete.memory_mode, quick.memory_mode);
         assert_eq!(complete.scanned_to, size);
+    }
+
+    #[test]
+    fn the_last_turn_is_the_last_one_ended_even_when_its_start_was_not_read() {
+        let event = |payload: &str| line("event_msg", payload);
+        let mut summary = RolloutSummary::default();
+        for text in [
+            event(r#"{"type":"task_started","turn_id":"t1"}"#),
+            // t1's end and t2's start fell between the head and the tail.
+            event(r#"{"type":"task_complete","turn_id":"t2","error":{"message":"boom"}}"#),
+        ] {
+            let line = RolloutLine::decode(text.trim_end()).unwrap();
+            summary.observe_line(&line);
+        }
+        let turn = summary.last_turn.as_ref().unwrap();
+        assert_eq!(turn.turn_id.as_deref(), Some("t2"));
+        assert!(!turn.in_progress());
+        assert_eq!(turn.failure().as_deref(), Some("boom"));
+
+        // A start opens the next turn; an abort of it closes it.
+        for text in [
+            event(r#"{"type":"task_started","turn_id":"t3"}"#),
+            event(r#"{"type":"turn_aborted","turn_id":"t3","reason":"interrupted"}"#),
+        ] {
+            summary.observe_line(&RolloutLine::decode(text.trim_end()).unwrap());
+        }
+        let turn = summary.last_turn.as_ref().unwrap();
+        assert_eq!(turn.turn_id.as_deref(), Some("t3"));
+        assert_eq!(
+            turn.failure().as_deref(),
+            Some("turn aborted (interrupted)")
+        );
     }
 }
