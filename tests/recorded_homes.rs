@@ -11,6 +11,7 @@ use codex_threads::history::{ItemKind, Transcript};
 use codex_threads::manager::ThreadManager;
 use codex_threads::protocol::ThreadId;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
+use codex_threads::store::status::ThreadStatus;
 use codex_threads::store::*;
 use serde_json::Value;
 
@@ -165,6 +166,61 @@ async fn every_thread_of_every_release_lists_with_codex_preview() {
             }
         }
     }
+}
+
+/// Recorded homes are closed (no Codex runs): every thread's last turn ended, so each is
+/// done; unread exactly where the release's read receipt names a first unread turn (0.169:
+/// every thread that completed a turn), read where the release keeps no receipts.
+#[tokio::test]
+async fn recorded_threads_are_done_and_unread_as_their_receipts_say() {
+    for version in RELEASES {
+        let home = RecordedHome::copy(version);
+        let manager = home.manager();
+        let receipts = db_unread(&home.path);
+        let threads = [
+            list_all(&manager, false).await,
+            list_all(&manager, true).await,
+        ]
+        .concat();
+        assert!(!threads.is_empty(), "Codex {version}: no threads");
+        for thread in &threads {
+            let id = thread.thread_id;
+            assert_eq!(
+                thread.status.status,
+                ThreadStatus::Done,
+                "Codex {version}: {id} {:?}",
+                thread.status
+            );
+            let expected = receipts
+                .as_ref()
+                .is_some_and(|unread| unread.contains(&id.to_string()));
+            assert_eq!(thread.unread, expected, "Codex {version}: unread of {id}");
+        }
+        if receipts.is_some() {
+            assert!(
+                threads.iter().any(|t| t.unread),
+                "Codex {version}: none unread"
+            );
+        }
+    }
+}
+
+/// The threads the state DB's read receipts count as unread; `None` without receipts.
+fn db_unread(home: &Path) -> Option<std::collections::HashSet<String>> {
+    let db = rusqlite::Connection::open_with_flags(
+        home.join("state_5.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .ok()?;
+    let mut statement = db
+        .prepare("SELECT thread_id FROM thread_read_receipts WHERE first_unread_turn IS NOT NULL")
+        .ok()?;
+    let ids = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .ok()?
+        .collect::<Result<_, _>>()
+        .ok()?;
+    Some(ids)
 }
 
 fn db_previews(home: &Path) -> Option<std::collections::HashMap<String, String>> {
