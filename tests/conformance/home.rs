@@ -207,24 +207,12 @@ fn line_kind(line: &Value) -> String {
     }
 }
 
-/// Every rollout file under `sessions/` and `archived_sessions/`.
+/// Every rollout file under `sessions/` and `archived_sessions/` whose name carries a thread id.
 fn rollouts(home: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut dirs = vec![home.join("sessions"), home.join("archived_sessions")];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if file_id(&path).is_some() {
-                found.push(path);
-            }
-        }
-    }
-    found
+    codex::rollouts(home)
+        .into_iter()
+        .filter(|path| file_id(path).is_some())
+        .collect()
 }
 
 /// The thread id at the end of a rollout's file name (`rollout-<time>-<id>.jsonl[.zst]`).
