@@ -5,6 +5,10 @@
 //! for reading a whole rollout, `rg -F` for search). Benchmarks are not tests: nothing fails
 //! on a timing. Measurements that need a fresh process (RSS) run this binary again in a probe
 //! mode: `bench --probe NAME ARGS…`.
+//!
+//! The "idle CPU of the TUI" row writes to the home for a minute: it appends lines to four of
+//! its legacy rollouts and takes their writer locks, as Codex would, and puts the rollouts back
+//! as they were afterwards (length and mtime), even when the row fails.
 
 #[path = "support/rollout.rs"]
 mod rollout_support;
@@ -24,6 +28,14 @@ use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::{HistoryCursor, HistoryDirection, ReadHistoryPageParams};
 
 const DEFAULT_RUNS: usize = 5;
+/// Threads the split view follows in the TUI CPU row (as many as it holds).
+const SPLIT_PANES: usize = 4;
+/// How long the TUI's CPU time is measured, once idle and once with lines written: a whole
+/// minute, so that each window holds one of the TUI's whole-home counts (every 60 s) beside
+/// its polls of the newest threads (every 2 s) and the split view's reads of its threads.
+const TUI_CPU_WINDOW: Duration = Duration::from_secs(60);
+/// Left to the TUI after the split view shows, before measuring: its start's reads end.
+const TUI_SETTLE: Duration = Duration::from_secs(5);
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,13 +49,15 @@ fn main() -> anyhow::Result<()> {
         binary,
         runs: options.runs,
     };
-    bench.run(&options.query)
+    bench.run(&options.query, options.only.as_deref())
 }
 
 struct Options {
     home: PathBuf,
     runs: usize,
     query: String,
+    /// `--only a,b`: just these rows (by the names in `Bench::run`).
+    only: Option<Vec<String>>,
 }
 
 impl Options {
@@ -51,18 +65,30 @@ impl Options {
         let mut home = None;
         let mut runs = DEFAULT_RUNS;
         let mut query = "FAILED".to_string();
+        let mut only = None;
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
                 "--runs" => runs = rest.next().and_then(|n| n.parse().ok()).unwrap_or(runs),
                 "--query" => query = rest.next().cloned().unwrap_or(query),
+                "--only" => {
+                    only = rest
+                        .next()
+                        .map(|names| names.split(',').map(str::to_string).collect())
+                }
                 other => home = Some(PathBuf::from(other)),
             }
         }
-        let home =
-            home.ok_or_else(|| anyhow::anyhow!("usage: bench HOME [--runs N] [--query TEXT]"))?;
+        let home = home.ok_or_else(|| {
+            anyhow::anyhow!("usage: bench HOME [--runs N] [--query TEXT] [--only ROW,ROW]")
+        })?;
         anyhow::ensure!(home.is_dir(), "{} is not a directory", home.display());
-        Ok(Options { home, runs, query })
+        Ok(Options {
+            home,
+            runs,
+            query,
+            only,
+        })
     }
 }
 
@@ -101,7 +127,7 @@ struct Row {
 }
 
 impl Bench {
-    fn run(&self, query: &str) -> anyhow::Result<()> {
+    fn run(&self, query: &str, only: Option<&[String]>) -> anyhow::Result<()> {
         let home = CodexHome::new(&self.home);
         let mut files = home.discover_rollouts(false)?;
         files.extend(home.discover_rollouts(true)?);
@@ -123,17 +149,36 @@ impl Bench {
             self.runs,
         );
         println!("machine: {}", machine_description());
-        let rows = vec![
-            self.list_first_run()?,
-            self.list_warm()?,
-            self.list_everything_warm()?,
-            self.tui_first_frame()?,
-            self.last_page(&largest)?,
-            self.scroll(&largest)?,
-            self.follow()?,
-            self.history_frame()?,
-            self.search(query)?,
+        type Measure<'a> = Box<dyn Fn() -> anyhow::Result<Row> + 'a>;
+        let all: Vec<(&str, Measure)> = vec![
+            ("list-first", Box::new(|| self.list_first_run())),
+            ("list-warm", Box::new(|| self.list_warm())),
+            ("list-all", Box::new(|| self.list_everything_warm())),
+            ("list-attention", Box::new(|| self.list_attention_warm())),
+            ("tui-start", Box::new(|| self.tui_first_frame())),
+            ("tui-cpu", Box::new(|| self.tui_idle_cpu())),
+            ("last-page", Box::new(|| self.last_page(&largest))),
+            ("scroll", Box::new(|| self.scroll(&largest))),
+            ("follow", Box::new(|| self.follow())),
+            ("frame", Box::new(|| self.history_frame())),
+            ("search", Box::new(|| self.search(query))),
         ];
+        if let Some(only) = only {
+            let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
+            for name in only {
+                anyhow::ensure!(
+                    names.contains(&name.as_str()),
+                    "no row {name}; the rows: {}",
+                    names.join(", ")
+                );
+            }
+        }
+        let mut rows = Vec::new();
+        for (name, measure) in &all {
+            if only.is_none_or(|only| only.iter().any(|wanted| wanted == name)) {
+                rows.push(measure()?);
+            }
+        }
         print_table(&rows);
         Ok(())
     }
@@ -199,6 +244,47 @@ impl Bench {
             ("find", self.find_baseline()?),
             "≤ 300 ms",
         ))
+    }
+
+    /// Every active thread as `list --limit 0 --json` prints it, newest first.
+    fn listed(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let cache = tempfile::TempDir::new()?;
+        let output = self
+            .codex_threads(cache.path(), &["list", "--limit", "0", "--json"])
+            .stdout(Stdio::piped())
+            .output()?;
+        anyhow::ensure!(output.status.success(), "list --json failed");
+        Ok(serde_json::from_slice(&output.stdout)?)
+    }
+
+    /// Every thread's status decided (and its read state), only those that need the user
+    /// printed: what status costs a listing, with little output. The shares of each status in
+    /// the home are printed with it.
+    fn list_attention_warm(&self) -> anyhow::Result<Row> {
+        let listed = self.listed()?;
+        let cache = tempfile::TempDir::new()?;
+        let args = ["list", "--limit", "0", "--json", "--attention"];
+        let output = self
+            .codex_threads(cache.path(), &args)
+            .stdout(Stdio::piped())
+            .output()?;
+        anyhow::ensure!(output.status.success(), "list --attention failed");
+        let attention: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)?;
+        let ours = self.median(|| timed(&mut self.codex_threads(cache.path(), &args)))?;
+        let mut row = row(
+            "list --limit 0 --json --attention, cache warm (every thread's status decided)",
+            ours,
+            ("find", self.find_baseline()?),
+            "≤ 300 ms",
+        );
+        row.ours = format!(
+            "{}; {} of {} threads need attention; statuses: {}",
+            row.ours,
+            attention.len(),
+            listed.len(),
+            status_shares(&listed)
+        );
+        Ok(row)
     }
 
     fn last_page(&self, largest: &RolloutFile) -> anyhow::Result<Row> {
@@ -284,6 +370,58 @@ impl Bench {
             baseline: "—".into(),
             ratio: "—".into(),
             target: "≤ 200 ms",
+        })
+    }
+
+    /// CPU time of the TUI in its split view, following four threads: over a window with
+    /// nothing written, then over one while each of the four gets a line a second.
+    fn tui_idle_cpu(&self) -> anyhow::Result<Row> {
+        let window = TUI_CPU_WINDOW;
+        let live = LiveThreads::pick(&self.home, &self.listed()?, SPLIT_PANES)?;
+        // A warm cache, as a TUI started every day has.
+        let cache = tempfile::TempDir::new()?;
+        timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0"]))?;
+        let mut tui = TuiSession::spawn(&self.binary, &self.home, cache.path())?;
+        let limit = Duration::from_secs(30);
+        // The newest written thread is the first row; the others follow it.
+        tui.wait_for(&live.threads[SPLIT_PANES - 1].title_start(), limit)?;
+        // `+` on each of the first rows, then `w`: the keys are taken in order.
+        tui.send(&b"+j".repeat(SPLIT_PANES))?;
+        tui.send(b"w")?;
+        tui.wait_for(&format!("{SPLIT_PANES} threads"), limit)?;
+        tui.read_in_background();
+        // The start's own work (the first poll and whole-home count, the panes' pages) ends.
+        std::thread::sleep(TUI_SETTLE);
+        let cpu_over = |tui: &TuiSession, window: Duration| -> anyhow::Result<f64> {
+            let before = tui.cpu_time()?;
+            std::thread::sleep(window);
+            Ok((tui.cpu_time()? - before).as_secs_f64() / window.as_secs_f64() * 100.0)
+        };
+        let idle = cpu_over(&tui, window)?;
+        let writer = live.write_every_second()?;
+        let busy = cpu_over(&tui, window);
+        let written = writer.stop()?;
+        let busy = busy?;
+        // The panes did follow: each shows its thread's newest line.
+        let screen = tui.contents();
+        let shown = (0..SPLIT_PANES)
+            .filter(|thread| screen.contains(&format!("for thread {thread}")))
+            .count();
+        anyhow::ensure!(
+            shown == SPLIT_PANES,
+            "the split view shows the written lines of {shown} of {SPLIT_PANES} threads:\n{screen}"
+        );
+        // Each pane's title ends in its thread's status.
+        let working = screen.matches("─ working").count();
+        Ok(Row {
+            what: "idle CPU of the TUI watching 4 live threads (split view, % of one core)",
+            ours: format!(
+                "{busy:.2}% with a line a second to each ({written} lines in {} s; {working} panes say working), {idle:.2}% with nothing written",
+                window.as_secs()
+            ),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "< 5% with 4 live threads, < 1% idle",
         })
     }
 
@@ -387,6 +525,35 @@ fn print_table(rows: &[Row]) {
             row.what, row.ours, row.baseline, row.ratio, row.target
         );
     }
+}
+
+/// "done 96.5%, failed 3.5%, …" over the listed threads, every status named, and the unread.
+fn status_shares(listed: &[serde_json::Value]) -> String {
+    let total = listed.len().max(1) as f64;
+    let share = |count: usize| 100.0 * count as f64 / total;
+    let mut parts: Vec<String> = [
+        "working",
+        "waiting",
+        "idle",
+        "done",
+        "failed",
+        "interrupted",
+    ]
+    .iter()
+    .map(|status| {
+        let count = listed
+            .iter()
+            .filter(|thread| thread["status"].as_str() == Some(status))
+            .count();
+        format!("{status} {:.1}%", share(count))
+    })
+    .collect();
+    let unread = listed
+        .iter()
+        .filter(|thread| thread["unread"].as_bool() == Some(true))
+        .count();
+    parts.push(format!("unread {:.1}%", share(unread)));
+    parts.join(", ")
 }
 
 fn timed(command: &mut Command) -> anyhow::Result<Duration> {
@@ -712,4 +879,202 @@ fn write_long_rollout(home: &CodexHome, id: ThreadId, items: usize) -> anyhow::R
     }
     out.flush()?;
     Ok(())
+}
+
+// ---- live threads for the TUI CPU row ----
+
+/// Legacy rollouts of the home made live as Codex makes a thread it runs: a turn started (a
+/// copy of the thread's own `task_started` with a fresh time and turn id) and the thread's
+/// writer lock held by this process. Dropping it puts each rollout back as it was (its length
+/// and mtime) and lets the locks go.
+struct LiveThreads {
+    threads: Vec<LiveThread>,
+    locks_dir: PathBuf,
+    created_locks_dir: bool,
+}
+
+struct LiveThread {
+    path: PathBuf,
+    title: String,
+    len: u64,
+    modified: std::time::SystemTime,
+    /// The thread's own last `agent_message` line: the shape of the lines written to it.
+    message: serde_json::Value,
+    lock: Option<(PathBuf, std::fs::File)>,
+}
+
+/// The writer of `LiveThreads::write_every_second`.
+struct LiveWriter {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<std::io::Result<usize>>,
+}
+
+impl LiveWriter {
+    /// Stops writing; how many lines were written.
+    fn stop(self) -> anyhow::Result<usize> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let written = self
+            .handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer panicked"))??;
+        Ok(written)
+    }
+}
+
+impl LiveThread {
+    /// The start of its title, as the list shows it.
+    fn title_start(&self) -> String {
+        self.title.chars().take(16).collect()
+    }
+}
+
+/// A line of the rollout's kind (`event_msg` and this payload type), the last one.
+fn last_line_of(lines: &str, payload_type: &str) -> Option<serde_json::Value> {
+    let needle = format!("\"type\":\"{payload_type}\"");
+    lines
+        .lines()
+        .rev()
+        .filter(|line| line.contains(&needle))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["type"] == "event_msg" && line["payload"]["type"] == payload_type)
+}
+
+fn append_line(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+    // One whole line per write, as Codex writes.
+    file.write_all(format!("{line}\n").as_bytes())
+}
+
+fn now_timestamp() -> String {
+    codex_threads::protocol::time::format_rollout_timestamp(chrono::Utc::now())
+}
+
+impl LiveThreads {
+    /// The `count` newest active plain legacy threads that have a `task_started` and an
+    /// `agent_message` to copy, made live; the last of them is now the newest thread of the
+    /// home. (Paginated rollouts number every line; only Codex appends to them.)
+    fn pick(home: &Path, listed: &[serde_json::Value], count: usize) -> anyhow::Result<Self> {
+        let locks_dir = home.join(codex_threads::rollout::WRITER_LOCKS_SUBDIR);
+        let mut live = LiveThreads {
+            threads: Vec::new(),
+            created_locks_dir: !locks_dir.exists(),
+            locks_dir,
+        };
+        std::fs::create_dir_all(&live.locks_dir)?;
+        let candidates = listed.iter().filter(|thread| {
+            thread["history_mode"] == "legacy"
+                && thread["archived"] == false
+                && thread["rollout_path"]
+                    .as_str()
+                    .is_some_and(|path| path.ends_with(".jsonl"))
+        });
+        for thread in candidates {
+            if live.threads.len() == count {
+                break;
+            }
+            let path = PathBuf::from(thread["rollout_path"].as_str().unwrap_or_default());
+            let metadata = std::fs::metadata(&path)?;
+            if metadata.len() > 64 << 20 {
+                continue;
+            }
+            let lines = std::fs::read_to_string(&path)?;
+            let (Some(mut started), Some(message)) = (
+                last_line_of(&lines, "task_started"),
+                last_line_of(&lines, "agent_message"),
+            ) else {
+                continue;
+            };
+            let id = thread["id"].as_str().unwrap_or_default();
+            live.threads.push(LiveThread {
+                path: path.clone(),
+                title: thread["title"].as_str().unwrap_or_default().to_string(),
+                len: metadata.len(),
+                modified: metadata.modified()?,
+                message,
+                lock: None,
+            });
+            // Codex takes the writer lock when it opens a thread, then starts the turn.
+            let lock_path = live.locks_dir.join(format!("{id}.lock"));
+            let lock = std::fs::File::create(&lock_path)?;
+            lock.lock()?;
+            if let Some(thread) = live.threads.last_mut() {
+                thread.lock = Some((lock_path, lock));
+            }
+            started["timestamp"] = now_timestamp().into();
+            started["payload"]["turn_id"] = uuid::Uuid::now_v7().to_string().into();
+            if started["payload"].get("started_at").is_some() {
+                started["payload"]["started_at"] = chrono::Utc::now().timestamp().into();
+            }
+            append_line(&path, &started)?;
+            // Each a later mtime than the one before: the list shows them in this order.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        anyhow::ensure!(
+            live.threads.len() == count,
+            "the home has {} plain legacy threads to write to, not {count}",
+            live.threads.len()
+        );
+        Ok(live)
+    }
+
+    /// Appends one `agent_message` (the thread's own shape, a fresh timestamp and text) to each
+    /// thread every second, from another thread, until stopped.
+    fn write_every_second(&self) -> anyhow::Result<LiveWriter> {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let targets: Vec<(PathBuf, serde_json::Value)> = self
+            .threads
+            .iter()
+            .map(|thread| (thread.path.clone(), thread.message.clone()))
+            .collect();
+        let stopped = stop.clone();
+        let handle = std::thread::spawn(move || -> std::io::Result<usize> {
+            let start = Instant::now();
+            let mut written = 0;
+            for tick in 0u32.. {
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                for (thread, (path, shape)) in targets.iter().enumerate() {
+                    let mut line = shape.clone();
+                    line["timestamp"] = now_timestamp().into();
+                    line["payload"]["message"] =
+                        format!("bench tick {tick} for thread {thread}").into();
+                    append_line(path, &line)?;
+                    written += 1;
+                }
+                let next = start + Duration::from_secs(u64::from(tick) + 1);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+            Ok(written)
+        });
+        Ok(LiveWriter { stop, handle })
+    }
+}
+
+impl Drop for LiveThreads {
+    fn drop(&mut self) {
+        for thread in &mut self.threads {
+            if let Some((path, lock)) = thread.lock.take() {
+                drop(lock);
+                let _ = std::fs::remove_file(path);
+            }
+            let restored = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&thread.path)
+                .and_then(|file| {
+                    file.set_len(thread.len)?;
+                    file.set_modified(thread.modified)
+                });
+            if let Err(err) = restored {
+                eprintln!(
+                    "could not put {} back as it was: {err}",
+                    thread.path.display()
+                );
+            }
+        }
+        if self.created_locks_dir {
+            let _ = std::fs::remove_dir(&self.locks_dir);
+        }
+    }
 }

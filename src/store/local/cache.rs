@@ -41,6 +41,9 @@ pub(super) struct SummaryCache {
     /// Entries computed since the last `persist`.
     dirty: Mutex<Vec<PathBuf>>,
     index: Option<SummaryIndex>,
+    /// Set by the first `preload`: memory then holds every persisted summary (it never lets
+    /// one go), and one persisted since by another process is loaded by `summary` on its own.
+    preloaded: std::sync::OnceLock<()>,
 }
 
 impl SummaryCache {
@@ -57,14 +60,18 @@ impl SummaryCache {
     }
 
     /// Loads every persisted summary at once; cheaper than one query per rollout when a
-    /// listing is about to look at most of them.
+    /// listing is about to look at most of them. Only the first call reads the index: a
+    /// long-lived process (the TUI counts the whole home every minute) would otherwise decode
+    /// every summary again only to keep the ones it holds.
     pub fn preload(&self) {
         let Some(index) = &self.index else { return };
-        let loaded = index.load_all();
-        let mut memory = self.lock_memory();
-        for (path, entry) in loaded {
-            memory.entry(path).or_insert(entry);
-        }
+        self.preloaded.get_or_init(|| {
+            let loaded = index.load_all();
+            let mut memory = self.lock_memory();
+            for (path, entry) in loaded {
+                memory.entry(path).or_insert(entry);
+            }
+        });
     }
 
     pub fn summary(
@@ -315,10 +322,9 @@ mod tests {
         home.discover_rollouts(false).unwrap().remove(0)
     }
 
-    #[test]
-    fn summaries_survive_a_restart_and_continue_when_the_file_grows() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let home = CodexHome::new(dir.path().join("home"));
+    /// A home in `dir` with one rollout whose first message is "hello": its path and text.
+    fn hello_home(dir: &Path) -> (CodexHome, PathBuf, String) {
+        let home = CodexHome::new(dir.join("home"));
         let path = home
             .sessions_dir()
             .join(format!("2026/05/14/rollout-2026-05-14T11-12-33-{ID}.jsonl"));
@@ -337,6 +343,13 @@ mod tests {
         ]
         .concat();
         std::fs::write(&path, &head).unwrap();
+        (home, path, head)
+    }
+
+    #[test]
+    fn summaries_survive_a_restart_and_continue_when_the_file_grows() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let (home, path, head) = hello_home(dir.path());
         let index = dir.path().join("cache/index.sqlite");
 
         let first = SummaryCache::new(Some(index.clone()));
@@ -389,5 +402,31 @@ mod tests {
             .unwrap();
         assert!(again.bytes_read > 0);
         assert_eq!(again.token_usage.unwrap().total_tokens, 77);
+    }
+
+    #[test]
+    fn only_the_first_preload_reads_the_index_and_what_came_later_is_still_found() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let (home, _, _) = hello_home(dir.path());
+        let index = dir.path().join("cache/index.sqlite");
+        let long_lived = SummaryCache::new(Some(index.clone()));
+        long_lived.preload();
+        // Another process summarises the rollout and saves it in the shared index.
+        let other = SummaryCache::new(Some(index));
+        other
+            .summary(&rollout_file(&home), Depth::Complete)
+            .unwrap();
+        other.persist();
+
+        long_lived.preload();
+        assert!(
+            long_lived.lock_memory().is_empty(),
+            "a second preload reads nothing"
+        );
+        let found = long_lived
+            .summary(&rollout_file(&home), Depth::Complete)
+            .unwrap();
+        assert_eq!(found.bytes_read, 0, "taken from the index, not the rollout");
+        assert_eq!(found.preview.as_deref(), Some("hello"));
     }
 }
