@@ -28,7 +28,7 @@ use self::cache::SummaryCache;
 use self::live_writer::LiveWriter;
 use self::state_db::{StateDb, locate_state_db};
 use super::*;
-use crate::rollout::{CodexHome, RolloutPager};
+use crate::rollout::{CodexHome, RolloutPager, WatchedTree};
 
 /// Where to find Codex's files.
 #[derive(Clone, Debug, Default)]
@@ -120,6 +120,8 @@ struct LocalStore {
     /// Our own read marks (opened when first needed; see `read_marks`).
     read_marks: std::sync::OnceLock<Option<read_marks::ReadMarks>>,
     read_marks_path: Option<PathBuf>,
+    /// Discovery of `sessions/` and of `archived_sessions/`, watched once listed twice.
+    trees: [Mutex<WatchedTree>; 2],
 }
 
 impl LocalThreadStore {
@@ -156,7 +158,7 @@ impl LocalThreadStore {
             );
         LocalThreadStore {
             inner: Arc::new(LocalStore {
-                home,
+                home: home.clone(),
                 state_db,
                 trash_dir: options.trash_dir,
                 writers: Mutex::new(HashMap::new()),
@@ -166,6 +168,7 @@ impl LocalThreadStore {
                 warned: Mutex::new(HashSet::new()),
                 read_marks: std::sync::OnceLock::new(),
                 read_marks_path,
+                trees: [false, true].map(|archived| Mutex::new(home.watched_tree(archived))),
             }),
         }
     }
