@@ -102,12 +102,12 @@ fn codex_threads_binary() -> anyhow::Result<PathBuf> {
         .parent()
         .unwrap_or(&examples_dir)
         .join("codex-threads");
-    if !binary.is_file() {
-        let status = Command::new("cargo")
-            .args(["build", "--release", "--bin", "codex-threads"])
-            .status()?;
-        anyhow::ensure!(status.success(), "building codex-threads failed");
-    }
+    // Always asked for (a no-op when it is current): a binary left from an older checkout would
+    // be measured instead of this one.
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--bin", "codex-threads"])
+        .status()?;
+    anyhow::ensure!(status.success(), "building codex-threads failed");
     Ok(binary)
 }
 

@@ -488,8 +488,34 @@ pub fn parse_rollout_file_name(name: &str) -> Option<(DateTime<Utc>, ThreadId)> 
             .rev()
             .find_map(|(i, _)| Uuid::parse_str(&core[i + 1..]).ok().map(|u| (i, u)))
     })?;
-    let at = NaiveDateTime::parse_from_str(&core[..dash], FILE_TIME_FORMAT).ok()?;
+    let time = &core[..dash];
+    let at = parse_fixed_file_time(time)
+        .or_else(|| NaiveDateTime::parse_from_str(time, FILE_TIME_FORMAT).ok())?;
     Some((at.and_utc(), ThreadId::from_uuid(uuid)))
+}
+
+/// `YYYY-MM-DDThh-mm-ss` as Codex writes it, read digit by digit: the general parser was a
+/// twentieth of a listing's time. Anything else is left to the general parser.
+fn parse_fixed_file_time(time: &str) -> Option<NaiveDateTime> {
+    let bytes = time.as_bytes();
+    if bytes.len() != 19 || bytes[10] != b'T' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |value, &byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u32::from(byte - b'0'))
+        })
+    };
+    if [4, 7, 13, 16].iter().any(|&at| bytes[at] != b'-') {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(0..4)?).ok()?,
+        number(5..7)?,
+        number(8..10)?,
+    )?;
+    date.and_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)
 }
 
 /// `("YYYY", "MM", "DD")` from characters 8..18 of a rollout file name (used by unarchive).
@@ -548,6 +574,30 @@ mod tests {
         assert_eq!(at, Utc.with_ymd_and_hms(2026, 5, 14, 11, 12, 33).unwrap());
         let (at_zst, parsed_zst) = parse_rollout_file_name(&format!("{name}.zst")).unwrap();
         assert_eq!((at_zst, parsed_zst), (at, parsed));
+    }
+
+    /// The digit-by-digit reading agrees with the general parser wherever it answers.
+    #[test]
+    fn fixed_width_times_read_as_the_general_parser_reads_them() {
+        for time in [
+            "2025-01-31T23-59-59",
+            "1999-12-01T00-00-00",
+            "2024-02-29T12-30-05",
+            "2023-02-29T12-30-05",
+            "2025-13-01T00-00-00",
+            "2025-01-01T24-00-00",
+            "2025-01-01T23-59-60",
+            "2025-01-01X23-59-59",
+            "2025-1-01T23-59-599",
+            "２025-01-01T23-59-5",
+        ] {
+            let general = NaiveDateTime::parse_from_str(time, FILE_TIME_FORMAT).ok();
+            let fixed = parse_fixed_file_time(time);
+            if fixed.is_some() {
+                assert_eq!(fixed, general, "{time}");
+            }
+        }
+        assert!(parse_fixed_file_time("2024-02-29T12-30-05").is_some());
     }
 
     #[test]
