@@ -9,6 +9,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
+mod curate;
+
 use crate::demo::{DemoHome, play_live_session};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::launch::resume_launch;
@@ -82,9 +84,35 @@ pub enum Command {
         /// Only threads that need you: waiting, or finished or failed and unread.
         #[arg(long)]
         attention: bool,
+        /// Only the threads pinned in Codex, in Codex's order.
+        #[arg(long)]
+        pinned: bool,
+        /// Only the threads of this Codex section (a name or an id), in the section's order.
+        #[arg(long, value_name = "SECTION")]
+        section: Option<String>,
+        /// Only the threads of this Codex project (a name or an id).
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
         #[arg(long)]
         json: bool,
     },
+    /// Pin threads in Codex (its built-in "Pinned" section; a thread is in one section at a
+    /// time, so pinning takes it out of another).
+    Pin {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Unpin threads pinned in Codex.
+    Unpin {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Codex's sections: list, create, rename, delete, and move a thread into or out of one.
+    #[command(subcommand)]
+    Section(curate::SectionCommand),
+    /// Codex's projects: list them, and set or clear a thread's project.
+    #[command(subcommand)]
+    Project(curate::ProjectCommand),
     /// Mark threads read or unread, where Codex keeps read state (its clients agree).
     Mark {
         #[arg(required = true, value_name = "THREAD")]
@@ -246,10 +274,18 @@ pub async fn run_command(
             status,
             unread,
             attention,
+            pinned,
+            section,
+            project,
             json,
         } => {
+            let section_id = curate::section_filter(manager, pinned, section.as_deref()).await?;
+            let project_id = match project {
+                Some(project) => Some(manager.resolve_project(&project).await?.id),
+                None => None,
+            };
+            let in_section_order = section_id.is_some();
             let params = ListThreadsParams {
-                page_size: limit,
                 sort_key: match sort {
                     SortArg::Updated => SortKey::UpdatedAt,
                     SortArg::Created => SortKey::CreatedAt,
@@ -261,9 +297,19 @@ pub async fn run_command(
                 status,
                 unread_only: unread,
                 attention_only: attention,
+                // A section is listed whole, then put in its own order.
+                page_size: if in_section_order { 0 } else { limit },
+                section_id,
+                project_id,
                 ..Default::default()
             };
-            let page = manager.list_threads(params).await?;
+            let mut page = manager.list_threads(params).await?;
+            if in_section_order {
+                crate::store::listing::sort_by_section_position(&mut page.items);
+                if limit > 0 {
+                    page.items.truncate(limit);
+                }
+            }
             warn_skipped(&page.skipped);
             let now = Utc::now();
             if json {
@@ -280,6 +326,10 @@ pub async fn run_command(
                 }
             }
         }
+        Command::Pin { threads } => curate::pin(manager, &threads, true, out).await?,
+        Command::Unpin { threads } => curate::pin(manager, &threads, false, out).await?,
+        Command::Section(command) => curate::section(manager, command, out).await?,
+        Command::Project(command) => curate::project(manager, command, out).await?,
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;

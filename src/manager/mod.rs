@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::live::LiveThread;
 
+mod curate;
 mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
@@ -95,12 +96,37 @@ impl ThreadManager {
 
     /// The one path for metadata edits: a live thread goes through its `LiveThread` (so the
     /// edit is ordered after its pending derived metadata), a cold one straight to the store.
+    ///
+    /// Archived threads follow Codex's one rule, whoever asks (TUI or CLI): what Codex refuses
+    /// on an archived thread (a name, a memory mode) is refused with how to unarchive it; what
+    /// it accepts (sections, pins, projects, read state) is made, whatever `include_archived`.
     pub async fn update_thread_metadata(
         &self,
         thread_id: ThreadId,
         patch: ThreadMetadataPatch,
         include_archived: bool,
     ) -> StoreResult<StoredThread> {
+        let include_archived = match patch.refused_when_archived() {
+            None if !patch.has_observed_facts() => true,
+            None => include_archived,
+            Some(edit) => {
+                let current = self
+                    .read_thread(ReadThreadParams {
+                        thread_id,
+                        include_archived: true,
+                        include_history: false,
+                    })
+                    .await?;
+                if current.archived {
+                    return Err(ThreadStoreError::invalid(format!(
+                        "thread {thread_id} is archived, and Codex does not let an archived \
+                         thread be {edit}: unarchive it first (codex-threads unarchive \
+                         {thread_id}, or u in the archived list)"
+                    )));
+                }
+                false
+            }
+        };
         match self.live_thread(thread_id) {
             Some(thread) => thread.update_metadata(patch, include_archived).await,
             None => {

@@ -153,6 +153,8 @@ impl ListView {
             status: None,
             unread_only: false,
             attention_only: self.attention_only,
+            section_id: None,
+            project_id: None,
         }
     }
 
