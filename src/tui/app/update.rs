@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::bulk;
 use super::codex;
+use super::curate;
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
 use super::hold;
 use super::input::{edit_line, typed_char};
@@ -342,6 +343,21 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Action::TogglePin => {
+            return match state.list.selected_row().map(|row| row.thread.clone()) {
+                Some(thread) => curate::toggle_pin(state, &thread),
+                None => Vec::new(),
+            };
+        }
+        Action::ToggleGrouped => {
+            curate::toggle_grouped(state);
+            state.list.keep_selection_visible(list_rows_per_page(state));
+        }
+        Action::CycleProject => {
+            if curate::next_project(state) {
+                return reload_list(state);
+            }
+        }
         Action::AddToSplit => return split::add_selected(state),
         Action::ShowSplit => return split::show(state),
         Action::ToggleMark => {
@@ -475,6 +491,10 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleRead => {
             let thread = history.thread.clone();
             return supervise::toggle_read(state, &thread);
+        }
+        Action::TogglePin => {
+            let thread = history.thread.clone();
+            return curate::toggle_pin(state, &thread);
         }
         _ => {}
     }
@@ -1171,6 +1191,9 @@ fn what_changed(before: Option<&StoredThread>, after: &StoredThread) -> String {
     }
     if before.memory_mode != after.memory_mode {
         return format!("Memory {} for “{title}”", after.memory_mode);
+    }
+    if let Some(change) = curate::what_changed(before, after) {
+        return change;
     }
     format!("Saved “{title}”")
 }
