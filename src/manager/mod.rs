@@ -109,7 +109,7 @@ impl ThreadManager {
         let include_archived = match patch.refused_when_archived() {
             None if !patch.has_observed_facts() => true,
             None => include_archived,
-            Some(edit) => {
+            Some(_) => {
                 let current = self
                     .read_thread(ReadThreadParams {
                         thread_id,
@@ -117,12 +117,8 @@ impl ThreadManager {
                         include_history: false,
                     })
                     .await?;
-                if current.archived {
-                    return Err(ThreadStoreError::invalid(format!(
-                        "thread {thread_id} is archived, and Codex does not let an archived \
-                         thread be {edit}: unarchive it first (codex-threads unarchive \
-                         {thread_id}, or u in the archived list)"
-                    )));
+                if let Some(refusal) = archived_refusal(&current, &patch) {
+                    return Err(ThreadStoreError::invalid(refusal));
                 }
                 false
             }
@@ -270,6 +266,18 @@ impl ThreadManager {
     }
 }
 
+/// Why `patch` cannot be made on `thread` when it is archived (Codex refuses a name or a
+/// memory mode there), with how to unarchive it; `None` when it can. The TUI asks before
+/// opening an edit; the manager refuses the edit itself.
+pub fn archived_refusal(thread: &StoredThread, patch: &ThreadMetadataPatch) -> Option<String> {
+    let edit = patch.refused_when_archived().filter(|_| thread.archived)?;
+    let id = thread.thread_id;
+    Some(format!(
+        "thread {id} is archived, and Codex does not let an archived thread be {edit}: \
+         unarchive it first (codex-threads unarchive {id}, or u in the archived list)"
+    ))
+}
+
 /// A running search: hits as they come, then the totals.
 pub struct SearchRun {
     pub hits: tokio::sync::mpsc::Receiver<SearchHit>,
@@ -411,10 +419,13 @@ mod tests {
             )
             .await
             .unwrap();
-        // The throttled touch is flushed by the live thread before the explicit edit.
+        // The manager reads the thread for Codex's archived rule (a name is refused on an
+        // archived thread); the throttled touch is flushed by the live thread before the
+        // explicit edit.
         assert_eq!(
             store.calls()[before..],
             [
+                "read_thread",
                 "update_thread_metadata:derived",
                 "update_thread_metadata:explicit"
             ]

@@ -129,3 +129,27 @@ fn pins_sections_and_projects_show_in_the_rows_120x40() {
         insta::assert_snapshot!("list_curated_120x40", screen);
     });
 }
+
+#[test]
+fn an_archived_thread_is_not_renamed_nor_its_memory_changed_but_it_is_pinned() {
+    let mut threads = curated_threads();
+    for thread in &mut threads {
+        thread.archived = true;
+    }
+    let mut state = state_with_threads(80, 24, threads, false);
+    for edit in ['r', 'm'] {
+        let effects = update(&mut state, key(KeyCode::Char(edit)));
+        assert!(effects.is_empty() && state.overlay.is_none(), "{edit}");
+        let status = state.status.as_ref().unwrap();
+        assert_eq!(status.kind, StatusKind::Error);
+        assert!(status.text.contains("unarchive"), "{}", status.text);
+    }
+    let effects = update(&mut state, key(KeyCode::Char('P')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::UpdateMetadata {
+            include_archived: true,
+            ..
+        }]
+    ));
+}

@@ -27,6 +27,7 @@ use super::supervise;
 use crate::history::Transcript;
 use crate::launch::CodexSession;
 use crate::manager::FollowEvent;
+use crate::manager::archived_refusal;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::Holder;
 use crate::store::{
@@ -506,6 +507,16 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
 /// Rename, memory toggle, archive and unarchive, from the list or the history.
 fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) -> Vec<Effect> {
     let id = thread.thread_id;
+    // Codex renames no archived thread and changes no archived thread's memory mode.
+    let probe = match action {
+        Action::Rename => Some(ThreadMetadataPatch::rename(None)),
+        Action::ToggleMemory => Some(ThreadMetadataPatch::memory_mode(thread.memory_mode)),
+        _ => None,
+    };
+    if let Some(refusal) = probe.and_then(|patch| archived_refusal(thread, &patch)) {
+        state.set_error(refusal);
+        return Vec::new();
+    }
     match action {
         Action::Rename => {
             let mut textarea = TextArea::new(vec![thread.name.clone().unwrap_or_default()]);
