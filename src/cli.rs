@@ -173,6 +173,9 @@ pub enum Command {
         /// Do not ask first (needed when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// Say what would go to the trash, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Resume a thread in Codex: runs `codex resume ID` (codex_command in the config) in the
     /// thread's directory and exits with its status.
@@ -401,7 +404,33 @@ pub async fn run_command(
             }
             report_failures(ids.failed.into_iter().chain(done))?;
         }
-        Command::Delete { threads, yes } => {
+        Command::Delete {
+            threads,
+            dry_run: true,
+            ..
+        } => {
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            for (reference, id) in ids.resolved {
+                let shown = async {
+                    let (thread, _) = manager.read_thread_now(id).await?;
+                    let rollout = thread
+                        .rollout_path
+                        .as_ref()
+                        .map(|path| single_line(&path.display().to_string()))
+                        .unwrap_or_else(|| "no rollout".to_string());
+                    writeln!(
+                        out,
+                        "would delete {id} “{}” (to the trash: {rollout})",
+                        single_line(&one_line(thread.title(), 80))
+                    )?;
+                    anyhow::Ok(())
+                };
+                done.push((reference, shown.await));
+            }
+            report_failures(ids.failed.into_iter().chain(done))?;
+        }
+        Command::Delete { threads, yes, .. } => {
             let ids = resolve_each(manager, &threads).await;
             let mut done = Vec::new();
             if !ids.resolved.is_empty() && !yes {
