@@ -9,6 +9,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
+mod curate;
+
 use crate::demo::{DemoHome, play_live_session};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::launch::resume_launch;
@@ -82,9 +84,35 @@ pub enum Command {
         /// Only threads that need you: waiting, or finished or failed and unread.
         #[arg(long)]
         attention: bool,
+        /// Only the threads pinned in Codex, in Codex's order.
+        #[arg(long)]
+        pinned: bool,
+        /// Only the threads of this Codex section (a name or an id), in the section's order.
+        #[arg(long, value_name = "SECTION")]
+        section: Option<String>,
+        /// Only the threads of this Codex project (a name or an id).
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
         #[arg(long)]
         json: bool,
     },
+    /// Pin threads in Codex (its built-in "Pinned" section; a thread is in one section at a
+    /// time, so pinning takes it out of another).
+    Pin {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Unpin threads pinned in Codex.
+    Unpin {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Codex's sections: list, create, rename, delete, and move a thread into or out of one.
+    #[command(subcommand)]
+    Section(curate::SectionCommand),
+    /// Codex's projects: list them, and set or clear a thread's project.
+    #[command(subcommand)]
+    Project(curate::ProjectCommand),
     /// Mark threads read or unread, where Codex keeps read state (its clients agree).
     Mark {
         #[arg(required = true, value_name = "THREAD")]
@@ -145,6 +173,9 @@ pub enum Command {
         /// Do not ask first (needed when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// Say what would go to the trash, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Resume a thread in Codex: runs `codex resume ID` (codex_command in the config) in the
     /// thread's directory and exits with its status.
@@ -246,10 +277,18 @@ pub async fn run_command(
             status,
             unread,
             attention,
+            pinned,
+            section,
+            project,
             json,
         } => {
+            let section_id = curate::section_filter(manager, pinned, section.as_deref()).await?;
+            let project_id = match project {
+                Some(project) => Some(manager.resolve_project(&project).await?.id),
+                None => None,
+            };
+            let in_section_order = section_id.is_some();
             let params = ListThreadsParams {
-                page_size: limit,
                 sort_key: match sort {
                     SortArg::Updated => SortKey::UpdatedAt,
                     SortArg::Created => SortKey::CreatedAt,
@@ -261,9 +300,19 @@ pub async fn run_command(
                 status,
                 unread_only: unread,
                 attention_only: attention,
+                // A section is listed whole, then put in its own order.
+                page_size: if in_section_order { 0 } else { limit },
+                section_id,
+                project_id,
                 ..Default::default()
             };
-            let page = manager.list_threads(params).await?;
+            let mut page = manager.list_threads(params).await?;
+            if in_section_order {
+                crate::store::listing::sort_by_section_position(&mut page.items);
+                if limit > 0 {
+                    page.items.truncate(limit);
+                }
+            }
             warn_skipped(&page.skipped);
             let now = Utc::now();
             if json {
@@ -280,6 +329,10 @@ pub async fn run_command(
                 }
             }
         }
+        Command::Pin { threads } => curate::pin(manager, &threads, true, out).await?,
+        Command::Unpin { threads } => curate::pin(manager, &threads, false, out).await?,
+        Command::Section(command) => curate::section(manager, command, out).await?,
+        Command::Project(command) => curate::project(manager, command, out).await?,
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;
@@ -351,7 +404,33 @@ pub async fn run_command(
             }
             report_failures(ids.failed.into_iter().chain(done))?;
         }
-        Command::Delete { threads, yes } => {
+        Command::Delete {
+            threads,
+            dry_run: true,
+            ..
+        } => {
+            let ids = resolve_each(manager, &threads).await;
+            let mut done = Vec::new();
+            for (reference, id) in ids.resolved {
+                let shown = async {
+                    let (thread, _) = manager.read_thread_now(id).await?;
+                    let rollout = thread
+                        .rollout_path
+                        .as_ref()
+                        .map(|path| single_line(&path.display().to_string()))
+                        .unwrap_or_else(|| "no rollout".to_string());
+                    writeln!(
+                        out,
+                        "would delete {id} “{}” (to the trash: {rollout})",
+                        single_line(&one_line(thread.title(), 80))
+                    )?;
+                    anyhow::Ok(())
+                };
+                done.push((reference, shown.await));
+            }
+            report_failures(ids.failed.into_iter().chain(done))?;
+        }
+        Command::Delete { threads, yes, .. } => {
             let ids = resolve_each(manager, &threads).await;
             let mut done = Vec::new();
             if !ids.resolved.is_empty() && !yes {

@@ -1174,9 +1174,23 @@ async fn an_archived_thread_is_refused_without_include_archived() {
     assert!(index_lines(&home).is_empty());
     assert_eq!(row(&home, spec.id), row_before);
 
-    // With include_archived the same rename works and the thread stays archived.
-    let thread = manager
+    // Codex renames no archived thread (its app server answers "no rollout found"): through
+    // the manager, include_archived does not change that, and the refusal says how to
+    // unarchive (issue 16, item 6).
+    let refused = manager
         .update_thread_metadata(spec.id, rename("Archived name"), true)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("unarchive"), "{refused}");
+    assert_eq!(row(&home, spec.id), row_before);
+    // The store itself still takes it when asked with include_archived (the thread stays
+    // archived).
+    let thread = store
+        .update_thread_metadata(UpdateThreadMetadataParams {
+            thread_id: spec.id,
+            patch: rename("Archived name"),
+            include_archived: true,
+        })
         .await
         .unwrap();
     assert_eq!(thread.name.as_deref(), Some("Archived name"));

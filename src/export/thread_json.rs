@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::store::status::{ActivityKind, Holder, ThreadStatus};
-use crate::store::{StoredThread, ThreadOrigin};
+use crate::store::{ProjectRef, SectionPlacement, StoredThread, ThreadOrigin};
 
 #[derive(Serialize)]
 pub struct ThreadJson<'a> {
@@ -33,6 +33,12 @@ pub struct ThreadJson<'a> {
     status: ThreadStatus,
     /// Codex counts a turn of the thread as unread.
     unread: bool,
+    /// In Codex's built-in "Pinned" section.
+    pinned: bool,
+    /// The Codex section the thread is in (`id`, `name`, `position`), pins included.
+    section: Option<&'a SectionPlacement>,
+    /// The Codex project of the thread (`id`, `name`).
+    project: Option<&'a ProjectRef>,
     /// For a working or waiting thread: the call it waits on (`kind`, `label`, `since`).
     activity: Option<ActivityJson<'a>>,
     /// For a failed thread: why.
@@ -93,6 +99,9 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
         open_in_codex: thread.open_in_codex,
         status: thread.status.status,
         unread: thread.unread,
+        pinned: thread.pinned(),
+        section: thread.section.as_ref(),
+        project: thread.project.as_ref(),
         activity: thread
             .status
             .activity

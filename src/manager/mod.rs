@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::live::LiveThread;
 
+mod curate;
 mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
@@ -95,12 +96,33 @@ impl ThreadManager {
 
     /// The one path for metadata edits: a live thread goes through its `LiveThread` (so the
     /// edit is ordered after its pending derived metadata), a cold one straight to the store.
+    ///
+    /// Archived threads follow Codex's one rule, whoever asks (TUI or CLI): what Codex refuses
+    /// on an archived thread (a name, a memory mode) is refused with how to unarchive it; what
+    /// it accepts (sections, pins, projects, read state) is made, whatever `include_archived`.
     pub async fn update_thread_metadata(
         &self,
         thread_id: ThreadId,
         patch: ThreadMetadataPatch,
         include_archived: bool,
     ) -> StoreResult<StoredThread> {
+        let include_archived = match patch.refused_when_archived() {
+            None if !patch.has_observed_facts() => true,
+            None => include_archived,
+            Some(_) => {
+                let current = self
+                    .read_thread(ReadThreadParams {
+                        thread_id,
+                        include_archived: true,
+                        include_history: false,
+                    })
+                    .await?;
+                if let Some(refusal) = archived_refusal(&current, &patch) {
+                    return Err(ThreadStoreError::invalid(refusal));
+                }
+                false
+            }
+        };
         match self.live_thread(thread_id) {
             Some(thread) => thread.update_metadata(patch, include_archived).await,
             None => {
@@ -244,6 +266,18 @@ impl ThreadManager {
     }
 }
 
+/// Why `patch` cannot be made on `thread` when it is archived (Codex refuses a name or a
+/// memory mode there), with how to unarchive it; `None` when it can. The TUI asks before
+/// opening an edit; the manager refuses the edit itself.
+pub fn archived_refusal(thread: &StoredThread, patch: &ThreadMetadataPatch) -> Option<String> {
+    let edit = patch.refused_when_archived().filter(|_| thread.archived)?;
+    let id = thread.thread_id;
+    Some(format!(
+        "thread {id} is archived, and Codex does not let an archived thread be {edit}: \
+         unarchive it first (codex-threads unarchive {id}, or u in the archived list)"
+    ))
+}
+
 /// A running search: hits as they come, then the totals.
 pub struct SearchRun {
     pub hits: tokio::sync::mpsc::Receiver<SearchHit>,
@@ -385,10 +419,13 @@ mod tests {
             )
             .await
             .unwrap();
-        // The throttled touch is flushed by the live thread before the explicit edit.
+        // The manager reads the thread for Codex's archived rule (a name is refused on an
+        // archived thread); the throttled touch is flushed by the live thread before the
+        // explicit edit.
         assert_eq!(
             store.calls()[before..],
             [
+                "read_thread",
                 "update_thread_metadata:derived",
                 "update_thread_metadata:explicit"
             ]

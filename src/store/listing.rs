@@ -112,6 +112,28 @@ pub fn matches_filters(thread: &StoredThread, params: &ListThreadsParams) -> boo
             .is_none_or(|status| thread.status.status == status)
         && (!params.unread_only || thread.unread)
         && (!params.attention_only || thread.needs_attention())
+        && params.section_id.as_deref().is_none_or(|id| {
+            thread
+                .section
+                .as_ref()
+                .is_some_and(|placement| placement.section.id == id)
+        })
+        && params.project_id.as_deref().is_none_or(|id| {
+            thread
+                .project
+                .as_ref()
+                .is_some_and(|project| project.id == id)
+        })
+}
+
+/// Orders threads as Codex orders a section: by position, then id.
+pub fn sort_by_section_position(threads: &mut [StoredThread]) {
+    threads.sort_by_key(|thread| {
+        (
+            thread.section.as_ref().map_or(i64::MAX, |p| p.position),
+            thread.thread_id,
+        )
+    });
 }
 
 /// Pages a complete set of threads: filter, sort, skip to the cursor, take a page. Stores that

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::listing::page_threads;
+use super::memory_curation::Curation;
 use super::policy::is_persisted;
 use super::*;
 use crate::protocol::RolloutLine;
@@ -26,6 +27,7 @@ struct MemoryThread {
 pub struct InMemoryThreadStore {
     threads: Mutex<HashMap<ThreadId, MemoryThread>>,
     calls: Mutex<Vec<String>>,
+    curation: Mutex<Curation>,
 }
 
 impl InMemoryThreadStore {
@@ -47,6 +49,55 @@ impl InMemoryThreadStore {
             live: false,
         };
         self.lock().insert(thread.meta.thread_id, thread);
+    }
+
+    /// Adds a project, as Codex's `project/create` would.
+    pub fn insert_project(&self, project: Project) {
+        self.curation().projects.push(project);
+    }
+
+    fn curation(&self) -> std::sync::MutexGuard<'_, Curation> {
+        self.curation.lock().expect("curation lock")
+    }
+
+    /// Applies a section move and a project to `thread_id`, checked before anything changes.
+    /// Both are accepted on archived threads, as Codex accepts them.
+    fn apply_curation(&self, thread_id: ThreadId, patch: &ThreadMetadataPatch) -> StoreResult<()> {
+        if patch.section.is_none() && patch.project.is_none() {
+            return Ok(());
+        }
+        let curation = self.curation();
+        let project = match &patch.project {
+            Some(Some(id)) => Some(Some(curation.project(id)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut threads = self.lock();
+        if !threads.contains_key(&thread_id) {
+            return Err(ThreadStoreError::not_found(thread_id));
+        }
+        if let Some(to) = &patch.section {
+            let mut placements: HashMap<ThreadId, SectionPlacement> = threads
+                .iter()
+                .filter_map(|(id, t)| Some((*id, t.meta.section.clone()?)))
+                .collect();
+            let placed = curation.place(thread_id, to, &mut placements)?;
+            for (id, thread) in threads.iter_mut() {
+                if *id != thread_id
+                    && let Some(placement) = placements.remove(id)
+                {
+                    thread.meta.section = Some(placement);
+                }
+            }
+            let thread = threads.get_mut(&thread_id).expect("checked above");
+            thread.meta.section = placed;
+        }
+        if let Some(project) = project {
+            let thread = threads.get_mut(&thread_id).expect("checked above");
+            thread.meta.project = project;
+            thread.meta.updated_at = now_millis();
+        }
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, MemoryThread>> {
@@ -238,8 +289,12 @@ impl ThreadStore for InMemoryThreadStore {
                 "explicit"
             }
         ));
+        let mut patch = params.patch;
+        let db_only = patch.take_db_only_fields();
+        self.apply_curation(params.thread_id, &db_only)?;
+        patch.read = db_only.read;
         self.with_thread(params.thread_id, params.include_archived, |thread| {
-            thread.meta.apply_patch(&params.patch);
+            thread.meta.apply_patch(&patch);
             Ok(thread.meta.clone())
         })
     }
@@ -271,6 +326,45 @@ impl ThreadStore for InMemoryThreadStore {
                 })
             }
         }
+    }
+
+    async fn list_sections(&self) -> StoreResult<Vec<ThreadSection>> {
+        Ok(self.curation().sections.clone())
+    }
+
+    async fn create_section(&self, name: &str) -> StoreResult<ThreadSection> {
+        self.curation().create_section(name)
+    }
+
+    async fn rename_section(&self, id: &str, name: &str) -> StoreResult<ThreadSection> {
+        let renamed = self.curation().rename_section(id, name)?;
+        for thread in self.lock().values_mut() {
+            if let Some(placement) = thread.meta.section.as_mut()
+                && placement.section.id == id
+            {
+                placement.section = renamed.clone();
+            }
+        }
+        Ok(renamed)
+    }
+
+    async fn delete_section(&self, id: &str) -> StoreResult<()> {
+        self.curation().delete_section(id)?;
+        for thread in self.lock().values_mut() {
+            if thread
+                .meta
+                .section
+                .as_ref()
+                .is_some_and(|placement| placement.section.id == id)
+            {
+                thread.meta.section = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        Ok(self.curation().projects.clone())
     }
 
     async fn unarchive_thread(&self, thread_id: ThreadId) -> StoreResult<StoredThread> {

@@ -1,11 +1,13 @@
 //! The `ThreadStore` trait and its types; `local` keeps threads in a Codex home, `memory` in
 //! memory (for tests of the layers above).
 
+pub mod curation;
 mod error;
 pub(crate) mod hits;
 pub mod listing;
 pub mod local;
 pub mod memory;
+mod memory_curation;
 mod patch;
 pub mod pg;
 pub mod policy;
@@ -16,6 +18,9 @@ use std::any::Any;
 
 use async_trait::async_trait;
 
+pub use curation::{
+    PINNED_SECTION_ID, Project, ProjectRef, SectionMove, SectionPlacement, ThreadSection,
+};
 pub use error::{StoreResult, ThreadStoreError};
 pub use patch::{ClearableField, GitInfoPatch, ThreadMetadataPatch};
 pub use types::*;
@@ -100,6 +105,41 @@ pub trait ThreadStore: Any + Send + Sync {
             }));
         }
         Ok(matching)
+    }
+
+    /// Codex's sections in its order ("Pinned" first), as `threadSection/list` returns them.
+    async fn list_sections(&self) -> StoreResult<Vec<ThreadSection>> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "sections",
+        })
+    }
+
+    /// Adds a section at the end (names may repeat, as in Codex).
+    async fn create_section(&self, _name: &str) -> StoreResult<ThreadSection> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "sections",
+        })
+    }
+
+    /// Renames a section; the built-in "Pinned" is refused, as Codex refuses it.
+    async fn rename_section(&self, _id: &str, _name: &str) -> StoreResult<ThreadSection> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "sections",
+        })
+    }
+
+    /// Deletes a section; its threads leave it (they stay listed). "Pinned" is refused.
+    async fn delete_section(&self, _id: &str) -> StoreResult<()> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "sections",
+        })
+    }
+
+    /// Codex's projects in its order, as `project/list` returns them.
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        Err(ThreadStoreError::Unsupported {
+            operation: "projects",
+        })
     }
 
     /// Full-text search over message text, command output and tool arguments. Hits are sent

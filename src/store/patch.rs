@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::curation::SectionMove;
 use crate::protocol::{ThreadMemoryMode, TokenUsage};
 
 /// A field that can be left alone (`None`), cleared (`Some(None)`) or set (`Some(Some(v))`).
@@ -84,6 +85,14 @@ pub struct ThreadMetadataPatch {
     /// Mark the thread read (`true`) or unread (`false`), where Codex keeps read state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
+    /// Move the thread into, within or out of one of Codex's sections (a pin is a move into
+    /// "Pinned"), as `thread/section/move` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<SectionMove>,
+    /// Assign the thread to a project (its id) or clear it, as `thread/metadata/update` with
+    /// `projectId` does.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "clearable")]
+    pub project: ClearableField<String>,
 }
 
 fn overlay<T>(target: &mut Option<T>, next: Option<T>) {
@@ -103,6 +112,46 @@ impl ThreadMetadataPatch {
     pub fn read_state(read: bool) -> Self {
         ThreadMetadataPatch {
             read: Some(read),
+            ..Default::default()
+        }
+    }
+
+    pub fn move_to_section(to: SectionMove) -> Self {
+        ThreadMetadataPatch {
+            section: Some(to),
+            ..Default::default()
+        }
+    }
+
+    /// Assigns a project by id (`None` clears it).
+    pub fn project(project_id: Option<String>) -> Self {
+        ThreadMetadataPatch {
+            project: Some(project_id),
+            ..Default::default()
+        }
+    }
+
+    /// Whether the patch carries an edit Codex refuses on an archived thread (observed with
+    /// 0.147, 0.169 and 0.171: `thread/name/set` and `thread/memoryMode/set` fail with "no
+    /// rollout found", while section moves, pins, projects and read state are accepted).
+    /// `None` when Codex accepts every field of the patch on an archived thread.
+    pub fn refused_when_archived(&self) -> Option<&'static str> {
+        if self.name.is_some() {
+            Some("renamed")
+        } else if self.memory_mode.is_some() {
+            Some("given a memory mode")
+        } else {
+            None
+        }
+    }
+
+    /// The fields kept in the state DB alone, apart from the thread's rollout: read state,
+    /// section and project. Taken out of `self`, which keeps the rest.
+    pub fn take_db_only_fields(&mut self) -> ThreadMetadataPatch {
+        ThreadMetadataPatch {
+            read: self.read.take(),
+            section: self.section.take(),
+            project: self.project.take(),
             ..Default::default()
         }
     }
@@ -127,6 +176,8 @@ impl ThreadMetadataPatch {
             git_info: self.git_info.clone(),
             memory_mode: self.memory_mode,
             read: self.read,
+            section: self.section.clone(),
+            project: self.project.clone(),
             ..Default::default()
         };
         &explicit_only != self
@@ -163,6 +214,8 @@ impl ThreadMetadataPatch {
         overlay(&mut self.first_user_message, next.first_user_message);
         overlay(&mut self.memory_mode, next.memory_mode);
         overlay(&mut self.read, next.read);
+        overlay(&mut self.section, next.section);
+        overlay(&mut self.project, next.project);
         match (&mut self.git_info, next.git_info) {
             (Some(git), Some(next_git)) => git.merge(next_git),
             (slot, next_git) => overlay(slot, next_git),

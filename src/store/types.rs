@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::curation::{ProjectRef, SectionPlacement};
 use super::patch::ThreadMetadataPatch;
 use super::status::{StatusReport, ThreadStatus};
 use crate::protocol::{
@@ -57,6 +58,12 @@ pub struct StoredThread {
     /// Codex counts a turn of this thread as unread (its read receipts; our own read marks on
     /// homes before them).
     pub unread: bool,
+    /// The Codex section the thread is in ("Pinned" for a pin), with its position there.
+    #[serde(default)]
+    pub section: Option<SectionPlacement>,
+    /// The Codex project the thread belongs to.
+    #[serde(default)]
+    pub project: Option<ProjectRef>,
     /// The machine and Codex home a thread was synced from (shared stores only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<ThreadOrigin>,
@@ -114,6 +121,8 @@ impl StoredThread {
             open_in_codex: false,
             status: StatusReport::default(),
             unread: false,
+            section: None,
+            project: None,
             origin: None,
             history: None,
         }
@@ -126,6 +135,13 @@ impl StoredThread {
             _ if !self.preview.is_empty() => &self.preview,
             _ => NO_MESSAGE_YET,
         }
+    }
+
+    /// Pinned in Codex: a member of its built-in "Pinned" section.
+    pub fn pinned(&self) -> bool {
+        self.section
+            .as_ref()
+            .is_some_and(|placement| placement.section.is_pinned())
     }
 
     /// The thread needs the user: it waits for an approval or an answer, or it finished or
@@ -329,6 +345,10 @@ pub struct ListThreadsParams {
     pub unread_only: bool,
     /// Only threads that need the user (see `StoredThread::needs_attention`).
     pub attention_only: bool,
+    /// Only threads in this Codex section (its id; the pinned ones with `PINNED_SECTION_ID`).
+    pub section_id: Option<String>,
+    /// Only threads of this Codex project (its id).
+    pub project_id: Option<String>,
 }
 
 /// Which threads a listing shows by where they were started (`session_meta.source`, the DB's
@@ -397,6 +417,8 @@ impl Default for ListThreadsParams {
             status: None,
             unread_only: false,
             attention_only: false,
+            section_id: None,
+            project_id: None,
         }
     }
 }

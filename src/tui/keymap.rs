@@ -67,6 +67,12 @@ pub enum Action {
     ToggleAttention,
     /// Mark the thread read when it is unread, else unread (where Codex keeps read state).
     ToggleRead,
+    /// Pin the thread in Codex (its built-in "Pinned" section), or unpin it.
+    TogglePin,
+    /// Group the list by Codex section, or show it flat (pinned threads first).
+    ToggleGrouped,
+    /// Step the project filter through the listed threads' Codex projects, then all.
+    CycleProject,
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,

@@ -3,6 +3,7 @@
 
 mod activity;
 mod cache;
+mod curate;
 mod delete;
 mod live_writer;
 mod read;
@@ -325,5 +326,30 @@ impl ThreadStore for LocalThreadStore {
     ) -> StoreResult<SearchStats> {
         self.blocking(move |store| store.search(&params, &hits))
             .await
+    }
+
+    async fn list_sections(&self) -> StoreResult<Vec<ThreadSection>> {
+        self.blocking(|store| store.list_sections()).await
+    }
+
+    async fn create_section(&self, name: &str) -> StoreResult<ThreadSection> {
+        let name = name.to_string();
+        self.blocking(move |store| store.create_section(&name))
+            .await
+    }
+
+    async fn rename_section(&self, id: &str, name: &str) -> StoreResult<ThreadSection> {
+        let (id, name) = (id.to_string(), name.to_string());
+        self.blocking(move |store| store.rename_section(&id, &name))
+            .await
+    }
+
+    async fn delete_section(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.blocking(move |store| store.delete_section(&id)).await
+    }
+
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        self.blocking(|store| store.list_projects()).await
     }
 }

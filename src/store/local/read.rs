@@ -484,7 +484,28 @@ pub(super) fn build_thread(
     }
     .unwrap_or_default();
     thread.git_info = summary.git.clone().or_else(|| row.and_then(row_git));
+    if let Some(row) = row {
+        thread.section = row_section(row);
+        thread.project = row_project(row);
+    }
     thread
+}
+
+fn row_section(row: &ThreadRow) -> Option<SectionPlacement> {
+    Some(SectionPlacement {
+        section: ThreadSection {
+            id: row.section_id.clone()?,
+            name: row.section_name.clone().unwrap_or_default(),
+        },
+        position: row.section_position.unwrap_or(0),
+    })
+}
+
+fn row_project(row: &ThreadRow) -> Option<ProjectRef> {
+    Some(ProjectRef {
+        id: row.project_id.clone()?,
+        name: row.project_name.clone().unwrap_or_default(),
+    })
 }
 
 /// Name resolution (codex-format §4.2): the DB's explicit title, else the newest

@@ -16,6 +16,10 @@ use crate::protocol::{HistoryMode, ThreadId, ThreadMemoryMode};
 use crate::store::ThreadMetadataPatch;
 use crate::store::status::ProjectedTurn;
 
+mod curation;
+
+pub use curation::CurationSupport;
+
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 
 /// How long a statement waits for Codex to release the DB (SQLite retries until then) before
@@ -32,6 +36,10 @@ pub enum StateDbError {
     },
     #[error("state DB {0} has no threads table")]
     NoThreadsTable(PathBuf),
+    /// An edit refused before anything changed (a section that does not exist, "Pinned"
+    /// renamed, a DB without the tables).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Where Codex keeps the state DB: its `sqlite_home` (`$CODEX_SQLITE_HOME` or the config
@@ -69,6 +77,13 @@ pub struct ThreadRow {
     /// The explicit name of a paginated thread (newer DBs; legacy threads keep it in `title`).
     pub name: Option<String>,
     pub history_mode: Option<String>,
+    /// Codex's section of the thread (0.147+), its name and the thread's position in it.
+    pub section_id: Option<String>,
+    pub section_name: Option<String>,
+    pub section_position: Option<i64>,
+    /// Codex's project of the thread (0.169+) and its name.
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
     /// Codex's read state: `Some(true)` when its read receipt names a first unread turn;
     /// `None` when the DB keeps no read state.
     pub unread: Option<bool>,
@@ -99,6 +114,8 @@ pub struct StateDb {
     columns: HashSet<String>,
     /// Codex 0.169+ keeps read state in `thread_read_receipts`.
     has_read_receipts: bool,
+    /// Which of Codex's sections and projects this DB keeps.
+    curation: CurationSupport,
     /// Codex's history DB, opened read-only on first use (`None` inside: absent or unusable).
     history_db: Mutex<Option<Option<Connection>>>,
     busy_timeout: Duration,
@@ -125,11 +142,13 @@ impl StateDb {
         let has_read_receipts = table_columns(&connection, READ_RECEIPTS)
             .map_err(sqlite)?
             .is_superset(&READ_RECEIPT_COLUMNS.iter().map(|c| c.to_string()).collect());
+        let curation = CurationSupport::detect(&connection, &columns).map_err(sqlite)?;
         Ok(StateDb {
             path: path.to_path_buf(),
             connection: Mutex::new(connection),
             columns,
             has_read_receipts,
+            curation,
             history_db: Mutex::new(None),
             busy_timeout,
         })
@@ -153,6 +172,8 @@ impl StateDb {
                  WHERE {READ_RECEIPTS}.thread_id = threads.id) AS unread"
             ));
         }
+        // Section and project names in the same pass, so listing costs one query as before.
+        columns.extend(self.curation.name_columns());
         columns.join(", ")
     }
 
@@ -695,7 +716,7 @@ const READ_RECEIPTS: &str = "thread_read_receipts";
 const READ_RECEIPT_COLUMNS: [&str; 3] = ["thread_id", "first_unread_turn", "revision"];
 
 /// The columns `read_row` reads; newer DBs have many more, some large, that we never use.
-const ROW_COLUMNS: [&str; 22] = [
+const ROW_COLUMNS: [&str; 25] = [
     "id",
     "rollout_path",
     "created_at",
@@ -718,6 +739,9 @@ const ROW_COLUMNS: [&str; 22] = [
     "memory_mode",
     "name",
     "history_mode",
+    "thread_section_id",
+    "section_position",
+    "project_id",
 ];
 
 fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<ThreadRow> {
@@ -772,6 +796,11 @@ fn read_row(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Threa
         },
         name: text("name")?,
         history_mode: text("history_mode")?,
+        section_id: text("thread_section_id")?,
+        section_name: text("section_name")?,
+        section_position: integer("section_position")?,
+        project_id: text("project_id")?,
+        project_name: text("project_name")?,
     })
 }
 

@@ -116,11 +116,14 @@ impl LocalStore {
             mut patch,
             include_archived,
         } = params;
-        // Read state lives apart from the thread's other metadata, never in its rollout.
-        if let Some(read) = patch.read.take() {
+        // Read state, sections and projects live apart from the thread's other metadata,
+        // never in its rollout.
+        let db_only = patch.take_db_only_fields();
+        if let Some(read) = db_only.read {
             self.locate(id, include_archived)?;
             self.set_read_state(id, read)?;
         }
+        self.apply_curation(id, include_archived, db_only.section, db_only.project)?;
         let read_back = ReadThreadParams {
             thread_id: id,
             include_archived: true,

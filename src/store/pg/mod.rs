@@ -755,6 +755,13 @@ impl ThreadStore for PgThreadStore {
     ) -> StoreResult<StoredThread> {
         let include_archived = params.include_archived;
         let patch = params.patch;
+        if patch.section.is_some() || patch.project.is_some() {
+            return Err(ThreadStoreError::invalid(
+                "a shared store keeps no sections, pins or projects yet: Codex keeps them in the \
+                 thread's own home; edit them there"
+                    .to_string(),
+            ));
+        }
         if patch.read.is_some() {
             return Err(ThreadStoreError::invalid(
                 "a shared store keeps no read state: Codex keeps it in the thread's own home; \

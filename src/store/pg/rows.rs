@@ -148,6 +148,9 @@ impl ThreadRow {
             open_in_codex: false,
             status: Default::default(),
             unread: false,
+            // Item 7 of issue 16: the shared store does not carry sections or projects yet.
+            section: None,
+            project: None,
             origin: Some(origin),
             history: None,
         };

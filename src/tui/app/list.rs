@@ -7,11 +7,33 @@ use chrono::{DateTime, Utc};
 use crate::protocol::ThreadId;
 use crate::store::listing::matches_lowercase;
 use crate::store::{
-    ListThreadsParams, SkippedEntry, SortDirection, SortKey, SourceFilter, StoredThread,
+    ListThreadsParams, ProjectRef, SkippedEntry, SortDirection, SortKey, SourceFilter, StoredThread,
 };
 use crate::tui::app::BulkAction;
 use crate::tui::config::Density;
 use crate::tui::ui_state::UiState;
+
+/// Where a thread goes in the list grouped by section: sections in Codex's order (their ids
+/// are UUIDv7, the built-in "Pinned" the oldest), each thread at its position; threads in no
+/// section last.
+fn section_rank(thread: &StoredThread) -> (bool, Option<&str>, i64) {
+    match &thread.section {
+        Some(placement) => (
+            false,
+            Some(placement.section.id.as_str()),
+            placement.position,
+        ),
+        None => (true, None, 0),
+    }
+}
+
+/// Pinned threads first, in Codex's order of its "Pinned" section; the others keep theirs.
+fn pin_rank(thread: &StoredThread) -> (bool, i64) {
+    match &thread.section {
+        Some(placement) if thread.pinned() => (false, placement.position),
+        _ => (true, 0),
+    }
+}
 
 /// Threads fetched per page.
 pub const LIST_PAGE_SIZE: usize = 25;
@@ -45,6 +67,11 @@ pub struct ListView {
     pub source: SourceFilter,
     /// Only the threads that need the user (waiting, or finished or failed and unread).
     pub attention_only: bool,
+    /// Rows grouped by Codex section (its order, then each thread's place in its section);
+    /// flat otherwise, with pinned threads first.
+    pub grouped: bool,
+    /// Only the threads of this Codex project.
+    pub project: Option<ProjectRef>,
     pub density: Density,
     pub show_preview: bool,
     pub rows: Vec<ListRow>,
@@ -113,6 +140,8 @@ impl ListView {
             scope: Scope::All,
             source: SourceFilter::All,
             attention_only: false,
+            grouped: false,
+            project: None,
             density,
             show_preview: true,
             rows: Vec::new(),
@@ -153,6 +182,8 @@ impl ListView {
             status: None,
             unread_only: false,
             attention_only: self.attention_only,
+            section_id: None,
+            project_id: self.project.as_ref().map(|project| project.id.clone()),
         }
     }
 
@@ -347,6 +378,15 @@ impl ListView {
             .filter(|(_, row)| needle.is_empty() || matches_lowercase(&row.thread, &needle))
             .map(|(index, _)| index)
             .collect();
+        // Codex's curation comes before the sort key; a stable sort keeps the rest in order.
+        let rows = &self.rows;
+        if self.grouped {
+            self.matches
+                .sort_by_key(|&index| section_rank(&rows[index].thread));
+        } else {
+            self.matches
+                .sort_by_key(|&index| pin_rank(&rows[index].thread));
+        }
         if let Some(id) = selected_id
             && let Some(position) = self
                 .matches

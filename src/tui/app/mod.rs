@@ -2,6 +2,7 @@
 
 mod bulk;
 mod codex;
+mod curate;
 pub mod full_text;
 pub mod history;
 mod hold;
@@ -33,6 +34,8 @@ pub use update::update;
 mod act_tests;
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod curate_tests;
 #[cfg(test)]
 mod export_tests;
 #[cfg(test)]

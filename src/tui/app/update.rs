@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::bulk;
 use super::codex;
+use super::curate;
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
 use super::hold;
 use super::input::{edit_line, typed_char};
@@ -26,6 +27,7 @@ use super::supervise;
 use crate::history::Transcript;
 use crate::launch::CodexSession;
 use crate::manager::FollowEvent;
+use crate::manager::archived_refusal;
 use crate::protocol::{ThreadId, ThreadMemoryMode};
 use crate::rollout::Holder;
 use crate::store::{
@@ -342,6 +344,21 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Action::TogglePin => {
+            return match state.list.selected_row().map(|row| row.thread.clone()) {
+                Some(thread) => curate::toggle_pin(state, &thread),
+                None => Vec::new(),
+            };
+        }
+        Action::ToggleGrouped => {
+            curate::toggle_grouped(state);
+            state.list.keep_selection_visible(list_rows_per_page(state));
+        }
+        Action::CycleProject => {
+            if curate::next_project(state) {
+                return reload_list(state);
+            }
+        }
         Action::AddToSplit => return split::add_selected(state),
         Action::ShowSplit => return split::show(state),
         Action::ToggleMark => {
@@ -476,6 +493,10 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
             let thread = history.thread.clone();
             return supervise::toggle_read(state, &thread);
         }
+        Action::TogglePin => {
+            let thread = history.thread.clone();
+            return curate::toggle_pin(state, &thread);
+        }
         _ => {}
     }
     let mut effects = state.history_page_request();
@@ -486,6 +507,16 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
 /// Rename, memory toggle, archive and unarchive, from the list or the history.
 fn on_thread_action(state: &mut State, action: Action, thread: &StoredThread) -> Vec<Effect> {
     let id = thread.thread_id;
+    // Codex renames no archived thread and changes no archived thread's memory mode.
+    let probe = match action {
+        Action::Rename => Some(ThreadMetadataPatch::rename(None)),
+        Action::ToggleMemory => Some(ThreadMetadataPatch::memory_mode(thread.memory_mode)),
+        _ => None,
+    };
+    if let Some(refusal) = probe.and_then(|patch| archived_refusal(thread, &patch)) {
+        state.set_error(refusal);
+        return Vec::new();
+    }
     match action {
         Action::Rename => {
             let mut textarea = TextArea::new(vec![thread.name.clone().unwrap_or_default()]);
@@ -1171,6 +1202,9 @@ fn what_changed(before: Option<&StoredThread>, after: &StoredThread) -> String {
     }
     if before.memory_mode != after.memory_mode {
         return format!("Memory {} for “{title}”", after.memory_mode);
+    }
+    if let Some(change) = curate::what_changed(before, after) {
+        return change;
     }
     format!("Saved “{title}”")
 }

@@ -74,6 +74,19 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
         ),
         Span::raw("unread: a turn finished since you last read it (Codex's own mark)"),
     ]));
+    for (glyph, meaning) in [
+        (
+            super::list::PIN_GLYPH,
+            "pinned in Codex (its built-in Pinned section)",
+        ),
+        ("§", "the thread's Codex section"),
+        ("@", "the thread's Codex project"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph:<key_width$}  "), theme.accent),
+            Span::raw(meaning),
+        ]));
+    }
     for (status, glyph, meaning) in status::STATUS_LEGEND {
         lines.push(Line::from(vec![
             Span::styled(

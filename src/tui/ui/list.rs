@@ -69,6 +69,16 @@ fn render_header(frame: &mut Frame, state: &State, area: Rect) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" Need you ", theme.tab_active));
     }
+    if let Some(project) = &list.project {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" @ {} ", truncate(&single_line(&project.name), 24)),
+            theme.tab_active,
+        ));
+    }
+    if list.grouped {
+        spans.push(Span::styled("  by section ·", theme.dim));
+    }
     spans.push(Span::styled(
         format!("  by {sort} · {scope} · {source}"),
         theme.dim,
@@ -203,6 +213,11 @@ fn row_lines(
     };
     let [unread, status] = status::row_marks(&row.thread, theme);
     let title = single_line(row.thread.title());
+    let title = if row.thread.pinned() {
+        format!("{PIN_GLYPH} {title}")
+    } else {
+        title
+    };
     let lines = match state.list.density {
         Density::Dense => {
             let columns_width: usize = columns.iter().map(|(_, w)| w + 2).sum();
@@ -273,7 +288,7 @@ fn dense_columns(metas: &[Vec<MetaPart>], width: usize) -> Vec<(u8, usize)> {
         if let Some(index) = columns
             .iter()
             .enumerate()
-            .max_by_key(|(_, (rank, _))| *rank)
+            .min_by_key(|(_, (rank, _))| DROP_ORDER.iter().position(|r| r == rank))
             .map(|(i, _)| i)
         {
             columns.remove(index);
@@ -283,10 +298,17 @@ fn dense_columns(metas: &[Vec<MetaPart>], width: usize) -> Vec<(u8, usize)> {
 }
 
 /// The dense layout's columns by drop rank, in display order: time, origin (threads of a shared
-/// store), branch, directory, model, tokens, memory.
-const COLUMN_ORDER: [u8; 7] = [0, 1, 2, 6, 5, 4, 3];
+/// store), Codex section, Codex project, branch, directory, model, tokens, memory.
+const COLUMN_ORDER: [u8; 9] = [0, 1, 7, 8, 2, 6, 5, 4, 3];
 
-/// A metadata field and how readily it is dropped when the row is narrow (higher first).
+/// Which column goes first when the row is narrow: directory, model, tokens, memory, Codex
+/// project, Codex section, branch, origin; the time stays.
+const DROP_ORDER: [u8; 9] = [6, 5, 4, 3, 8, 7, 2, 1, 0];
+
+/// Before the title of a thread pinned in Codex.
+pub const PIN_GLYPH: &str = "◆";
+
+/// A metadata field and which column it is (`drop_rank`: see `COLUMN_ORDER` and `DROP_ORDER`).
 struct MetaPart {
     text: String,
     style: Style,
@@ -307,6 +329,21 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
             text: truncate(&single_line(&origin.label()), 28),
             style: theme.text,
             drop_rank: 1,
+        });
+    }
+    // A pin shows as the glyph; another section by its name.
+    if let Some(placement) = thread.section.as_ref().filter(|_| !thread.pinned()) {
+        parts.push(MetaPart {
+            text: format!("§ {}", truncate(&single_line(&placement.section.name), 20)),
+            style: theme.accent,
+            drop_rank: 7,
+        });
+    }
+    if let Some(project) = &thread.project {
+        parts.push(MetaPart {
+            text: format!("@ {}", truncate(&single_line(&project.name), 20)),
+            style: theme.accent,
+            drop_rank: 8,
         });
     }
     if let Some(branch) = branch(thread) {

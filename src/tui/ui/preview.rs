@@ -141,6 +141,12 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         lines.push(field("model", text));
     }
     lines.push(field("memory", thread.memory_mode.as_str().to_string()));
+    if let Some(placement) = &thread.section {
+        lines.push(field("section", single_line(&placement.section.name)));
+    }
+    if let Some(project) = &thread.project {
+        lines.push(field("project", single_line(&project.name)));
+    }
     lines.push(Line::default());
     match state.previews.get(&thread.thread_id) {
         None | Some(Preview::Loading) => {
