@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::demo::{DemoHome, play_live_session};
+use crate::demo::{DemoHome, LiveSession};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
@@ -904,11 +904,11 @@ async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Resu
     }
     let demo_home = DemoHome::create()?;
     let manager = demo_manager(demo_home.path());
-    let live = tokio::spawn(play_live_session(
-        manager.clone(),
-        PathBuf::from(DEMO_LIVE_CWD),
-        DEMO_PACE,
-    ));
+    // The live thread is in the home before the list first loads; it plays on from there.
+    let live = LiveSession::new(DEMO_PACE)
+        .start(manager.clone(), PathBuf::from(DEMO_LIVE_CWD))
+        .await?;
+    let live = tokio::spawn(live.play());
     options.banner = Some(if demo {
         demo_home.banner()
     } else {

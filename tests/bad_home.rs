@@ -134,6 +134,12 @@ fn a_missing_home_fails_a_command_and_opens_the_demo_saying_so() {
     );
     tui.wait_for(&format!("No Codex home at {}", missing.display()));
     tui.wait_for("Demo home");
+    // The first list already has the thread that plays live, and reads as a user's own: the
+    // newest thread minutes ago.
+    tui.wait_for("Rate limiter design");
+    let screen = tui.contents();
+    assert!(screen.contains("Keep an eye on the test"), "{screen}");
+    assert!(screen.contains("m ago"), "{screen}");
     assert!(!missing.exists(), "the missing home is not created");
     tui.quit_with("q");
 }
