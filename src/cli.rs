@@ -27,11 +27,15 @@ use crate::tui::config::{Config, user_config_path};
 use crate::tui::{TuiOptions, run_tui};
 
 mod docs;
+mod version;
+
+pub use version::VERIFIED_CODEX_RELEASES;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "codex-threads",
     version,
+    long_version = version::LONG_VERSION,
     about = "Browse, follow and curate Codex CLI threads"
 )]
 pub struct Cli {
@@ -495,7 +499,8 @@ async fn archive(
         );
     }
     manager.archive_thread(id).await?;
-    writeln!(out, "archived {id}")?;
+    // The same line as `unarchive` prints: the thread as `list` shows it.
+    writeln!(out, "archived {}", list_line(&current))?;
     Ok(())
 }
 

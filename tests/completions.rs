@@ -1,5 +1,6 @@
-//! `codex-threads completions SHELL` prints scripts the shells accept, and `codex-threads man`
-//! a page `man` renders: the real binary, the real shells where installed.
+//! `codex-threads completions SHELL` prints scripts the shells accept, `codex-threads man` a
+//! page `man` renders, and `--version` names the verified Codex releases: the real binary, the
+//! real shells where installed.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -102,5 +103,26 @@ fn the_man_page_renders() {
             String::from_utf8_lossy(&output.stderr)
         ),
         None => eprintln!("groff is not installed: checked the page's text only"),
+    }
+}
+
+#[test]
+fn the_version_names_the_codex_releases_the_installer_brings() {
+    let version = codex_threads(&["--version"]);
+    assert!(
+        version.starts_with(&format!("codex-threads {}\n", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let installer = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/install-codex-releases.sh"
+    ))
+    .unwrap();
+    for release in codex_threads::cli::VERIFIED_CODEX_RELEASES {
+        assert!(version.contains(release), "{release}: {version}");
+        assert!(
+            installer.contains(release),
+            "the installer brings {release}"
+        );
     }
 }
