@@ -39,6 +39,15 @@ if [ ! -x "$dest/bin/codex" ]; then
   mv "$dest.tmp" "$dest"
 fi
 
+# Each launcher must run the release it was installed for (`codex-cli VERSION`): a wrong or
+# broken install would make the conformance suite check another release than it names.
+status=0
 for version in 0.171.0 0.169.0 0.147.0 0.104.0; do
-  printf '%s: %s\n' "$version" "$("$DIR/$version/bin/codex" --version 2>&1 | head -n 1)"
+  reported="$("$DIR/$version/bin/codex" --version 2>&1 | head -n 1)" || true
+  printf '%s: %s\n' "$version" "$reported"
+  if [ "$reported" != "codex-cli $version" ]; then
+    echo "install-codex-releases: $DIR/$version/bin/codex reports \"$reported\", not codex-cli $version (remove $DIR/$version and run again)" >&2
+    status=1
+  fi
 done
+exit "$status"

@@ -11,12 +11,12 @@ use serde_json::json;
 
 mod curate;
 
-use crate::demo::{DemoHome, play_live_session};
+use crate::demo::{DemoHome, LiveSession};
 use crate::export::{self, ExportFormat, ThreadJson, thread_json};
 use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
 use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
-use crate::rollout::CodexHome;
+use crate::rollout::{HomePresence, check_home};
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::pg::{PgThreadStore, redact_url};
 use crate::store::status::ThreadStatus;
@@ -28,10 +28,16 @@ use crate::text::{one_line, single_line};
 use crate::tui::config::{Config, user_config_path};
 use crate::tui::{TuiOptions, run_tui};
 
+mod docs;
+mod version;
+
+pub use version::VERIFIED_CODEX_RELEASES;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "codex-threads",
     version,
+    long_version = version::LONG_VERSION,
     about = "Browse, follow and curate Codex CLI threads"
 )]
 pub struct Cli {
@@ -202,6 +208,14 @@ pub enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Print a shell completion script: `codex-threads completions bash > FILE` (see the
+    /// README for where each shell looks).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `codex-threads man > codex-threads.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -246,11 +260,17 @@ pub fn codex_home(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
 
 /// A manager over the local store of an existing Codex home.
 pub fn open_manager(home: &Path) -> anyhow::Result<Arc<ThreadManager>> {
-    if !home.is_dir() {
-        bail!("Codex home {} does not exist", home.display());
-    }
+    require_home(home)?;
     let store = LocalThreadStore::open(home, LocalStoreOptions::from_env());
     Ok(Arc::new(ThreadManager::new(Arc::new(store))))
+}
+
+/// Fails unless `home` is a readable directory, saying what it is instead.
+fn require_home(home: &Path) -> anyhow::Result<()> {
+    match check_home(home)? {
+        HomePresence::Present => Ok(()),
+        HomePresence::Missing => bail!("Codex home {} does not exist", home.display()),
+    }
 }
 
 /// A manager over a fresh copy of the demo home: nothing of it is kept in our own cache or
@@ -464,6 +484,8 @@ pub async fn run_command(
             resume_in_codex(&thread)?;
         }
         Command::Sync { .. } => bail!("sync runs on a Codex home, not on a store"),
+        Command::Completions { shell } => docs::write_completions(shell, out)?,
+        Command::Man => docs::write_man_page(out)?,
         Command::Export {
             thread,
             format,
@@ -556,7 +578,8 @@ async fn archive(
         );
     }
     manager.archive_thread(id).await?;
-    writeln!(out, "archived {id}")?;
+    // The same line as `unarchive` prints: the thread as `list` shows it.
+    writeln!(out, "archived {}", list_line(&current))?;
     Ok(())
 }
 
@@ -853,6 +876,16 @@ fn resume_in_codex(thread: &StoredThread) -> anyhow::Result<()> {
 
 /// Runs what the command line asked for: a subcommand, or the TUI.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // About the program itself: no home or store is opened.
+    if let Some(command @ (Command::Completions { .. } | Command::Man)) = cli.command {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match command {
+            Command::Completions { shell } => docs::write_completions(shell, &mut out)?,
+            _ => docs::write_man_page(&mut out)?,
+        }
+        out.flush()?;
+        return Ok(());
+    }
     let home = codex_home(cli.codex_home.as_deref())?;
     if let Some(Command::Sync { to, watch }) = &cli.command {
         return run_sync(&home, to, *watch).await;
@@ -917,9 +950,7 @@ pub async fn open_store_manager(url: &str) -> anyhow::Result<Arc<ThreadManager>>
 
 /// `sync --to URL [--watch]`: one line per pass on stderr (the URL shown without password).
 async fn run_sync(home: &Path, url: &str, watch: bool) -> anyhow::Result<()> {
-    if !home.is_dir() {
-        bail!("Codex home {} does not exist", home.display());
-    }
+    require_home(home)?;
     let local = LocalThreadStore::open(home, LocalStoreOptions::from_env());
     let store = PgThreadStore::connect(url).await?;
     let origin = crate::sync::origin_of(home);
@@ -945,37 +976,33 @@ const DEMO_LIVE_CWD: &str = "/home/demo/src/widget";
 /// How long the demo's live session pauses between steps: a human pace.
 const DEMO_PACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
-/// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when the
-/// Codex home has no threads.
+/// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when there
+/// is no Codex home at all. A home that is there but cannot be opened fails before the
+/// terminal is taken, as the commands do: the demo would hide the mistake.
 async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut options = TuiOptions::new(cwd);
     options.source = source;
-    if !demo && has_threads(home) {
+    if !demo && check_home(home)? == HomePresence::Present {
         return run_tui(open_manager(home)?, options).await;
     }
     let demo_home = DemoHome::create()?;
     let manager = demo_manager(demo_home.path());
-    let live = tokio::spawn(play_live_session(
-        manager.clone(),
-        PathBuf::from(DEMO_LIVE_CWD),
-        DEMO_PACE,
-    ));
+    // The live thread is in the home before the list first loads; it plays on from there.
+    let live = LiveSession::new(DEMO_PACE)
+        .start(manager.clone(), PathBuf::from(DEMO_LIVE_CWD))
+        .await?;
+    let live = tokio::spawn(live.play());
     options.banner = Some(if demo {
         demo_home.banner()
     } else {
-        format!("No threads in {} — {}", home.display(), demo_home.banner())
+        format!(
+            "No Codex home at {} — {}",
+            home.display(),
+            demo_home.banner()
+        )
     });
     let result = run_tui(manager, options).await;
     live.abort();
     result
-}
-
-/// True when the Codex home holds at least one rollout, active or archived.
-fn has_threads(home: &Path) -> bool {
-    let home = CodexHome::new(home);
-    // Bad entries do not count, and do not hide the good ones (the listing reports them).
-    [false, true]
-        .into_iter()
-        .any(|archived| !home.discover(archived).files.is_empty())
 }

@@ -2,6 +2,7 @@
 //! into a temporary directory so that `--demo`, and a machine without a Codex home, show real
 //! threads. `play_live_session` adds a thread that is being written while you watch.
 
+mod dates;
 mod live_session;
 
 use std::fs;
@@ -9,13 +10,15 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use tempfile::TempDir;
 
 use crate::protocol::RolloutLine;
 use crate::protocol::time::parse_timestamp;
 use crate::rollout::parse_rollout_file_name;
 
-pub use live_session::{LIVE_SESSION_PROMPT, LiveSession, play_live_session};
+use dates::DateShift;
+pub use live_session::{LIVE_SESSION_PROMPT, LiveSession, StartedSession, play_live_session};
 
 /// What the UI shows while it browses the demo home.
 pub const DEMO_BANNER: &str =
@@ -73,15 +76,17 @@ pub struct DemoHome {
 }
 
 impl DemoHome {
-    /// Writes the bundled files into a new temporary directory. Each rollout's mtime is set to
-    /// its last line's time, so sorting by "updated" means what it would in a real home.
+    /// Writes the bundled files into a new temporary directory, dated so that the newest
+    /// thread was updated a few minutes ago. Each rollout's mtime is set to its last line's
+    /// time, so sorting by "updated" means what it would in a real home.
     pub fn create() -> anyhow::Result<DemoHome> {
         let dir = tempfile::Builder::new()
             .prefix("codex-threads-demo-")
             .tempdir()
             .context("creating a directory for the demo home")?;
+        let shift = DateShift::moving(newest_bundled_time(), Utc::now() - NEWEST_AGE);
         for file in DEMO_FILES {
-            write_demo_file(dir.path(), file)
+            write_demo_file(dir.path(), file, shift)
                 .with_context(|| format!("writing demo file {}", file.path))?;
         }
         Ok(DemoHome { dir })
@@ -97,14 +102,33 @@ impl DemoHome {
     }
 }
 
-fn write_demo_file(root: &Path, file: &DemoFile) -> anyhow::Result<()> {
-    let path = root.join(file.path);
+/// How long ago the newest demo thread was last updated.
+const NEWEST_AGE: chrono::TimeDelta = chrono::TimeDelta::minutes(4);
+
+/// The time of the newest line in the bundled rollouts.
+fn newest_bundled_time() -> DateTime<Utc> {
+    DEMO_FILES
+        .iter()
+        .filter(|file| is_rollout(file.path))
+        .filter_map(|file| last_line_time(file.contents))
+        .max()
+        .map(DateTime::from)
+        .unwrap_or_else(Utc::now)
+}
+
+fn write_demo_file(root: &Path, file: &DemoFile, shift: DateShift) -> anyhow::Result<()> {
+    let path = root.join(shift.relative_path(file.path));
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
-    fs::write(&path, file.contents)?;
+    let mut contents = String::with_capacity(file.contents.len());
+    for line in file.contents.lines() {
+        contents.push_str(&shift.line(line));
+        contents.push('\n');
+    }
+    fs::write(&path, &contents)?;
     if is_rollout(file.path)
-        && let Some(written_at) = last_line_time(file.contents)
+        && let Some(written_at) = last_line_time(&contents)
     {
         fs::File::options()
             .write(true)

@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod rollout;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;
 pub mod tui;

@@ -973,7 +973,14 @@ fn codex_deletes(report: &mut Report, plan: &Plan, live: Option<(&ReleaseHome, &
             let (home, subject) = live.context("not set up")?;
             match home.ours.show(&subject.id) {
                 Ok(thread) => bail!("show --json still prints it: {thread:.200}"),
-                Err(_) => Ok(()),
+                Err(error) => {
+                    // Failing for another reason (a crash, a bad home) would hide a thread
+                    // that is still there.
+                    let error = format!("{error:#}");
+                    let gone = format!("thread {} not found", subject.id);
+                    ensure!(error.contains(&gone), "{error}");
+                    Ok(())
+                }
             }
         });
     });

@@ -154,6 +154,69 @@ async fn sorting_by_updated_follows_each_rollouts_last_line() {
 }
 
 #[tokio::test]
+async fn the_demo_is_dated_as_a_users_own_home_the_newest_minutes_ago() {
+    let (demo, manager) = open_demo();
+    let now = Utc::now();
+    let mut threads = list(&manager, ListThreadsParams::default()).await;
+    threads.extend(
+        list(
+            &manager,
+            ListThreadsParams {
+                archived: true,
+                ..Default::default()
+            },
+        )
+        .await,
+    );
+    let newest = threads
+        .iter()
+        .map(|thread| thread.updated_at)
+        .max()
+        .unwrap();
+    let oldest = threads
+        .iter()
+        .map(|thread| thread.created_at)
+        .min()
+        .unwrap();
+    let newest_age = now - newest;
+    assert!(
+        newest_age >= chrono::TimeDelta::minutes(1) && newest_age <= chrono::TimeDelta::minutes(10),
+        "the newest thread was updated {newest_age} ago"
+    );
+    let span = now - oldest;
+    assert!(
+        span >= chrono::TimeDelta::days(7) && span <= chrono::TimeDelta::days(60),
+        "the oldest thread is {span} old: the past weeks"
+    );
+    for thread in &threads {
+        assert!(
+            thread.created_at <= thread.updated_at,
+            "{}",
+            thread.thread_id
+        );
+        assert!(
+            thread.updated_at < now,
+            "{}: nothing in the future",
+            thread.thread_id
+        );
+    }
+    // The rollouts sit in the day directories of their (moved) start, as Codex puts them.
+    for path in demo_rollouts(&demo) {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let (year, month, day) = (&name[8..12], &name[13..15], &name[16..18]);
+        if path.to_string_lossy().contains("/sessions/") {
+            assert!(
+                path.parent()
+                    .unwrap()
+                    .ends_with(format!("{year}/{month}/{day}")),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn renamed_threads_carry_their_names() {
     let (_demo, manager) = open_demo();
     let renamed = read(&manager, id(RENAMED_THREAD_ID)).await;

@@ -1277,7 +1277,7 @@ async fn an_edit_that_cannot_reach_a_busy_db_fails_and_changes_nothing() {
     assert_eq!(read(&store, spec.id).await.name, None);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_waits_out_a_db_that_is_busy_for_a_moment() {
     let spec = ThreadSpec::new().turn("Briefly busy database", "ok");
     let (home, written) = indexed_home(&spec);
@@ -1285,17 +1285,17 @@ async fn an_edit_waits_out_a_db_that_is_busy_for_a_moment() {
     let store = open_store(&home);
 
     let lock = home.lock_state_db();
-    let releaser = std::thread::spawn(move || {
-        std::thread::sleep(StdDuration::from_millis(300));
-        drop(lock);
-    });
     let mut patch = rename("Named after the wait");
     patch.memory_mode = Some(ThreadMemoryMode::Disabled);
-    let thread = manager(&store)
-        .update_thread_metadata(spec.id, patch, false)
-        .await
-        .unwrap();
-    releaser.join().unwrap();
+    let editor = manager(&store);
+    let edit =
+        tokio::spawn(async move { editor.update_thread_metadata(spec.id, patch, false).await });
+    // The lock is held for a moment (this is the busy spell, not a wait for a result): the
+    // edit has met it and is waiting, not done and not failed.
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert!(!edit.is_finished(), "the edit waits while the DB is locked");
+    drop(lock);
+    let thread = edit.await.unwrap().unwrap();
     assert_eq!(thread.name.as_deref(), Some("Named after the wait"));
     assert_index_entry(&index_lines(&home)[0], spec.id, "Named after the wait");
     assert_memory_copy_appended(&before, &fs::read(&written.path).unwrap(), "disabled");

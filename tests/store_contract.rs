@@ -217,13 +217,25 @@ async fn read(
         .await
 }
 
+/// A request every store refuses as invalid, naming the thread and saying why.
+fn refused<T: std::fmt::Debug>(result: StoreResult<T>, id: ThreadId, says: &str) {
+    match result {
+        Err(ThreadStoreError::InvalidRequest { message }) => assert!(
+            message.contains(&id.to_string()) && message.contains(says),
+            "{message:?} should name {id} and say {says:?}"
+        ),
+        other => panic!("expected an invalid request ({says}), got {other:?}"),
+    }
+}
+
 async fn check_reads_and_edits(store: &dyn ThreadStore, f: &Fixture) {
     let unknown = read(store, ThreadId::new(), true).await;
     assert!(matches!(
         unknown,
         Err(ThreadStoreError::ThreadNotFound { .. })
     ));
-    assert!(read(store, f.archived[0].id, false).await.is_err());
+    let hidden = f.archived[0].id;
+    refused(read(store, hidden, false).await, hidden, "is archived");
     assert!(read(store, f.archived[0].id, true).await.unwrap().archived);
 
     let id = f.listable[1].id;
@@ -262,16 +274,17 @@ async fn check_reads_and_edits(store: &dyn ThreadStore, f: &Fixture) {
             include_archived: false,
         })
         .await;
-    assert!(archived_edit.is_err());
+    refused(archived_edit, f.archived[0].id, "is archived");
 
     store.archive_thread(id).await.unwrap();
     assert!(!ids(&everything(store, false).await).contains(&id));
     assert!(ids(&everything(store, true).await).contains(&id));
-    assert!(store.archive_thread(id).await.is_err(), "archived twice");
+    // Archived twice: the second is refused (one store says "already", another "is").
+    refused(store.archive_thread(id).await, id, "archived");
     let back = store.unarchive_thread(id).await.unwrap();
     assert!(!back.archived);
     assert!(ids(&everything(store, false).await).contains(&id));
-    assert!(store.unarchive_thread(id).await.is_err(), "not archived");
+    refused(store.unarchive_thread(id).await, id, "is not archived");
 }
 
 async fn check_history(store: &dyn ThreadStore, f: &Fixture) {

@@ -80,12 +80,49 @@ impl LiveSession {
 
     /// Starts the thread through the manager, plays the turns, then unloads the thread.
     pub async fn play(self, manager: Arc<ThreadManager>, cwd: PathBuf) -> anyhow::Result<()> {
+        self.start(manager, cwd).await?.play().await
+    }
+
+    /// Starts the thread and writes its first prompt, so that the thread is in the home (and
+    /// in a list opened next) before anything else is played.
+    pub async fn start(
+        self,
+        manager: Arc<ThreadManager>,
+        cwd: PathBuf,
+    ) -> anyhow::Result<StartedSession> {
         let params = CreateThreadParams::new(ThreadId::new(), cwd.clone());
         let live = manager.start_thread(params).await?;
         let registration = Registration::new(manager, live.thread_id());
         let mut script = ScriptWriter::new(live, cwd, self.pace);
-        script.first_turn().await?;
-        for turn_number in 2..=self.max_turns {
+        let first_turn = script.open_first_turn().await?;
+        Ok(StartedSession {
+            session: self,
+            registration,
+            script,
+            first_turn,
+        })
+    }
+}
+
+/// A scripted session whose thread exists, its first prompt written; `play` goes on from there.
+pub struct StartedSession {
+    session: LiveSession,
+    registration: Registration,
+    script: ScriptWriter,
+    first_turn: Turn,
+}
+
+impl StartedSession {
+    /// Plays the rest of the turns, then unloads the thread.
+    pub async fn play(self) -> anyhow::Result<()> {
+        let StartedSession {
+            session,
+            registration,
+            mut script,
+            first_turn,
+        } = self;
+        script.finish_first_turn(first_turn).await?;
+        for turn_number in 2..=session.max_turns {
             script.pause_between_turns().await;
             script.follow_up_turn(turn_number).await?;
         }
@@ -157,10 +194,14 @@ impl ScriptWriter {
         }
     }
 
-    async fn first_turn(&mut self) -> anyhow::Result<()> {
+    async fn open_first_turn(&mut self) -> anyhow::Result<Turn> {
         let turn = self.begin_turn(LIVE_SESSION_PROMPT).await?;
         // The rollout file exists from the first user message on, as in Codex.
         self.live.persist().await?;
+        Ok(turn)
+    }
+
+    async fn finish_first_turn(&mut self, turn: Turn) -> anyhow::Result<()> {
         self.pause().await;
         self.step(vec![
             reasoning(

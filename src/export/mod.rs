@@ -168,18 +168,32 @@ pub async fn export_to_file(
     // program would make it (0666 less the umask).
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    // Errors name the path the user gave, never the temporary file beside it.
+    let cannot_write = || format!("cannot write {}", path.display());
     let temp = builder
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+        .map_err(without_temp_path)
+        .with_context(cannot_write)?;
     let (writer, stats) = export_thread(manager, id, format, io::BufWriter::new(temp)).await?;
     let temp = writer
         .into_inner()
-        .map_err(io::IntoInnerError::into_error)?;
-    temp.as_file().sync_all()?;
+        .map_err(io::IntoInnerError::into_error)
+        .with_context(cannot_write)?;
+    temp.as_file().sync_all().with_context(cannot_write)?;
     temp.persist(path)
         .map_err(|err| err.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(cannot_write)?;
     Ok(stats)
+}
+
+/// The cause of an IO error alone: `tempfile` wraps the system's error in one whose message
+/// ends ` at path "<temporary file>"`, and gives no other way back to the cause.
+fn without_temp_path(err: io::Error) -> io::Error {
+    let message = err.to_string();
+    match message.rsplit_once(" at path ") {
+        Some((cause, _)) => io::Error::new(err.kind(), cause.to_string()),
+        None => err,
+    }
 }
 
 /// Where the TUI exports a thread: `<short id>-<slug of the title>.md`.

@@ -6,6 +6,7 @@ mod appender;
 mod files;
 mod git;
 mod home;
+mod home_check;
 mod lines;
 mod moves;
 mod reader;
@@ -27,6 +28,7 @@ pub use home::{
     SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts, strip_zst,
     zst_sibling,
 };
+pub use home_check::{BadHome, HomePresence, check_home};
 pub use moves::{move_no_replace, same_file};
 pub use reader::{
     HistoryEntry, HistoryPage, LineOffset, MAX_LINE_BYTES, PAGE_BYTES, QUIET, ReadLimits,
