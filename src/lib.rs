@@ -16,3 +16,4 @@ pub mod sync;
 pub mod testing;
 pub mod text;
 pub mod tui;
+pub mod usage;
