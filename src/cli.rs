@@ -1,5 +1,6 @@
 //! The command line: subcommands over the same `ThreadManager` the TUI uses.
 
+mod du;
 mod stats;
 
 use std::io::Write;
@@ -105,6 +106,13 @@ pub enum Command {
         /// Count archived threads too.
         #[arg(long)]
         archived: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bytes on disk per day, month, project or directory (active and archived rollouts).
+    Du {
+        #[arg(long, value_enum, default_value_t = du::DuBy::Month)]
+        by: du::DuBy,
         #[arg(long)]
         json: bool,
     },
@@ -303,6 +311,7 @@ pub async fn run_command(
                             thread: thread_json(thread, manager.is_live(thread, now)),
                             tokens: counted.map(|(tokens, _)| tokens),
                             cost: counted.and_then(|(_, cost)| cost),
+                            bytes: stats::rollout_bytes(thread),
                         }
                     })
                     .collect();
@@ -332,6 +341,7 @@ pub async fn run_command(
             };
             stats::stats(manager, args, out).await?;
         }
+        Command::Du { by, json } => du::du(manager, by, json, out).await?,
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;

@@ -156,6 +156,10 @@ fn stats_counts_prices_and_says_no_price_and_list_json_has_each_threads_own_usag
     assert_eq!(a["tokens"]["input"], 4_000_000);
     assert_eq!(a["tokens"]["total"], 5_000_000);
     assert!((a["cost"].as_f64().unwrap() - 13.875).abs() < 1e-9);
+    let file = home.join(format!(
+        "sessions/2026/05/14/rollout-2026-05-14T18-00-00-{A}.jsonl"
+    ));
+    assert_eq!(a["bytes"], std::fs::metadata(file).unwrap().len());
 }
 
 #[test]
@@ -190,4 +194,38 @@ fn stats_errors_are_one_line_and_non_zero() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not negative"), "{stderr}");
+}
+
+#[test]
+fn du_adds_up_the_rollouts_bytes_per_month_and_directory() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let home = dir.path().join("home");
+    let config = dir.path().join("config");
+    write_thread(&home, A, "gpt-5", &[(10, 0, 1)]);
+    write_thread(&home, B, "gpt-5-mini", &[(10, 0, 1), (20, 0, 2)]);
+    let sizes: u64 = [A, B]
+        .iter()
+        .map(|id| {
+            let file = home.join(format!(
+                "sessions/2026/05/14/rollout-2026-05-14T18-00-00-{id}.jsonl"
+            ));
+            std::fs::metadata(file).unwrap().len()
+        })
+        .sum();
+    let by_month = json(&run(&home, &config, &["du", "--json"]));
+    assert_eq!(by_month["total"]["bytes"], sizes);
+    assert_eq!(by_month["total"]["threads"], 2);
+    assert_eq!(by_month["groups"][0]["key"], "2026-05");
+    let by_cwd = json(&run(&home, &config, &["du", "--by", "cwd", "--json"]));
+    let keys: Vec<&str> = by_cwd["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.contains(&"/w/gpt-5") && keys.contains(&"/w/gpt-5-mini"),
+        "{keys:?}"
+    );
 }

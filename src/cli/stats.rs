@@ -25,7 +25,7 @@ pub struct StatsArgs {
 }
 
 /// The local store under a manager: usage is read from a Codex home's rollouts.
-fn local_store(manager: &ThreadManager) -> anyhow::Result<&LocalThreadStore> {
+pub fn local_store(manager: &ThreadManager) -> anyhow::Result<&LocalThreadStore> {
     manager
         .store()
         .as_any()
@@ -153,6 +153,17 @@ pub struct ListedThreadJson<'a> {
     pub tokens: Option<Tokens>,
     /// US dollars; null when a model of the thread has no price.
     pub cost: Option<f64>,
+    /// The rollout's size on disk (compressed when it is a `.jsonl.zst`); null when not found.
+    pub bytes: Option<u64>,
+}
+
+/// The size on disk of a thread's rollout: the plain file, else its `.zst`.
+pub fn rollout_bytes(thread: &StoredThread) -> Option<u64> {
+    let plain = thread.rollout_path.as_deref()?;
+    [plain.to_path_buf(), crate::rollout::zst_sibling(plain)]
+        .iter()
+        .find_map(|path| std::fs::metadata(path).ok().filter(|meta| meta.is_file()))
+        .map(|meta| meta.len())
 }
 
 /// The usage of listed threads, by id, when the store is a Codex home.

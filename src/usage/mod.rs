@@ -8,4 +8,6 @@ mod scan;
 
 pub use count::{ThreadUsage, Tokens, UsageBucket};
 pub use price::{DEFAULT_PRICES, Price, PriceError, PriceTable};
-pub use report::{GroupBy, GroupRow, StatsFilter, StatsReport, ThreadFacts, group, week_of};
+pub use report::{
+    GroupBy, GroupRow, StatsFilter, StatsReport, ThreadFacts, group, project_of, week_of,
+};

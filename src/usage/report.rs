@@ -194,7 +194,7 @@ pub fn week_of(day: &str) -> String {
 }
 
 /// A project: the repository (its origin without scheme and `.git`), else the directory.
-fn project_of(usage: &ThreadUsage) -> String {
+pub fn project_of(usage: &ThreadUsage) -> String {
     if let Some(origin) = usage.git_origin.as_deref().filter(|url| !url.is_empty()) {
         let trimmed = origin.trim_end_matches('/').trim_end_matches(".git");
         let without_scheme = trimmed.split_once("://").map_or(trimmed, |(_, rest)| rest);
