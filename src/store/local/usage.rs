@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::{LocalStore, LocalThreadStore};
 use crate::protocol::ThreadId;
@@ -40,16 +41,18 @@ impl LocalThreadStore {
     ) -> StoreResult<HashMap<ThreadId, Arc<ThreadUsage>>> {
         self.blocking(move |store| {
             store.usages.preload();
+            let files: Vec<(ThreadId, RolloutFile)> = paths
+                .into_iter()
+                .filter_map(|(id, path)| Some((id, store.home.rollout_at(&path).ok()??)))
+                .collect();
+            let plain: Vec<RolloutFile> = files.iter().map(|(_, file)| file.clone()).collect();
             let mut found = HashMap::new();
-            for (id, path) in paths {
-                let Ok(Some(file)) = store.home.rollout_at(&path) else {
-                    continue;
-                };
-                match store.usages.usage(&file) {
+            for ((id, file), counted) in files.iter().zip(store.count_each(&plain)) {
+                match counted {
                     Ok(usage) => {
-                        found.insert(id, usage);
+                        found.insert(*id, usage);
                     }
-                    Err(err) => tracing::debug!(%err, path = %path.display(), "no usage"),
+                    Err(err) => tracing::debug!(%err, path = %file.path.display(), "no usage"),
                 }
             }
             store.usages.persist();
@@ -60,14 +63,49 @@ impl LocalThreadStore {
 }
 
 impl LocalStore {
+    /// Each file's usage, in order; rollouts not cached yet are read by a few threads at once.
+    fn count_each(&self, files: &[RolloutFile]) -> Vec<std::io::Result<Arc<ThreadUsage>>> {
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<std::io::Result<Arc<ThreadUsage>>>>> =
+            files.iter().map(|_| Mutex::new(None)).collect();
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        std::thread::scope(|scope| {
+            for _ in 0..workers.min(files.len()) {
+                scope.spawn(|| {
+                    while let Some(index) = Some(next.fetch_add(1, Ordering::Relaxed))
+                        .filter(|index| *index < files.len())
+                    {
+                        let counted = self.usages.usage(&files[index]);
+                        *results[index].lock().unwrap_or_else(|e| e.into_inner()) = Some(counted);
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| Err(std::io::Error::other("not counted")))
+            })
+            .collect()
+    }
+
     fn home_usage(&self, archived: bool) -> HomeUsage {
         let discovery = self.home.discover(archived);
         self.usages.preload();
         let mut skipped = discovery.skipped;
         let mut rollouts = Vec::with_capacity(discovery.files.len());
-        for file in discovery.files {
-            match self.usages.usage(&file) {
-                Ok(usage) => rollouts.push(RolloutUsage { file, usage }),
+        for (file, counted) in discovery
+            .files
+            .iter()
+            .zip(self.count_each(&discovery.files))
+        {
+            match counted {
+                Ok(usage) => rollouts.push(RolloutUsage {
+                    file: file.clone(),
+                    usage,
+                }),
                 // Moved or deleted since the walk: not counted.
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
                 Err(err) => skipped.push(SkippedEntry::from_error(file.path.clone(), &err)),
