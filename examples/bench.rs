@@ -162,6 +162,9 @@ impl Bench {
             ("follow", Box::new(|| self.follow())),
             ("frame", Box::new(|| self.history_frame())),
             ("search", Box::new(|| self.search(query))),
+            ("stats-cold", Box::new(|| self.stats_cold())),
+            ("stats-warm", Box::new(|| self.stats_warm())),
+            ("stats-ccusage", Box::new(|| self.stats_beside_ccusage())),
         ];
         if let Some(only) = only {
             let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
@@ -243,6 +246,72 @@ impl Bench {
             ours,
             ("find", self.find_baseline()?),
             "≤ 300 ms",
+        ))
+    }
+
+    /// `stats` with no cache, beside `list --limit 0 --json` with none (issue 17: within 2×).
+    fn stats_cold(&self) -> anyhow::Result<Row> {
+        let ours = self.median(|| {
+            let cache = tempfile::TempDir::new()?;
+            timed(&mut self.codex_threads(cache.path(), &["stats", "--json"]))
+        })?;
+        let list = self.median(|| {
+            let cache = tempfile::TempDir::new()?;
+            timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0", "--json"]))
+        })?;
+        Ok(row(
+            "stats --json, first run (no cache)",
+            ours,
+            ("list --limit 0 --json, no cache", list),
+            "≤ 2× list",
+        ))
+    }
+
+    /// `stats` with its cache warm, beside a warm `list --limit 0 --json`.
+    fn stats_warm(&self) -> anyhow::Result<Row> {
+        let cache = tempfile::TempDir::new()?;
+        timed(&mut self.codex_threads(cache.path(), &["stats", "--json"]))?;
+        timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0", "--json"]))?;
+        let ours =
+            self.median(|| timed(&mut self.codex_threads(cache.path(), &["stats", "--json"])))?;
+        let list = self.median(|| {
+            timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0", "--json"]))
+        })?;
+        Ok(row(
+            "stats --json, cache warm",
+            ours,
+            ("list --limit 0 --json, warm", list),
+            "≤ 2× list",
+        ))
+    }
+
+    /// `stats --archived --by day` (cache warm) beside `ccusage codex daily` on the same home
+    /// (ccusage from scripts/install-ccusage.sh; it skips `.jsonl.zst` rollouts).
+    fn stats_beside_ccusage(&self) -> anyhow::Result<Row> {
+        let ccusage = dirs::cache_dir()
+            .map(|dir| dir.join("codex-threads/ccusage/bin/ccusage"))
+            .filter(|path| path.exists())
+            .ok_or_else(|| {
+                anyhow::anyhow!("ccusage is not installed (scripts/install-ccusage.sh)")
+            })?;
+        let cache = tempfile::TempDir::new()?;
+        let args = ["stats", "--archived", "--by", "day", "--json"];
+        timed(&mut self.codex_threads(cache.path(), &args))?;
+        let ours = self.median(|| timed(&mut self.codex_threads(cache.path(), &args)))?;
+        let theirs = self.median(|| {
+            timed(
+                Command::new(&ccusage)
+                    .args(["codex", "daily", "--json", "--offline", "-z", "UTC"])
+                    .env("CODEX_HOME", &self.home)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+        })?;
+        Ok(row(
+            "stats --archived --by day, cache warm",
+            ours,
+            ("ccusage codex daily", theirs),
+            "faster than ccusage",
         ))
     }
 

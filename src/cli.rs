@@ -1,18 +1,22 @@
 //! The command line: subcommands over the same `ThreadManager` the TUI uses.
 
+mod curate;
+mod docs;
+mod du;
+mod stats;
+mod version;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-mod curate;
-
 use crate::demo::{DemoHome, LiveSession};
-use crate::export::{self, ExportFormat, ThreadJson, thread_json};
+use crate::export::{self, ExportFormat, thread_json};
 use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
 use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
@@ -27,9 +31,7 @@ use crate::store::{
 use crate::text::{one_line, single_line};
 use crate::tui::config::{Config, user_config_path};
 use crate::tui::{TuiOptions, run_tui};
-
-mod docs;
-mod version;
+use crate::usage::GroupBy;
 
 pub use version::VERIFIED_CODEX_RELEASES;
 
@@ -119,6 +121,33 @@ pub enum Command {
     /// Codex's projects: list them, and set or clear a thread's project.
     #[command(subcommand)]
     Project(curate::ProjectCommand),
+    /// Tokens and cost per day, week, month, model, project, directory or thread, from Codex's
+    /// own token records (each model call counted once; a fork's copied calls are not its own).
+    Stats {
+        #[arg(long, value_enum, default_value_t = GroupBy::Day)]
+        by: GroupBy,
+        /// Only calls on or after this day (UTC), YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        since: Option<NaiveDate>,
+        /// Only calls on or before this day (UTC), YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        until: Option<NaiveDate>,
+        /// all, interactive, or one source as Codex names it (cli, exec, vscode, mcp, …).
+        #[arg(long, value_name = "SOURCE", default_value = "all")]
+        source: String,
+        /// Count archived threads too.
+        #[arg(long)]
+        archived: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bytes on disk per day, month, project or directory (active and archived rollouts).
+    Du {
+        #[arg(long, value_enum, default_value_t = du::DuBy::Month)]
+        by: du::DuBy,
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark threads read or unread, where Codex keeps read state (its clients agree).
     Mark {
         #[arg(required = true, value_name = "THREAD")]
@@ -336,10 +365,22 @@ pub async fn run_command(
             warn_skipped(&page.skipped);
             let now = Utc::now();
             if json {
-                let threads: Vec<ThreadJson> = page
+                let usage = stats::usage_of(manager, &page.items).await?;
+                let threads: Vec<stats::ListedThreadJson> = page
                     .items
                     .iter()
-                    .map(|thread| thread_json(thread, manager.is_live(thread, now)))
+                    .map(|thread| {
+                        let counted = usage.as_ref().and_then(|(prices, usages)| {
+                            let own = usages.get(&thread.thread_id)?;
+                            Some((own.total(), stats::thread_cost(own, prices)))
+                        });
+                        stats::ListedThreadJson {
+                            thread: thread_json(thread, manager.is_live(thread, now)),
+                            tokens: counted.map(|(tokens, _)| tokens),
+                            cost: counted.and_then(|(_, cost)| cost),
+                            bytes: stats::rollout_bytes(thread),
+                        }
+                    })
                     .collect();
                 serde_json::to_writer_pretty(&mut *out, &threads)?;
                 writeln!(out)?;
@@ -353,6 +394,25 @@ pub async fn run_command(
         Command::Unpin { threads } => curate::pin(manager, &threads, false, out).await?,
         Command::Section(command) => curate::section(manager, command, out).await?,
         Command::Project(command) => curate::project(manager, command, out).await?,
+        Command::Stats {
+            by,
+            since,
+            until,
+            source,
+            archived,
+            json,
+        } => {
+            let args = stats::StatsArgs {
+                by,
+                since,
+                until,
+                source,
+                archived,
+                json,
+            };
+            stats::stats(manager, args, out).await?;
+        }
+        Command::Du { by, json } => du::du(manager, by, json, out).await?,
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;

@@ -17,3 +17,4 @@ pub mod sync;
 pub mod testing;
 pub mod text;
 pub mod tui;
+pub mod usage;

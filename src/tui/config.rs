@@ -48,6 +48,10 @@ struct ConfigFile {
     theme: BTreeMap<String, String>,
     #[serde(default)]
     keys: BTreeMap<Mode, Vec<BindingEntry>>,
+    /// Model prices for `stats`; read by `usage::PriceTable`, not by the TUI config.
+    #[serde(default)]
+    #[allow(dead_code)]
+    prices: Option<toml::Table>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

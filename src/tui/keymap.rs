@@ -87,6 +87,10 @@ pub enum Action {
     ClosePane,
     /// Zoom the focused pane to the whole screen, or back.
     ZoomPane,
+    /// Show the usage screen: tokens per day, per model, the threads that cost most.
+    ShowStats,
+    /// The usage screen's next time range (7 days, 30 days, 90 days, everything).
+    NextRange,
 }
 
 /// Where keys are looked up. `Global` bindings apply in every mode unless the mode binds the
@@ -99,6 +103,8 @@ pub enum Mode {
     History,
     /// Several threads followed at once, one pane each.
     Split,
+    /// The usage screen.
+    Stats,
     Search,
     /// The full-text search prompt.
     FullText,
@@ -116,6 +122,7 @@ impl Mode {
             Mode::List => "Thread list",
             Mode::History => "Thread history",
             Mode::Split => "Split view",
+            Mode::Stats => "Usage",
             Mode::Search => "Search",
             Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",

@@ -13,6 +13,8 @@ pub mod state_db;
 pub mod summary;
 mod supervision;
 mod twins;
+mod usage;
+mod usage_cache;
 mod write;
 
 #[cfg(test)]
@@ -28,6 +30,8 @@ use async_trait::async_trait;
 use self::cache::SummaryCache;
 use self::live_writer::LiveWriter;
 use self::state_db::{StateDb, locate_state_db};
+pub use self::usage::{HomeUsage, RolloutUsage};
+use self::usage_cache::UsageCache;
 use super::*;
 use crate::rollout::{CodexHome, RolloutPager, WatchedTree};
 
@@ -110,6 +114,8 @@ struct LocalStore {
     trash_dir: Option<PathBuf>,
     writers: Mutex<HashMap<ThreadId, LiveWriter>>,
     summaries: SummaryCache,
+    /// Each rollout's own usage, for `stats` and the usage columns.
+    usages: UsageCache,
     /// Keeps what makes the next page of a compressed rollout cheap (its decoder, its spool).
     pager: RolloutPager,
     /// Where each thread's rollout was last seen (plain path), so that reading a thread does not
@@ -137,6 +143,12 @@ impl LocalThreadStore {
             .as_deref()
             .map(|dir| summary_index_path(dir, home.root()));
         let summaries = SummaryCache::new(index_path);
+        let usages = UsageCache::new(
+            options
+                .cache_dir
+                .as_deref()
+                .map(|dir| dir.join(format!("usage-{}.sqlite", home_key(home.root())))),
+        );
         let read_marks_path = options
             .state_dir
             .as_deref()
@@ -164,6 +176,7 @@ impl LocalThreadStore {
                 trash_dir: options.trash_dir,
                 writers: Mutex::new(HashMap::new()),
                 summaries,
+                usages,
                 pager: RolloutPager::new(spool_dir),
                 known_paths: Mutex::new(HashMap::new()),
                 warned: Mutex::new(HashSet::new()),

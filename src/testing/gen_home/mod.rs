@@ -43,6 +43,7 @@
 //! Everything is derived from the seed: the same options give byte-identical files and mtimes,
 //! whatever the number of worker threads.
 
+mod forks;
 mod rng;
 mod rollout;
 mod state_db;
@@ -62,6 +63,7 @@ use crate::protocol::ThreadId;
 use crate::protocol::time::{format_index_timestamp, from_millis};
 use crate::rollout::{ARCHIVED_SESSIONS_SUBDIR, SESSION_INDEX_FILE, SESSIONS_SUBDIR};
 
+pub use forks::{GeneratedFork, add_forks};
 pub use rng::Rng;
 pub use rollout::{LOCAL_OFFSET_SECONDS, RolloutFacts};
 pub use state_db::STATE_DB_FILE;

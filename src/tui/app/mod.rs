@@ -15,6 +15,7 @@ mod reveal;
 mod search;
 pub mod split;
 mod state;
+pub mod stats;
 pub mod supervise;
 mod update;
 

@@ -88,6 +88,11 @@ pub enum Msg {
         request_id: u64,
         threads: Vec<StoredThread>,
     },
+    /// The usage of every thread, for the usage screen.
+    StatsLoaded {
+        request_id: u64,
+        result: Result<std::sync::Arc<super::stats::StatsData>, String>,
+    },
     /// A supervision poll came back (see `supervise`).
     Supervised {
         request_id: u64,
@@ -159,6 +164,11 @@ pub enum Effect {
     LoadHistory {
         request_id: u64,
         params: ReadHistoryPageParams,
+    },
+    /// Count every thread's usage (active and archived) with the prices in use; answered by
+    /// `Msg::StatsLoaded`.
+    LoadStats {
+        request_id: u64,
     },
     /// The last lines of a thread, for the preview pane.
     LoadPreview {

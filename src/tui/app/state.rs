@@ -13,6 +13,7 @@ use super::history::HistoryView;
 use super::list::ListView;
 use super::msg::Effect;
 use super::split::SplitView;
+use super::stats::StatsView;
 use super::supervise::Supervision;
 use crate::history::MessageRole;
 use crate::launch::LaunchMode;
@@ -30,6 +31,8 @@ pub enum Screen {
     History,
     /// Several threads followed at once (`State::split`).
     Split,
+    /// Usage: tokens per day, per model, the threads that cost most (`State::stats`).
+    Stats,
 }
 
 #[derive(Clone, Debug)]
@@ -213,6 +216,8 @@ pub struct State {
     pub history: Option<HistoryView>,
     /// The threads of the split view, kept (and followed) while other screens show.
     pub split: SplitView,
+    /// The usage screen's range and what it shows.
+    pub stats: StatsView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -258,6 +263,7 @@ impl State {
             list: ListView::new(config.density),
             history: None,
             split: SplitView::default(),
+            stats: StatsView::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,
@@ -292,6 +298,7 @@ impl State {
                 Screen::List => Mode::List,
                 Screen::History => Mode::History,
                 Screen::Split => Mode::Split,
+                Screen::Stats => Mode::Stats,
             },
         }
     }

@@ -23,6 +23,7 @@ use super::state::{
     ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewMessages, RenameDialog,
     Screen, State,
 };
+use super::stats;
 use super::supervise;
 use crate::history::Transcript;
 use crate::launch::CodexSession;
@@ -215,6 +216,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.list.refreshed_at = None;
             refresh_list_if_due(state)
         }
+        Msg::StatsLoaded { request_id, result } => {
+            stats::on_loaded(state, request_id, result);
+            Vec::new()
+        }
         Msg::Supervised { request_id, result } => {
             if let Ok(threads) = &result {
                 supervise::refresh_shown_threads(state, threads);
@@ -256,6 +261,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::List => action.map_or_else(Vec::new, |action| on_list_action(state, action)),
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
         Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
+        Mode::Stats => action.map_or_else(Vec::new, |action| stats::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
 }
@@ -361,6 +367,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::AddToSplit => return split::add_selected(state),
         Action::ShowSplit => return split::show(state),
+        Action::ShowStats => return stats::show(state),
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -402,7 +409,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextPane
         | Action::PrevPane
         | Action::ClosePane
-        | Action::ZoomPane => {}
+        | Action::ZoomPane
+        | Action::NextRange => {}
     }
     after_selection_change(state)
 }
@@ -818,6 +826,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             state.history_page_request()
         }
         (None, Screen::Split) => split::on_wheel(state, delta),
+        (None, Screen::Stats) => Vec::new(),
     }
 }
 

@@ -76,6 +76,10 @@ impl Executor {
                     result,
                 }
             }),
+            Effect::LoadStats { request_id } => self.spawn(async move {
+                let result = load_stats(&manager).await;
+                Msg::StatsLoaded { request_id, result }
+            }),
             Effect::LoadPreview { params } => self.spawn(async move {
                 let result = manager
                     .read_history_page(params)
@@ -354,4 +358,39 @@ async fn follow(
 fn failed(what: &str, err: impl std::fmt::Display) -> Msg {
     tracing::warn!(%err, "{what}");
     Msg::EffectFailed(format!("{what}: {err}"))
+}
+
+/// Every thread's usage (active and archived) and the prices in use, for the usage screen.
+async fn load_stats(
+    manager: &ThreadManager,
+) -> Result<std::sync::Arc<crate::tui::app::stats::StatsData>, String> {
+    let Some(store) = manager
+        .store()
+        .as_any()
+        .downcast_ref::<crate::store::local::LocalThreadStore>()
+    else {
+        return Err("usage is counted from a Codex home, not from a shared store".to_string());
+    };
+    let prices = crate::usage::PriceTable::load(crate::tui::config::user_config_path().as_deref())
+        .map_err(|err| err.to_string())?;
+    let mut threads = Vec::new();
+    for archived in [false, true] {
+        let home = store
+            .home_usage(archived)
+            .await
+            .map_err(|err| err.to_string())?;
+        threads.extend(
+            home.rollouts
+                .into_iter()
+                .map(|rollout| crate::usage::ThreadFacts {
+                    id: rollout.file.thread_id,
+                    archived: rollout.file.archived,
+                    usage: rollout.usage,
+                }),
+        );
+    }
+    Ok(std::sync::Arc::new(crate::tui::app::stats::StatsData {
+        threads,
+        prices,
+    }))
 }

@@ -77,6 +77,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
             }
         }
         Screen::Split => right.extend(super::split::footer_position(state)),
+        Screen::Stats => {}
     }
     let right_width: usize = right.iter().map(Span::width).sum();
     let left_room = width.saturating_sub(right_width + 1);
@@ -145,6 +146,7 @@ fn hints(state: &State) -> String {
         Screen::List => Mode::List,
         Screen::History => Mode::History,
         Screen::Split => Mode::Split,
+        Screen::Stats => Mode::Stats,
     };
     let wanted: &[(Action, &str)] = match state.screen {
         Screen::List if state.full_text.is_some() => &[
@@ -192,6 +194,7 @@ fn hints(state: &State) -> String {
             (Action::Rename, "rename"),
         ],
         Screen::Split => super::split::HINTS,
+        Screen::Stats => super::stats::HINTS,
     };
     wanted
         .iter()

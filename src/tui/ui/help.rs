@@ -30,6 +30,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             Mode::Global,
         ],
         Screen::Split => &[Mode::Split, Mode::Global],
+        Screen::Stats => &[Mode::Stats, Mode::Global],
     };
     let key_width = modes
         .iter()

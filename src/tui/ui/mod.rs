@@ -11,6 +11,7 @@ mod list;
 pub mod preview;
 mod search;
 pub mod split;
+mod stats;
 pub mod status;
 
 use ratatui::Frame;
@@ -41,6 +42,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Screen::List => list::render(frame, state, &layout),
         Screen::History => history::render(frame, state, &layout),
         Screen::Split => split::render(frame, state, &layout),
+        Screen::Stats => stats::render(frame, state, &layout),
     }
     footer::render(frame, state, layout.footer);
     match &state.overlay {
@@ -66,5 +68,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod split_tests;
+#[cfg(test)]
+mod stats_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,139 @@
+//! `du`: where the bytes of a Codex home go, per day, month, project or directory.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::stats::local_store;
+use crate::manager::ThreadManager;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DuBy {
+    Day,
+    #[default]
+    Month,
+    Project,
+    Cwd,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct DuRow {
+    pub key: String,
+    /// Bytes on disk (a `.jsonl.zst` counts its compressed size).
+    pub bytes: u64,
+    pub threads: u64,
+    pub archived_bytes: u64,
+    pub compressed_threads: u64,
+}
+
+impl DuRow {
+    fn add(&mut self, bytes: u64, archived: bool, compressed: bool) {
+        self.bytes += bytes;
+        self.threads += 1;
+        if archived {
+            self.archived_bytes += bytes;
+        }
+        if compressed {
+            self.compressed_threads += 1;
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DuReport {
+    pub by: &'static str,
+    pub groups: Vec<DuRow>,
+    pub total: DuRow,
+}
+
+/// Every rollout of the home, active and archived, grouped. A thread's day is the one in its
+/// file name (Codex names files in local time).
+pub async fn du(
+    manager: &ThreadManager,
+    by: DuBy,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = local_store(manager)?;
+    let mut groups: HashMap<String, DuRow> = HashMap::new();
+    let mut total = DuRow {
+        key: "total".to_string(),
+        ..DuRow::default()
+    };
+    for archived in [false, true] {
+        let home = store.home_usage(archived).await?;
+        for skipped in &home.skipped {
+            eprintln!("codex-threads: skipped {skipped}");
+        }
+        for rollout in home.rollouts {
+            let file = &rollout.file;
+            let usage = &rollout.usage;
+            let key = match by {
+                DuBy::Day => file.file_timestamp.format("%Y-%m-%d").to_string(),
+                DuBy::Month => file.file_timestamp.format("%Y-%m").to_string(),
+                DuBy::Project => crate::usage::project_of(usage),
+                DuBy::Cwd => usage.cwd.clone().unwrap_or_default(),
+            };
+            let row = groups.entry(key.clone()).or_insert_with(|| DuRow {
+                key,
+                ..DuRow::default()
+            });
+            row.add(file.size, file.archived, file.compressed);
+            total.add(file.size, file.archived, file.compressed);
+        }
+    }
+    let mut groups: Vec<DuRow> = groups.into_values().collect();
+    match by {
+        DuBy::Day | DuBy::Month => groups.sort_by(|a, b| a.key.cmp(&b.key)),
+        DuBy::Project | DuBy::Cwd => {
+            groups.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.key.cmp(&b.key)))
+        }
+    }
+    let report = DuReport {
+        by: match by {
+            DuBy::Day => "day",
+            DuBy::Month => "month",
+            DuBy::Project => "project",
+            DuBy::Cwd => "cwd",
+        },
+        groups,
+        total,
+    };
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>10}  {:>7}  {:>10}  {}",
+        "bytes", "threads", "archived", report.by
+    )?;
+    for row in report.groups.iter().chain([&report.total]) {
+        writeln!(
+            out,
+            "{:>10}  {:>7}  {:>10}  {}",
+            human_bytes(row.bytes),
+            row.threads,
+            human_bytes(row.archived_bytes),
+            crate::text::single_line(&row.key)
+        )?;
+    }
+    Ok(())
+}
+
+/// `950 B`, `12.3 KB`, `4.5 MB`, `1.2 GB` (powers of 1000, as `du --si`).
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
