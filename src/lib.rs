@@ -14,6 +14,7 @@ pub mod redact;
 pub mod rollout;
 pub mod store;
 pub mod sync;
+pub mod sync_policy;
 pub mod testing;
 pub mod text;
 pub mod tui;

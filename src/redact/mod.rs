@@ -130,10 +130,11 @@ impl Redactor {
             apply(first);
         }
         if let Some(git) = &mut thread.git_info {
-            for field in [&mut git.repository_url, &mut git.branch] {
-                if let Some(field) = field {
-                    apply(field);
-                }
+            for field in [&mut git.repository_url, &mut git.branch]
+                .into_iter()
+                .flatten()
+            {
+                apply(field);
             }
         }
         count

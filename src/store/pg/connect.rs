@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_threads_and_lines.sql")),
     (2, include_str!("migrations/0002_line_length_bigint.sql")),
     (3, include_str!("migrations/0003_search_text_lowercase.sql")),
+    (4, include_str!("migrations/0004_redaction_counts.sql")),
 ];
 
 /// Connections kept by one process.

@@ -8,6 +8,7 @@ mod merge;
 mod notify;
 mod pgpass;
 mod rows;
+mod secrets;
 mod tls;
 
 use std::any::Any;
@@ -23,6 +24,7 @@ use self::connect::{db_error, pool_error};
 pub use self::connect::{parse_url, redact_url, with_database};
 use self::notify::Listener;
 use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul, prefix_pattern};
+pub use self::secrets::{COMMAND_LINE_PASSWORD, check_config_store_url, url_has_password};
 use super::listing::ListKey;
 use super::policy::is_persisted;
 use super::*;
@@ -39,6 +41,8 @@ pub struct PushLine {
     pub offset: u64,
     pub len: u64,
     pub raw: String,
+    /// Secrets replaced in `raw` before it was pushed (counted on the thread).
+    pub redactions: u32,
 }
 
 /// What the store holds of a thread from a sync: the home's state last seen, and how far its
@@ -439,29 +443,41 @@ async fn push_lines_in(
         .filter(|line| line.offset as i64 >= synced)
         .collect();
     let mut added = 0;
+    let mut redactions: i64 = 0;
     for batch in fresh.chunks(INSERT_BATCH) {
         let offsets: Vec<i64> = batch.iter().map(|l| l.offset as i64).collect();
         let seqs: Vec<i64> = (seq..seq + batch.len() as i64).collect();
         let lens: Vec<i64> = batch.iter().map(|l| l.len as i64).collect();
         let raws: Vec<String> = batch.iter().map(|l| no_nul(&l.raw)).collect();
         let search: Vec<Option<String>> = batch.iter().map(|l| line_search_text(&l.raw)).collect();
-        let params: [&(dyn ToSql + Sync); 6] = [&id, &offsets, &seqs, &lens, &raws, &search];
+        let counts: Vec<i32> = batch.iter().map(|l| l.redactions as i32).collect();
+        let params: [&(dyn ToSql + Sync); 7] =
+            [&id, &offsets, &seqs, &lens, &raws, &search, &counts];
+        // Only the lines inserted count (one already there was counted when it went in).
         let inserted = tx
-            .execute(
-                "INSERT INTO ct_lines (thread_id, byte_offset, seq, byte_len, raw, search_text)
-                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
-                 ON CONFLICT (thread_id, byte_offset) DO NOTHING",
+            .query_one(
+                "WITH inserted AS (
+                     INSERT INTO ct_lines
+                         (thread_id, byte_offset, seq, byte_len, raw, search_text, redactions)
+                     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[],
+                                              $5::text[], $6::text[], $7::int[])
+                     ON CONFLICT (thread_id, byte_offset) DO NOTHING
+                     RETURNING redactions)
+                 SELECT count(*), coalesce(sum(redactions), 0)::bigint FROM inserted",
                 &params,
             )
             .await
             .map_err(db_error)?;
-        seq += inserted as i64;
+        let (inserted, redacted): (i64, i64) = (inserted.get(0), inserted.get(1));
+        seq += inserted;
         added += inserted as usize;
+        redactions += redacted;
     }
     tx.execute(
-        "UPDATE ct_threads SET synced_offset = greatest(synced_offset, $2), line_count = $3
+        "UPDATE ct_threads SET synced_offset = greatest(synced_offset, $2), line_count = $3,
+             redactions = redactions + $4
          WHERE thread_id = $1",
-        &[&id, &(end as i64), &seq],
+        &[&id, &(end as i64), &seq, &redactions],
     )
     .await
     .map_err(db_error)?;
@@ -542,6 +558,7 @@ impl ThreadStore for PgThreadStore {
                 offset: 0,
                 len,
                 raw: first,
+                redactions: 0,
             }],
             len,
         )
@@ -585,6 +602,7 @@ impl ThreadStore for PgThreadStore {
                     offset,
                     len: raw.len() as u64 + 1,
                     raw,
+                    redactions: 0,
                 };
                 offset += line.len;
                 line
