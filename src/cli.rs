@@ -952,6 +952,9 @@ async fn run_sync(home: &Path, url: &str, watch: bool, redact: bool) -> anyhow::
     let origin = crate::sync::origin_of(home);
     let target = redact_url(url);
     let say = |report: &crate::sync::SyncReport, took: std::time::Duration| {
+        for message in &report.not_owned {
+            eprintln!("codex-threads: warning: {}", single_line(message));
+        }
         if !watch || report.changed > 0 {
             eprintln!("codex-threads: {}", report.describe(&target, took));
         }

@@ -72,6 +72,8 @@ pub struct SyncReport {
     pub redactions: usize,
     /// Threads taken out of the store: marked private or excluded since they were synced.
     pub removed: usize,
+    /// Threads passed over because another store role owns them, one sentence each.
+    pub not_owned: Vec<String>,
 }
 
 impl SyncReport {
@@ -213,6 +215,14 @@ async fn sync_threads(
         .collect()
         .await;
     for result in results {
+        let result = match result {
+            // Another role synced this id first: it is theirs (row-level security).
+            Err(ThreadStoreError::Conflict { message }) => {
+                report.not_owned.push(message);
+                continue;
+            }
+            other => other,
+        };
         if let Some(pushed) = result? {
             report.changed += 1;
             report.lines_added += pushed.lines;

@@ -429,3 +429,85 @@ fn export_redact_replaces_secrets_before_rendering() {
         assert!(redacted.contains(ALLOWED), "{redacted}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_watch_redacts_what_it_carries() {
+    use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
+    use codex_threads::store::pg::PgThreadStore;
+    use codex_threads::sync::{SyncPolicy, origin_of, sync_watch_with};
+
+    let Some(db) = common::pg::TempDatabase::new("redact_watch").await else {
+        return;
+    };
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("hello", "hi");
+    let written = home.add_thread(&spec);
+    let store = PgThreadStore::connect(&db.url()).await.unwrap();
+    let (passes_tx, mut passes) = tokio::sync::mpsc::unbounded_channel();
+    let watch = {
+        let (store, home_path) = (store.clone(), home.path().to_path_buf());
+        tokio::spawn(async move {
+            let local = LocalThreadStore::open(&home_path, LocalStoreOptions::default());
+            sync_watch_with(
+                &local,
+                &store,
+                &origin_of(&home_path),
+                &SyncPolicy::default(),
+                move |report, _| {
+                    let _ = passes_tx.send(report.clone());
+                },
+            )
+            .await
+        })
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let first = tokio::time::timeout_at(deadline, passes.recv())
+        .await
+        .unwrap();
+    assert_eq!(first.unwrap().changed, 1);
+    common::append_raw(
+        &written.path,
+        format!(
+            "{}\n",
+            common::lines::user_message_event(chrono::Utc::now(), &format!("key {STRIPE} here"))
+        ),
+    );
+    let (client, connection) = tokio_postgres::connect(&db.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    let id = spec.id.to_string();
+    // The watch carries the appended line by its file event; polled here with a deadline.
+    loop {
+        let row = client
+            .query_one(
+                "SELECT count(*) FILTER (WHERE raw LIKE '%[redacted: stripe-key]%'),
+                        count(*) FILTER (WHERE strpos(raw, $2) > 0)
+                 FROM ct_lines WHERE thread_id = $1",
+                &[&id, &STRIPE],
+            )
+            .await
+            .unwrap();
+        let (markers, leaked): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(leaked, 0, "the watch pushed the secret");
+        if markers == 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the appended line did not reach the store"
+        );
+        let _ = tokio::time::timeout_at(deadline, passes.recv()).await;
+    }
+    let row = client
+        .query_one(
+            "SELECT redactions FROM ct_threads WHERE thread_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 1);
+    watch.abort();
+    drop(client);
+    let _ = connection.await;
+}

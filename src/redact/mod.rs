@@ -140,6 +140,12 @@ impl Redactor {
         count
     }
 
+    /// Could `text` hold a secret at all (one of the rules' keywords is in it)? Most lines
+    /// cannot, and cost this one literal search.
+    pub fn may_hold_secret(&self, text: &str) -> bool {
+        self.inner.prefilter.is_match(text)
+    }
+
     /// A value the rule found that stays: allow-listed, or a marker already.
     fn keeps(&self, value: &str) -> bool {
         value.starts_with("[redacted: ") || self.inner.allow.contains(value)

@@ -151,6 +151,19 @@ impl PgThreadStore {
         )
         .await
         .map_err(db_error)?;
+        // The first role to sync a thread owns it: another role's sync of it is refused by name.
+        let owners = tx
+            .query_one("SELECT ct_thread_owner($1), current_user::text", &[&id])
+            .await
+            .map_err(db_error)?;
+        let (owner, me): (Option<String>, String) = (owners.get(0), owners.get(1));
+        if let Some(owner) = owner.filter(|owner| *owner != me) {
+            return Err(ThreadStoreError::Conflict {
+                message: format!(
+                    "thread {id} belongs to the store role {owner}; not synced as {me}"
+                ),
+            });
+        }
         let existing = lock_row(&tx, home.thread_id).await?;
         let row = merge::merge_home_thread(existing, home, origin.clone(), home_state);
         row.write(&tx).await?;
@@ -219,14 +232,44 @@ impl PgThreadStore {
     ) -> StoreResult<StoredThread> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        let mut row = lock_row(&tx, thread_id)
-            .await?
-            .ok_or(ThreadStoreError::not_found(thread_id))?;
+        let Some(mut row) = lock_row(&tx, thread_id).await? else {
+            return Err(self.not_editable(thread_id).await);
+        };
         edit(&mut row)?;
         row.write(&tx).await?;
         notify_change(&tx, &thread_id.to_string()).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(row.thread)
+    }
+
+    /// Why a thread could not be locked for an edit: it is not there, or not for this role to
+    /// see (not found either way), or this role may see it but not edit it (row-level
+    /// security: another member's thread, and this role is no editor).
+    async fn not_editable(&self, thread_id: ThreadId) -> ThreadStoreError {
+        let not_found = ThreadStoreError::not_found(thread_id);
+        if self.read_row(thread_id, true).await.is_err() {
+            return not_found;
+        }
+        let Ok(client) = self.client().await else {
+            return not_found;
+        };
+        match client
+            .query_one(
+                "SELECT ct_thread_owner($1), current_user::text",
+                &[&thread_id.to_string()],
+            )
+            .await
+        {
+            Ok(row) => {
+                let (owner, me): (Option<String>, String) = (row.get(0), row.get(1));
+                ThreadStoreError::invalid(format!(
+                    "thread {thread_id} is read-only for the store role {me}: it belongs to {}; \
+                     editing another member's threads needs membership in codex_threads_editors",
+                    owner.unwrap_or_default()
+                ))
+            }
+            Err(_) => not_found,
+        }
     }
 
     async fn lines_page(&self, params: &ReadHistoryPageParams) -> StoreResult<ThreadHistoryPage> {
@@ -830,9 +873,9 @@ impl ThreadStore for PgThreadStore {
     async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        lock_row(&tx, thread_id)
-            .await?
-            .ok_or(ThreadStoreError::not_found(thread_id))?;
+        if lock_row(&tx, thread_id).await?.is_none() {
+            return Err(self.not_editable(thread_id).await);
+        }
         tx.execute(
             "DELETE FROM ct_threads WHERE thread_id = $1",
             &[&thread_id.to_string()],
