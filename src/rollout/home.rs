@@ -107,6 +107,12 @@ impl CodexHome {
         found
     }
 
+    /// `discover` for a process that lists again and again: see `WatchedTree`.
+    pub fn watched_tree(&self, archived: bool) -> super::WatchedTree {
+        let (root, depth) = self.tree_root(archived);
+        super::WatchedTree::new(root, depth, archived)
+    }
+
     /// The rollouts of `discover`, with what it skipped only logged.
     pub fn discover_rollouts(&self, archived: bool) -> io::Result<Vec<RolloutFile>> {
         let found = self.discover(archived);
@@ -231,12 +237,17 @@ impl CodexHome {
     }
 
     fn walk(&self, archived: bool, wanted: &mut dyn FnMut(&str) -> bool, out: &mut Discovery) {
-        let (root, depth) = if archived {
+        let (root, depth) = self.tree_root(archived);
+        walk_dir(&root, depth, archived, wanted, out);
+    }
+
+    /// Where one tree of rollouts starts, and how many directory levels it has.
+    fn tree_root(&self, archived: bool) -> (PathBuf, usize) {
+        if archived {
             (self.archived_dir(), 0)
         } else {
             (self.sessions_dir(), SESSIONS_DEPTH)
-        };
-        walk_dir(&root, depth, archived, wanted, out);
+        }
     }
 }
 
@@ -251,10 +262,16 @@ pub struct Discovery {
 }
 
 impl Discovery {
+    pub(super) fn extend(&mut self, other: Discovery) {
+        self.files.extend(other.files);
+        self.skipped.extend(other.skipped);
+        self.stale_temps.extend(other.stale_temps);
+    }
+
     /// Two files of one thread (a copy in another day directory, say) would make it listed
     /// twice. The rule: the most recently written file is the thread, as it is the one Codex
     /// writes to (the larger on a tie); the others are reported as skipped.
-    fn keep_one_file_per_thread(&mut self) {
+    pub(super) fn keep_one_file_per_thread(&mut self) {
         let mut best: HashMap<ThreadId, usize> = HashMap::new();
         for (index, file) in self.files.iter().enumerate() {
             let newer = |current: &RolloutFile| {
@@ -321,23 +338,50 @@ impl std::fmt::Display for SkippedEntry {
 }
 
 /// Lists rollouts in `dir`, descending at most `depth` more directory levels.
-fn walk_dir(
+pub(super) fn walk_dir(
     dir: &Path,
     depth: usize,
     archived: bool,
     wanted: &mut dyn FnMut(&str) -> bool,
     out: &mut Discovery,
 ) {
+    let listing = list_dir(dir, depth, archived, wanted);
+    out.extend(listing.found);
+    for subdir in listing.subdirs {
+        walk_dir(&subdir, depth - 1, archived, wanted, out);
+    }
+}
+
+/// What one directory of a rollout tree holds: its rollouts, and the directories below it
+/// still to be walked.
+#[derive(Clone, Debug, Default)]
+pub(super) struct DirListing {
+    pub found: Discovery,
+    pub subdirs: Vec<PathBuf>,
+    /// A rollout here is a symlink: a write to the file it points to is not a change of this
+    /// directory, so a watcher of the directory cannot trust its listing.
+    pub has_symlinks: bool,
+}
+
+/// The rollouts in `dir` itself (one `stat` each) and, when `depth` allows, its subdirectories.
+pub(super) fn list_dir(
+    dir: &Path,
+    depth: usize,
+    archived: bool,
+    wanted: &mut dyn FnMut(&str) -> bool,
+) -> DirListing {
+    let mut listing = DirListing::default();
+    let out = &mut listing.found;
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         // The directory may not exist yet, or an archive/unarchive may have just removed it.
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return listing,
         Err(err) => {
             out.skipped.push(SkippedEntry::from_error(dir, &err));
-            return;
+            return listing;
         }
     };
-    let mut subdirs = Vec::new();
+    let subdirs = &mut listing.subdirs;
     // Each name with its entry: a plain file is then stat'ed relative to the open directory,
     // not through its whole path (the walk's main cost on a home of thousands of rollouts).
     let mut names: Vec<(String, fs::DirEntry)> = Vec::new();
@@ -394,6 +438,7 @@ fn walk_dir(
         // Follows a symlink: a link to a rollout elsewhere is that rollout.
         let is_symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
         let meta = if is_symlink {
+            listing.has_symlinks = true;
             fs::metadata(&path)
         } else {
             entry.metadata()
@@ -424,9 +469,7 @@ fn walk_dir(
             path,
         });
     }
-    for subdir in subdirs {
-        walk_dir(&subdir, depth - 1, archived, wanted, out);
-    }
+    listing
 }
 
 /// Parses `rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl[.zst]`; the time is read as UTC.

@@ -13,6 +13,7 @@ mod search;
 mod session_index;
 mod source;
 mod trash;
+mod watched;
 mod writer_locks;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
@@ -38,6 +39,7 @@ pub use session_index::{
 };
 pub use source::{RolloutSource, open_rollout};
 pub use trash::{Trashed, home_trash_dir, move_to_trash};
+pub use watched::WatchedTree;
 pub use writer_locks::{Holder, WRITER_LOCKS_SUBDIR, WriterLocks, files_open_in_codex};
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use self::cache::SummaryCache;
 use self::live_writer::LiveWriter;
 use self::state_db::{StateDb, locate_state_db};
 use super::*;
-use crate::rollout::{CodexHome, RolloutPager};
+use crate::rollout::{CodexHome, RolloutPager, WatchedTree};
 
 /// Where to find Codex's files.
 #[derive(Clone, Debug, Default)]
@@ -123,6 +123,8 @@ struct LocalStore {
     read_marks_path: Option<PathBuf>,
     /// Threads `sync` leaves at home (see `private_marks`); `None` without a state directory.
     private_marks_path: Option<PathBuf>,
+    /// Discovery of `sessions/` and of `archived_sessions/`, watched once listed twice.
+    trees: [Mutex<WatchedTree>; 2],
 }
 
 impl LocalThreadStore {
@@ -163,7 +165,7 @@ impl LocalThreadStore {
             );
         LocalThreadStore {
             inner: Arc::new(LocalStore {
-                home,
+                home: home.clone(),
                 state_db,
                 trash_dir: options.trash_dir,
                 writers: Mutex::new(HashMap::new()),
@@ -174,6 +176,7 @@ impl LocalThreadStore {
                 read_marks: std::sync::OnceLock::new(),
                 read_marks_path,
                 private_marks_path,
+                trees: [false, true].map(|archived| Mutex::new(home.watched_tree(archived))),
             }),
         }
     }

@@ -22,7 +22,10 @@ impl LocalStore {
     /// `discover` of one tree, with twins in the other tree settled and our stale temporary
     /// files removed.
     pub(super) fn discover_settled(&self, archived: bool) -> Discovery {
-        let mut found = self.home.discover(archived);
+        let mut found = self.trees[usize::from(archived)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .discover();
         remove_stale_temps(&found.stale_temps);
         // An active rollout is checked against one read of the archive directory; an archived
         // one (the archive is usually the smaller tree) by a `stat` of where it would be.
