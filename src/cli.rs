@@ -20,6 +20,7 @@ use crate::export::{self, ExportFormat, thread_json};
 use crate::launch::resume_launch;
 use crate::manager::ThreadManager;
 use crate::protocol::{RolloutItem, ThreadId, ThreadMemoryMode};
+use crate::redact::Redactor;
 use crate::rollout::{HomePresence, check_home};
 use crate::store::local::{LocalStoreOptions, LocalThreadStore};
 use crate::store::pg::{PgThreadStore, redact_url};
@@ -226,6 +227,20 @@ pub enum Command {
         /// Keep following the home: new lines and threads reach the store within a second.
         #[arg(long)]
         watch: bool,
+        /// Push lines as they are, secrets included (redaction is on by default).
+        #[arg(long)]
+        no_redact: bool,
+    },
+    /// Keep threads at home: `sync` does not push them, and removes them from the store at its
+    /// next pass. Kept in codex-threads' own state; Codex's files are untouched.
+    Private {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+    },
+    /// Let `sync` push threads marked private again.
+    Public {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
     },
     /// Export a thread's history, streamed: Markdown to paste into an issue, or JSON.
     Export {
@@ -236,6 +251,9 @@ pub enum Command {
         /// Write to FILE instead of stdout (a temporary file renamed into place when complete).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace secrets as `sync` does (the rules and the `[redact]` config), before rendering.
+        #[arg(long)]
+        redact: bool,
     },
     /// Print a shell completion script: `codex-threads completions bash > FILE` (see the
     /// README for where each shell looks).
@@ -546,23 +564,73 @@ pub async fn run_command(
         Command::Sync { .. } => bail!("sync runs on a Codex home, not on a store"),
         Command::Completions { shell } => docs::write_completions(shell, out)?,
         Command::Man => docs::write_man_page(out)?,
+        Command::Private { threads } => mark_private(manager, &threads, true, out).await?,
+        Command::Public { threads } => mark_private(manager, &threads, false, out).await?,
         Command::Export {
             thread,
             format,
             output,
+            redact,
         } => {
             let id = manager.resolve_thread(&thread).await?;
+            let redactor = if redact {
+                Some(
+                    user_sync_policy(true)?
+                        .redactor
+                        .unwrap_or_else(Redactor::builtin),
+                )
+            } else {
+                None
+            };
             match output {
                 Some(path) => {
-                    export::export_to_file(manager, id, format, &path).await?;
+                    export::export_to_file_with(manager, id, format, &path, redactor.as_ref())
+                        .await?;
                 }
                 None => {
-                    export::export_thread(manager, id, format, &mut *out).await?;
+                    export::export_thread_with(manager, id, format, &mut *out, redactor.as_ref())
+                        .await?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// `private` / `public`: marks threads in the home's own state (see `LocalThreadStore`).
+async fn mark_private(
+    manager: &ThreadManager,
+    references: &[String],
+    private: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let Some(home) = manager.store().as_any().downcast_ref::<LocalThreadStore>() else {
+        bail!(
+            "private and public mark threads of a Codex home, which its sync then keeps at home; \
+             run them without --store"
+        );
+    };
+    let ids = resolve_each(manager, references).await;
+    let resolved: Vec<ThreadId> = ids.resolved.iter().map(|(_, id)| *id).collect();
+    let mut done = Vec::new();
+    let outcome = home.set_private(&resolved, private);
+    for (reference, id) in ids.resolved {
+        let result = match &outcome {
+            Ok(()) => {
+                let what = if private { "private" } else { "public" };
+                writeln!(out, "{what} {id}")?;
+                Ok(())
+            }
+            Err(err) => Err(anyhow::anyhow!("{err}")),
+        };
+        done.push((reference, result));
+    }
+    report_failures(ids.failed.into_iter().chain(done))
+}
+
+/// What `sync` and `export --redact` read from the user's config.
+fn user_sync_policy(redact: bool) -> anyhow::Result<crate::sync::SyncPolicy> {
+    crate::sync::SyncPolicy::load(user_config_path().as_deref(), redact)
 }
 
 /// The references a command was given: those that name a thread, and why the others do not.
@@ -947,10 +1015,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let home = codex_home(cli.codex_home.as_deref())?;
-    if let Some(Command::Sync { to, watch }) = &cli.command {
-        return run_sync(&home, to, *watch).await;
+    if let Some(Command::Sync {
+        to,
+        watch,
+        no_redact,
+    }) = &cli.command
+    {
+        warn_password_on_command_line(to);
+        return run_sync(&home, to, *watch, !*no_redact).await;
     }
-    if let Some(url) = store_url(cli.store.as_deref()) {
+    if let Some(url) = cli.store.as_deref() {
+        warn_password_on_command_line(url);
+    }
+    if let Some(url) = store_url(cli.store.as_deref())? {
         let manager = open_store_manager(&url).await?;
         return match cli.command {
             Some(command) => {
@@ -985,21 +1062,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The shared store to use: `--store`, else `$CODEX_THREADS_STORE`, else the `store` key of
-/// `$XDG_CONFIG_HOME/codex-threads/config.toml`; `None`: the Codex home.
-pub fn store_url(explicit: Option<&str>) -> Option<String> {
+/// `$XDG_CONFIG_HOME/codex-threads/config.toml`; `None`: the Codex home. A config file that
+/// others may read is refused when its URL holds a password.
+pub fn store_url(explicit: Option<&str>) -> anyhow::Result<Option<String>> {
     let non_empty = |url: &str| (!url.trim().is_empty()).then(|| url.trim().to_string());
     if let Some(url) = explicit {
-        return non_empty(url);
+        return Ok(non_empty(url));
     }
     if let Ok(url) = std::env::var("CODEX_THREADS_STORE") {
-        return non_empty(&url);
+        return Ok(non_empty(&url));
     }
-    let path = dirs::config_dir()?
-        .join("codex-threads")
-        .join("config.toml");
-    let text = crate::rollout::read_regular_to_string(&path).ok()?;
-    let config: toml::Table = text.parse().ok()?;
-    non_empty(config.get("store")?.as_str()?)
+    let Some(path) = dirs::config_dir().map(|dir| dir.join("codex-threads").join("config.toml"))
+    else {
+        return Ok(None);
+    };
+    let Ok(text) = crate::rollout::read_regular_to_string(&path) else {
+        return Ok(None);
+    };
+    let Some(url) = text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|config| config.get("store")?.as_str().and_then(non_empty))
+    else {
+        return Ok(None);
+    };
+    crate::store::pg::check_config_store_url(&path, &url)?;
+    Ok(Some(url))
+}
+
+/// A password typed into a store URL shows in the process list and the shell's history.
+fn warn_password_on_command_line(url: &str) {
+    if crate::store::pg::url_has_password(url) {
+        eprintln!(
+            "codex-threads: warning: {}",
+            crate::store::pg::COMMAND_LINE_PASSWORD
+        );
+    }
 }
 
 /// A manager over a shared PostgreSQL store. Errors name the store without its password.
@@ -1008,23 +1106,34 @@ pub async fn open_store_manager(url: &str) -> anyhow::Result<Arc<ThreadManager>>
     Ok(Arc::new(ThreadManager::new(Arc::new(store))))
 }
 
-/// `sync --to URL [--watch]`: one line per pass on stderr (the URL shown without password).
-async fn run_sync(home: &Path, url: &str, watch: bool) -> anyhow::Result<()> {
+/// `sync --to URL [--watch] [--no-redact]`: one line per pass on stderr (the URL shown without
+/// password).
+async fn run_sync(home: &Path, url: &str, watch: bool, redact: bool) -> anyhow::Result<()> {
     require_home(home)?;
+    let policy = user_sync_policy(redact)?;
+    if !redact {
+        eprintln!(
+            "codex-threads: warning: --no-redact: lines go to the store as they are, with any \
+             keys, tokens and passwords in them, readable by everyone the store lets read them"
+        );
+    }
     let local = LocalThreadStore::open(home, LocalStoreOptions::from_env());
     let store = PgThreadStore::connect(url).await?;
     let origin = crate::sync::origin_of(home);
     let target = redact_url(url);
     let say = |report: &crate::sync::SyncReport, took: std::time::Duration| {
+        for message in &report.not_owned {
+            eprintln!("codex-threads: warning: {}", single_line(message));
+        }
         if !watch || report.changed > 0 {
             eprintln!("codex-threads: {}", report.describe(&target, took));
         }
     };
     if watch {
-        crate::sync::sync_watch(&local, &store, &origin, say).await?;
+        crate::sync::sync_watch_with(&local, &store, &origin, &policy, say).await?;
     } else {
         let started = std::time::Instant::now();
-        let report = crate::sync::sync_once(&local, &store, &origin).await?;
+        let report = crate::sync::sync_once_with(&local, &store, &origin, &policy).await?;
         say(&report, started.elapsed());
     }
     Ok(())

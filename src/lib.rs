@@ -10,9 +10,11 @@ pub mod live;
 pub mod logging;
 pub mod manager;
 pub mod protocol;
+pub mod redact;
 pub mod rollout;
 pub mod store;
 pub mod sync;
+pub mod sync_policy;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

@@ -12,13 +12,15 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::protocol::ThreadId;
+use crate::redact::Redactor;
 use crate::rollout::{parse_rollout_file_name, strip_zst};
 use crate::store::local::LocalThreadStore;
 use crate::store::pg::{PgThreadStore, PushLine, SyncedThread};
 use crate::store::{
     HistoryCursor, HistoryDirection, ListThreadsParams, ReadHistoryPageParams, SortKey,
-    StoreResult, StoredThread, ThreadOrigin, ThreadStore,
+    StoreResult, StoredThread, ThreadOrigin, ThreadStore, ThreadStoreError,
 };
+pub use crate::sync_policy::SyncPolicy;
 
 /// Lines read from a rollout and sent to the store at once.
 const PAGE_LINES: usize = 4_000;
@@ -66,6 +68,12 @@ pub struct SyncReport {
     pub changed: usize,
     pub lines_added: usize,
     pub bytes_added: u64,
+    /// Secrets replaced in what was pushed (lines and thread fields).
+    pub redactions: usize,
+    /// Threads taken out of the store: marked private or excluded since they were synced.
+    pub removed: usize,
+    /// Threads passed over because another store role owns them, one sentence each.
+    pub not_owned: Vec<String>,
 }
 
 impl SyncReport {
@@ -75,13 +83,17 @@ impl SyncReport {
             PassKind::Full => format!("{} threads", self.threads),
             PassKind::Targeted => format!("{} changed rollouts", self.threads),
         };
-        format!(
-            "synced {} of {from} to {target}: {} lines, {} bytes in {:.2}s",
-            self.changed,
-            self.lines_added,
-            self.bytes_added,
-            took.as_secs_f64()
-        )
+        let mut line = format!(
+            "synced {} of {from} to {target}: {} lines, {} bytes",
+            self.changed, self.lines_added, self.bytes_added,
+        );
+        if self.redactions > 0 {
+            line += &format!(", {} secrets redacted", self.redactions);
+        }
+        if self.removed > 0 {
+            line += &format!(", {} private or excluded threads removed", self.removed);
+        }
+        line + &format!(" in {:.2}s", took.as_secs_f64())
     }
 }
 
@@ -94,11 +106,22 @@ pub fn origin_of(home: &Path) -> ThreadOrigin {
     }
 }
 
-/// One pass: every listed thread of the home (active and archived) into the store.
+/// One pass with the default policy (the built-in redaction rules, nothing excluded).
 pub async fn sync_once(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
+) -> StoreResult<SyncReport> {
+    sync_once_with(home, store, origin, &SyncPolicy::default()).await
+}
+
+/// One pass: every listed thread of the home (active and archived) into the store, as the
+/// policy allows.
+pub async fn sync_once_with(
+    home: &LocalThreadStore,
+    store: &PgThreadStore,
+    origin: &ThreadOrigin,
+    policy: &SyncPolicy,
 ) -> StoreResult<SyncReport> {
     let synced = store.synced_threads(origin).await?;
     let mut threads = Vec::new();
@@ -120,7 +143,7 @@ pub async fn sync_once(
             (thread, known)
         })
         .collect();
-    sync_threads(home, store, origin, PassKind::Full, threads).await
+    sync_threads(home, store, origin, policy, PassKind::Full, threads).await
 }
 
 /// The threads of a watched home whose rollouts are at `paths` (plain or `.zst`, in either
@@ -129,6 +152,7 @@ pub async fn sync_rollouts(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
+    policy: &SyncPolicy,
     paths: impl IntoIterator<Item = PathBuf>,
 ) -> StoreResult<SyncReport> {
     // A move is seen at both names, and a half-finished one finds the same file from both.
@@ -147,14 +171,23 @@ pub async fn sync_rollouts(
             (thread, known)
         })
         .collect();
-    sync_threads(home, store, origin, PassKind::Targeted, threads).await
+    sync_threads(home, store, origin, policy, PassKind::Targeted, threads).await
 }
 
-/// Syncs threads, each with what the store holds of it, a few at a time.
+/// What a thread's sync pushed.
+struct Pushed {
+    lines: usize,
+    bytes: u64,
+    redactions: usize,
+}
+
+/// Syncs threads, each with what the store holds of it, a few at a time; takes out of the
+/// store those the policy keeps at home.
 async fn sync_threads(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
+    policy: &SyncPolicy,
     kind: PassKind,
     threads: Vec<(StoredThread, Option<SyncedThread>)>,
 ) -> StoreResult<SyncReport> {
@@ -163,29 +196,63 @@ async fn sync_threads(
         threads: threads.len(),
         ..Default::default()
     };
-    let results: Vec<StoreResult<Option<(usize, u64)>>> = futures::stream::iter(threads)
-        .map(|(thread, known)| sync_thread(home, store, origin, thread, known))
+    let private = home.private_threads().map_err(|err| {
+        ThreadStoreError::internal(format!("cannot read the private threads: {err}"))
+    })?;
+    let (shared, kept_home): (Vec<_>, Vec<_>) = threads
+        .into_iter()
+        .partition(|(thread, _)| policy.shares(thread, &private));
+    for (thread, known) in kept_home {
+        if known.is_some() {
+            remove_from_store(store, thread.thread_id).await?;
+            report.removed += 1;
+        }
+    }
+    let redactor = policy.redactor.as_ref();
+    let results: Vec<StoreResult<Option<Pushed>>> = futures::stream::iter(shared)
+        .map(|(thread, known)| sync_thread(home, store, origin, redactor, thread, known))
         .buffer_unordered(PARALLEL_THREADS)
         .collect()
         .await;
     for result in results {
-        if let Some((lines, bytes)) = result? {
+        let result = match result {
+            // Another role synced this id first: it is theirs (row-level security).
+            Err(ThreadStoreError::Conflict { message }) => {
+                report.not_owned.push(message);
+                continue;
+            }
+            other => other,
+        };
+        if let Some(pushed) = result? {
             report.changed += 1;
-            report.lines_added += lines;
-            report.bytes_added += bytes;
+            report.lines_added += pushed.lines;
+            report.bytes_added += pushed.bytes;
+            report.redactions += pushed.redactions;
         }
     }
     Ok(report)
 }
 
-/// Syncs one thread; `None` when the home has nothing new for it.
+/// Deletes a thread a sync had pushed and the home now keeps to itself.
+async fn remove_from_store(store: &PgThreadStore, id: ThreadId) -> StoreResult<()> {
+    match store.delete_thread(id).await {
+        Ok(_) | Err(ThreadStoreError::ThreadNotFound { .. }) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Syncs one thread; `None` when the home has nothing new for it. With a redactor, the
+/// thread's fields and each line are redacted before they leave (the state recorded in the
+/// store too: it is the redacted thread's).
 async fn sync_thread(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
-    thread: StoredThread,
+    redactor: Option<&Redactor>,
+    mut thread: StoredThread,
     known: Option<SyncedThread>,
-) -> StoreResult<Option<(usize, u64)>> {
+) -> StoreResult<Option<Pushed>> {
+    let field_redactions = redactor.map_or(0, |r| r.redact_thread(&mut thread));
     let state = serde_json::to_string(&thread).unwrap_or_default();
     if known.is_some_and(|known| known.home_state.as_deref() == Some(state.as_str())) {
         return Ok(None);
@@ -196,7 +263,7 @@ async fn sync_thread(
     let mut offset = store
         .sync_thread_metadata(origin, thread, format!("pending {state}"))
         .await?;
-    let (mut lines_added, mut bytes_added) = (0, 0);
+    let (mut lines_added, mut bytes_added, mut redactions) = (0, 0, field_redactions);
     loop {
         let page = home
             .read_history_page(ReadHistoryPageParams {
@@ -219,12 +286,24 @@ async fn sync_thread(
             .lines
             .into_iter()
             .zip(ends)
-            .map(|(line, end)| PushLine {
-                offset: line.cursor.0,
-                len: end - line.cursor.0,
-                raw: line.raw.unwrap_or_default(),
+            .map(|(line, end)| {
+                let raw = line.raw.unwrap_or_default();
+                let (raw, count) = match redactor.and_then(|r| r.redact_line(&raw)) {
+                    Some((redacted, count)) => (redacted, count),
+                    None => (raw, 0),
+                };
+                PushLine {
+                    offset: line.cursor.0,
+                    len: end - line.cursor.0,
+                    raw,
+                    redactions: count as u32,
+                }
             })
             .collect();
+        redactions += lines
+            .iter()
+            .map(|line| line.redactions as usize)
+            .sum::<usize>();
         if !lines.is_empty() || page.end.0 > offset {
             lines_added += store.push_lines(id, &lines, page.end.0).await?;
             bytes_added += page.end.0 - offset;
@@ -235,7 +314,11 @@ async fn sync_thread(
         offset = page.end.0;
     }
     store.mark_synced(id, &state).await?;
-    Ok(Some((lines_added, bytes_added)))
+    Ok(Some(Pushed {
+        lines: lines_added,
+        bytes: bytes_added,
+        redactions,
+    }))
 }
 
 /// Syncs, then follows the home: a rollout written, created or moved is synced alone on its
@@ -247,6 +330,17 @@ pub async fn sync_watch(
     home: &LocalThreadStore,
     store: &PgThreadStore,
     origin: &ThreadOrigin,
+    on_pass: impl FnMut(&SyncReport, Duration),
+) -> StoreResult<()> {
+    sync_watch_with(home, store, origin, &SyncPolicy::default(), on_pass).await
+}
+
+/// `sync_watch` as the policy allows (each pass reads the private marks again).
+pub async fn sync_watch_with(
+    home: &LocalThreadStore,
+    store: &PgThreadStore,
+    origin: &ThreadOrigin,
+    policy: &SyncPolicy,
     mut on_pass: impl FnMut(&SyncReport, Duration),
 ) -> StoreResult<()> {
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -274,7 +368,7 @@ pub async fn sync_watch(
             // The pass looks at everything; changes seen before it are in it.
             changes = Changes::default();
             let started = Instant::now();
-            let report = sync_once(home, store, origin).await?;
+            let report = sync_once_with(home, store, origin, policy).await?;
             let took = started.elapsed();
             on_pass(&report, took);
             last_full = Instant::now();
@@ -285,7 +379,7 @@ pub async fn sync_watch(
         } else if !changes.rollouts.is_empty() {
             let started = Instant::now();
             let paths = std::mem::take(&mut changes.rollouts);
-            let report = sync_rollouts(home, store, origin, paths).await?;
+            let report = sync_rollouts(home, store, origin, policy, paths).await?;
             on_pass(&report, started.elapsed());
         }
         let wake_at = metadata_due.map_or(full_due, |due| due.min(full_due));

@@ -339,7 +339,7 @@ async fn search_texts_stored_before_migration_3_are_lowercased_by_it() {
         &url,
         db.name(),
         "UPDATE ct_lines SET search_text = initcap(search_text) WHERE search_text IS NOT NULL;
-         DELETE FROM ct_migrations WHERE version = 3;",
+         DELETE FROM ct_migrations WHERE version >= 3;",
     )
     .await;
     let store = PgThreadStore::connect(&url).await.unwrap();

@@ -263,7 +263,14 @@ fn an_unreachable_store_fails_in_one_line_without_its_password() {
         let output = run(scratch.path(), &all, None);
         assert!(!output.status.success());
         let err = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        // A password on the command line is warned about (issue 19), then the error is one line.
+        let (warnings, errors): (Vec<&str>, Vec<&str>) = err
+            .trim_end()
+            .lines()
+            .partition(|line| line.starts_with("codex-threads: warning: "));
+        assert_eq!(warnings.len(), 1, "{err}");
+        assert!(warnings[0].contains("~/.pgpass"), "{err}");
+        assert_eq!(errors.len(), 1, "{err}");
         assert!(!err.contains("Sekr1t"), "{err}");
         assert!(output.stdout.is_empty());
     }

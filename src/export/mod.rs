@@ -23,7 +23,8 @@ use clap::ValueEnum;
 use crate::history::fold::DUPLICATE_LOOKBACK;
 use crate::history::{Transcript, TranscriptItem};
 use crate::manager::ThreadManager;
-use crate::protocol::ThreadId;
+use crate::protocol::{RolloutLine, ThreadId};
+use crate::redact::Redactor;
 use crate::store::{HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -127,7 +128,23 @@ pub async fn export_thread<W: Write>(
     format: ExportFormat,
     out: W,
 ) -> anyhow::Result<(W, ExportStats)> {
-    let (thread, live) = manager.read_thread_now(id).await?;
+    export_thread_with(manager, id, format, out, None).await
+}
+
+/// `export_thread`, with secrets replaced as `sync` replaces them when a redactor is given:
+/// in each line before it is folded and rendered (a Markdown escape or a fence would split a
+/// key where a later pass could no longer find it), and in the header's fields.
+pub async fn export_thread_with<W: Write>(
+    manager: &ThreadManager,
+    id: ThreadId,
+    format: ExportFormat,
+    out: W,
+    redactor: Option<&Redactor>,
+) -> anyhow::Result<(W, ExportStats)> {
+    let (mut thread, live) = manager.read_thread_now(id).await?;
+    if let Some(redactor) = redactor {
+        redactor.redact_thread(&mut thread);
+    }
     let mut exporter = Exporter::start(format, &thread, live, out)?;
     let mut anchor = None;
     loop {
@@ -138,16 +155,32 @@ pub async fn export_thread<W: Write>(
                 anchor,
                 direction: HistoryDirection::Forward,
                 limit: EXPORT_PAGE,
-                include_raw: false,
+                include_raw: redactor.is_some(),
             })
             .await?;
-        exporter.push_page(&page.lines)?;
-        if page.at_end || page.lines.is_empty() {
+        let mut lines = page.lines;
+        if let Some(redactor) = redactor {
+            lines
+                .iter_mut()
+                .for_each(|line| redact_history_line(redactor, line));
+        }
+        exporter.push_page(&lines)?;
+        if page.at_end || lines.is_empty() {
             break;
         }
         anchor = Some(page.end);
     }
     Ok(exporter.finish()?)
+}
+
+/// A line with its secrets replaced, decoded again from the redacted text.
+fn redact_history_line(redactor: &Redactor, line: &mut HistoryLine) {
+    let Some(raw) = line.raw.take() else {
+        return;
+    };
+    if let Some((redacted, _)) = redactor.redact_line(&raw) {
+        line.line = RolloutLine::decode(&redacted).map_err(|err| err.to_string());
+    }
 }
 
 /// Exports a thread to `path` atomically: into a temporary file beside it, renamed into place
@@ -157,6 +190,17 @@ pub async fn export_to_file(
     id: ThreadId,
     format: ExportFormat,
     path: &Path,
+) -> anyhow::Result<ExportStats> {
+    export_to_file_with(manager, id, format, path, None).await
+}
+
+/// `export_to_file`, redacted when a redactor is given (see `export_thread_with`).
+pub async fn export_to_file_with(
+    manager: &ThreadManager,
+    id: ThreadId,
+    format: ExportFormat,
+    path: &Path,
+    redactor: Option<&Redactor>,
 ) -> anyhow::Result<ExportStats> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -174,7 +218,8 @@ pub async fn export_to_file(
         .tempfile_in(dir)
         .map_err(without_temp_path)
         .with_context(cannot_write)?;
-    let (writer, stats) = export_thread(manager, id, format, io::BufWriter::new(temp)).await?;
+    let (writer, stats) =
+        export_thread_with(manager, id, format, io::BufWriter::new(temp), redactor).await?;
     let temp = writer
         .into_inner()
         .map_err(io::IntoInnerError::into_error)

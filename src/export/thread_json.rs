@@ -56,6 +56,9 @@ pub struct ThreadJson<'a> {
     /// The machine and Codex home a thread of a shared store came from; absent for a home.
     #[serde(skip_serializing_if = "Option::is_none")]
     origin: Option<&'a ThreadOrigin>,
+    /// Secrets `sync` replaced in a shared store's thread; absent for a home.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redactions: Option<u64>,
     /// Present only for a path that is not UTF-8: its exact bytes, so it round-trips.
     #[serde(skip_serializing_if = "Option::is_none")]
     cwd_bytes: Option<&'a [u8]>,
@@ -121,6 +124,7 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
         rollout_path: thread.rollout_path.as_deref().map(PathText),
         live,
         origin: thread.origin.as_ref(),
+        redactions: thread.redactions,
         cwd_bytes: non_utf8_bytes(&thread.cwd),
         rollout_path_bytes: thread.rollout_path.as_deref().and_then(non_utf8_bytes),
     }

@@ -67,6 +67,10 @@ pub struct StoredThread {
     /// The machine and Codex home a thread was synced from (shared stores only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<ThreadOrigin>,
+    /// Secrets `sync` replaced in the thread's lines (shared stores only; the values are
+    /// never kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redactions: Option<u64>,
     #[serde(skip)]
     pub history: Option<Vec<RolloutItem>>,
 }
@@ -124,6 +128,7 @@ impl StoredThread {
             section: None,
             project: None,
             origin: None,
+            redactions: None,
             history: None,
         }
     }

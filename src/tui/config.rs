@@ -52,6 +52,13 @@ struct ConfigFile {
     #[serde(default)]
     #[allow(dead_code)]
     prices: Option<toml::Table>,
+    /// Read by `sync` and `--store` (`crate::sync_policy`, `cli::store_url`), not the TUI.
+    #[serde(default, rename = "store")]
+    _store: Option<toml::Value>,
+    #[serde(default, rename = "sync_exclude")]
+    _sync_exclude: Option<toml::Value>,
+    #[serde(default, rename = "redact")]
+    _redact: Option<toml::Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

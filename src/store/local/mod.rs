@@ -6,6 +6,7 @@ mod cache;
 mod curate;
 mod delete;
 mod live_writer;
+mod private_marks;
 mod read;
 mod read_marks;
 mod search;
@@ -127,6 +128,8 @@ struct LocalStore {
     /// Our own read marks (opened when first needed; see `read_marks`).
     read_marks: std::sync::OnceLock<Option<read_marks::ReadMarks>>,
     read_marks_path: Option<PathBuf>,
+    /// Threads `sync` leaves at home (see `private_marks`); `None` without a state directory.
+    private_marks_path: Option<PathBuf>,
     /// Discovery of `sessions/` and of `archived_sessions/`, watched once listed twice.
     trees: [Mutex<WatchedTree>; 2],
 }
@@ -153,6 +156,10 @@ impl LocalThreadStore {
             .state_dir
             .as_deref()
             .map(|dir| dir.join(format!("read-marks-{}.sqlite", home_key(home.root()))));
+        let private_marks_path = options
+            .state_dir
+            .as_deref()
+            .map(|dir| dir.join(format!("private-threads-{}.txt", home_key(home.root()))));
         // Spools of compressed rollouts are unnamed files; they sit beside the index.
         let spool_dir = options.cache_dir.as_deref().map(|dir| dir.join("spool"));
         let sqlite_home = options
@@ -182,9 +189,32 @@ impl LocalThreadStore {
                 warned: Mutex::new(HashSet::new()),
                 read_marks: std::sync::OnceLock::new(),
                 read_marks_path,
+                private_marks_path,
                 trees: [false, true].map(|archived| Mutex::new(home.watched_tree(archived))),
             }),
         }
+    }
+
+    /// The threads marked private: `sync` leaves them at home.
+    pub fn private_threads(&self) -> std::io::Result<std::collections::HashSet<ThreadId>> {
+        match &self.inner.private_marks_path {
+            Some(path) => private_marks::read(path),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// Marks threads private (`sync` leaves them at home, and removes them from the store at
+    /// its next pass) or public again. Codex's files are not touched.
+    pub fn set_private(&self, ids: &[ThreadId], private: bool) -> StoreResult<()> {
+        let path = self.inner.private_marks_path.as_deref().ok_or_else(|| {
+            ThreadStoreError::invalid(
+                "no state directory to keep private marks in (set CODEX_THREADS_STATE_DIR)"
+                    .to_string(),
+            )
+        })?;
+        private_marks::set(path, ids, private).map_err(|err| {
+            ThreadStoreError::internal(format!("cannot write {}: {err}", path.display()))
+        })
     }
 
     pub fn home(&self) -> &CodexHome {

@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_threads_and_lines.sql")),
     (2, include_str!("migrations/0002_line_length_bigint.sql")),
     (3, include_str!("migrations/0003_search_text_lowercase.sql")),
+    (4, include_str!("migrations/0004_redaction_counts.sql")),
+    (
+        5,
+        include_str!("migrations/0005_owners_and_row_security.sql"),
+    ),
 ];
 
 /// Connections kept by one process.
@@ -198,6 +203,14 @@ async fn current_version(client: &deadpool_postgres::Client) -> StoreResult<i32>
 /// says so rather than the server's bare `permission denied for table`.
 pub fn db_error(err: tokio_postgres::Error) -> ThreadStoreError {
     if let Some(db) = err.as_db_error() {
+        if *db.code() == SqlState::INSUFFICIENT_PRIVILEGE
+            && let Some(hint) = db.hint()
+        {
+            // A migration that needs an admin (roles to create) says what to run.
+            return ThreadStoreError::Unavailable {
+                message: format!("{}: {hint}", db.message()),
+            };
+        }
         if *db.code() == SqlState::INSUFFICIENT_PRIVILEGE {
             return ThreadStoreError::invalid(format!(
                 "the store is read-only for this database role ({}); edits need a role that may write",

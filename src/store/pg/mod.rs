@@ -8,6 +8,7 @@ mod merge;
 mod notify;
 mod pgpass;
 mod rows;
+mod secrets;
 mod tls;
 
 use std::any::Any;
@@ -23,6 +24,7 @@ use self::connect::{db_error, pool_error};
 pub use self::connect::{parse_url, redact_url, with_database};
 use self::notify::Listener;
 use self::rows::{SELECT_COLUMNS, ThreadRow, contains_pattern, no_nul, prefix_pattern};
+pub use self::secrets::{COMMAND_LINE_PASSWORD, check_config_store_url, url_has_password};
 use super::listing::ListKey;
 use super::policy::is_persisted;
 use super::*;
@@ -39,6 +41,8 @@ pub struct PushLine {
     pub offset: u64,
     pub len: u64,
     pub raw: String,
+    /// Secrets replaced in `raw` before it was pushed (counted on the thread).
+    pub redactions: u32,
 }
 
 /// What the store holds of a thread from a sync: the home's state last seen, and how far its
@@ -147,6 +151,19 @@ impl PgThreadStore {
         )
         .await
         .map_err(db_error)?;
+        // The first role to sync a thread owns it: another role's sync of it is refused by name.
+        let owners = tx
+            .query_one("SELECT ct_thread_owner($1), current_user::text", &[&id])
+            .await
+            .map_err(db_error)?;
+        let (owner, me): (Option<String>, String) = (owners.get(0), owners.get(1));
+        if let Some(owner) = owner.filter(|owner| *owner != me) {
+            return Err(ThreadStoreError::Conflict {
+                message: format!(
+                    "thread {id} belongs to the store role {owner}; not synced as {me}"
+                ),
+            });
+        }
         let existing = lock_row(&tx, home.thread_id).await?;
         let row = merge::merge_home_thread(existing, home, origin.clone(), home_state);
         row.write(&tx).await?;
@@ -215,14 +232,44 @@ impl PgThreadStore {
     ) -> StoreResult<StoredThread> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        let mut row = lock_row(&tx, thread_id)
-            .await?
-            .ok_or(ThreadStoreError::not_found(thread_id))?;
+        let Some(mut row) = lock_row(&tx, thread_id).await? else {
+            return Err(self.not_editable(thread_id).await);
+        };
         edit(&mut row)?;
         row.write(&tx).await?;
         notify_change(&tx, &thread_id.to_string()).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(row.thread)
+    }
+
+    /// Why a thread could not be locked for an edit: it is not there, or not for this role to
+    /// see (not found either way), or this role may see it but not edit it (row-level
+    /// security: another member's thread, and this role is no editor).
+    async fn not_editable(&self, thread_id: ThreadId) -> ThreadStoreError {
+        let not_found = ThreadStoreError::not_found(thread_id);
+        if self.read_row(thread_id, true).await.is_err() {
+            return not_found;
+        }
+        let Ok(client) = self.client().await else {
+            return not_found;
+        };
+        match client
+            .query_one(
+                "SELECT ct_thread_owner($1), current_user::text",
+                &[&thread_id.to_string()],
+            )
+            .await
+        {
+            Ok(row) => {
+                let (owner, me): (Option<String>, String) = (row.get(0), row.get(1));
+                ThreadStoreError::invalid(format!(
+                    "thread {thread_id} is read-only for the store role {me}: it belongs to {}; \
+                     editing another member's threads needs membership in codex_threads_editors",
+                    owner.unwrap_or_default()
+                ))
+            }
+            Err(_) => not_found,
+        }
     }
 
     async fn lines_page(&self, params: &ReadHistoryPageParams) -> StoreResult<ThreadHistoryPage> {
@@ -439,29 +486,41 @@ async fn push_lines_in(
         .filter(|line| line.offset as i64 >= synced)
         .collect();
     let mut added = 0;
+    let mut redactions: i64 = 0;
     for batch in fresh.chunks(INSERT_BATCH) {
         let offsets: Vec<i64> = batch.iter().map(|l| l.offset as i64).collect();
         let seqs: Vec<i64> = (seq..seq + batch.len() as i64).collect();
         let lens: Vec<i64> = batch.iter().map(|l| l.len as i64).collect();
         let raws: Vec<String> = batch.iter().map(|l| no_nul(&l.raw)).collect();
         let search: Vec<Option<String>> = batch.iter().map(|l| line_search_text(&l.raw)).collect();
-        let params: [&(dyn ToSql + Sync); 6] = [&id, &offsets, &seqs, &lens, &raws, &search];
+        let counts: Vec<i32> = batch.iter().map(|l| l.redactions as i32).collect();
+        let params: [&(dyn ToSql + Sync); 7] =
+            [&id, &offsets, &seqs, &lens, &raws, &search, &counts];
+        // Only the lines inserted count (one already there was counted when it went in).
         let inserted = tx
-            .execute(
-                "INSERT INTO ct_lines (thread_id, byte_offset, seq, byte_len, raw, search_text)
-                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
-                 ON CONFLICT (thread_id, byte_offset) DO NOTHING",
+            .query_one(
+                "WITH inserted AS (
+                     INSERT INTO ct_lines
+                         (thread_id, byte_offset, seq, byte_len, raw, search_text, redactions)
+                     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[],
+                                              $5::text[], $6::text[], $7::int[])
+                     ON CONFLICT (thread_id, byte_offset) DO NOTHING
+                     RETURNING redactions)
+                 SELECT count(*), coalesce(sum(redactions), 0)::bigint FROM inserted",
                 &params,
             )
             .await
             .map_err(db_error)?;
-        seq += inserted as i64;
+        let (inserted, redacted): (i64, i64) = (inserted.get(0), inserted.get(1));
+        seq += inserted;
         added += inserted as usize;
+        redactions += redacted;
     }
     tx.execute(
-        "UPDATE ct_threads SET synced_offset = greatest(synced_offset, $2), line_count = $3
+        "UPDATE ct_threads SET synced_offset = greatest(synced_offset, $2), line_count = $3,
+             redactions = redactions + $4
          WHERE thread_id = $1",
-        &[&id, &(end as i64), &seq],
+        &[&id, &(end as i64), &seq, &redactions],
     )
     .await
     .map_err(db_error)?;
@@ -542,6 +601,7 @@ impl ThreadStore for PgThreadStore {
                 offset: 0,
                 len,
                 raw: first,
+                redactions: 0,
             }],
             len,
         )
@@ -585,6 +645,7 @@ impl ThreadStore for PgThreadStore {
                     offset,
                     len: raw.len() as u64 + 1,
                     raw,
+                    redactions: 0,
                 };
                 offset += line.len;
                 line
@@ -819,9 +880,9 @@ impl ThreadStore for PgThreadStore {
     async fn delete_thread(&self, thread_id: ThreadId) -> StoreResult<DeletedThread> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        lock_row(&tx, thread_id)
-            .await?
-            .ok_or(ThreadStoreError::not_found(thread_id))?;
+        if lock_row(&tx, thread_id).await?.is_none() {
+            return Err(self.not_editable(thread_id).await);
+        }
         tx.execute(
             "DELETE FROM ct_threads WHERE thread_id = $1",
             &[&thread_id.to_string()],

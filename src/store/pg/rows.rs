@@ -52,9 +52,14 @@ pub(super) const THREAD_COLUMNS: &[&str] = &[
     "list_search",
 ];
 
-/// `thread_id, origin_host, …` for a SELECT (without `list_search`, which only filters).
-pub(super) static SELECT_COLUMNS: LazyLock<String> =
-    LazyLock::new(|| THREAD_COLUMNS[..THREAD_COLUMNS.len() - 1].join(", "));
+/// `thread_id, origin_host, …` for a SELECT (without `list_search`, which only filters), and
+/// the redaction count, which only `push_lines` writes.
+pub(super) static SELECT_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}, redactions",
+        THREAD_COLUMNS[..THREAD_COLUMNS.len() - 1].join(", ")
+    )
+});
 
 /// Writes a whole row, inserting or replacing it.
 static UPSERT: LazyLock<String> = LazyLock::new(|| {
@@ -152,6 +157,7 @@ impl ThreadRow {
             section: None,
             project: None,
             origin: Some(origin),
+            redactions: Some(row.get::<_, i64>("redactions").max(0) as u64),
             history: None,
         };
         let home = text("home_state").map(|state| HomeSeen {

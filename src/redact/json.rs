@@ -1,0 +1,55 @@
+//! Redaction inside a JSON document: every string, each on its own, so that the document stays
+//! valid and its other fields intact.
+
+use serde_json::Value;
+
+use super::Redactor;
+
+/// Redacts every string in `value` in place; returns how many secrets were replaced.
+pub(super) fn redact_value(redactor: &Redactor, value: &mut Value) -> usize {
+    match value {
+        Value::String(text) => replace(text, redactor.redact_text(text)),
+        Value::Array(items) => items
+            .iter_mut()
+            .map(|item| redact_value(redactor, item))
+            .sum(),
+        Value::Object(members) => members
+            .iter_mut()
+            .map(|(key, value)| match value {
+                Value::String(text) => {
+                    let redacted = redact_member(redactor, key, text);
+                    replace(text, redacted)
+                }
+                other => redact_value(redactor, other),
+            })
+            .sum(),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+/// A string member is redacted with its name in front (`name=value`), so that the rules for
+/// `KEY=value` see a `{"api_key": "…"}` member as the assignment it is.
+fn redact_member(redactor: &Redactor, key: &str, text: &str) -> Option<(String, usize)> {
+    if super::is_image_data(text) {
+        return None;
+    }
+    let named = format!("{key}={text}");
+    match redactor.redact_text(&named) {
+        Some((redacted, count)) => match redacted.strip_prefix(&format!("{key}=")) {
+            Some(value) => Some((value.to_string(), count)),
+            // A rule took part of the name too: the value alone, then.
+            None => redactor.redact_text(text),
+        },
+        None => None,
+    }
+}
+
+fn replace(text: &mut String, redacted: Option<(String, usize)>) -> usize {
+    match redacted {
+        Some((new, count)) => {
+            *text = new;
+            count
+        }
+        None => 0,
+    }
+}
