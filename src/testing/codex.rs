@@ -254,9 +254,15 @@ fn toml_string(text: &str) -> String {
 
 /// A command running `release` on `home`, with no terminal and stdin closed.
 pub fn command(release: &CodexRelease, home: &Path, cwd: &Path) -> Command {
+    // Codex runs commands in a login shell (`bash -lc`): the user's own profile must stay out.
+    // Here it ran `pyenv rehash`, which waits a minute on a lock that a shell killed with its
+    // Codex leaves behind, and every command then printed nothing.
+    let user_home = home.parent().unwrap_or(home).join("user-home");
+    let _ = std::fs::create_dir_all(&user_home);
     let mut command = Command::new(&release.binary);
     command
         .current_dir(cwd)
+        .env("HOME", &user_home)
         .env("CODEX_HOME", home)
         .env(MOCK_KEY_VAR, "mock")
         .env("NO_COLOR", "1")
