@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{TestHome, ThreadSpec};
 
@@ -41,25 +41,11 @@ fn as_role(url: &str, role: &str) -> String {
 }
 
 fn run(home: &Path, scratch: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
-        .arg("--codex-home")
-        .arg(home)
-        .args(args)
-        .env_remove("CODEX_THREADS_STORE")
-        .env_remove("CODEX_SQLITE_HOME")
-        .env_remove("PGPASSWORD")
-        .env("XDG_CONFIG_HOME", scratch.join("config"))
-        .env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"))
-        .env("CODEX_THREADS_STATE_DIR", scratch.join("state"))
-        .env("XDG_DATA_HOME", scratch.join("data"))
-        .output()
-        .expect("the binary runs")
+    common::binary::run_isolated(home, scratch, args)
 }
 
 fn ok(output: Output) -> (String, String) {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "failed: {stderr}");
-    (String::from_utf8(output.stdout).unwrap(), stderr)
+    common::binary::succeeded(output)
 }
 
 fn failed(output: Output) -> String {

@@ -133,26 +133,12 @@ fn write_config(dir: &Path, extra: &str) {
     .unwrap();
 }
 
-/// The real binary on `home`, with its config, cache and state in `scratch`.
 fn run(home: &Path, scratch: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codex-threads"))
-        .arg("--codex-home")
-        .arg(home)
-        .args(args)
-        .env_remove("CODEX_THREADS_STORE")
-        .env_remove("CODEX_SQLITE_HOME")
-        .env("XDG_CONFIG_HOME", scratch.join("config"))
-        .env("CODEX_THREADS_CACHE_DIR", scratch.join("cache"))
-        .env("CODEX_THREADS_STATE_DIR", scratch.join("state"))
-        .env("XDG_DATA_HOME", scratch.join("data"))
-        .output()
-        .expect("the binary runs")
+    common::binary::run_isolated(home, scratch, args)
 }
 
 fn ok(output: Output) -> (String, String) {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "failed: {stderr}");
-    (String::from_utf8(output.stdout).unwrap(), stderr)
+    common::binary::succeeded(output)
 }
 
 /// The database as `pg_dump` writes it (data and schema, as text).
