@@ -102,7 +102,7 @@ impl CodexHome {
     /// `skipped`, and the walk goes on: one bad entry must not hide the rest of the home.
     pub fn discover(&self, archived: bool) -> Discovery {
         let mut found = Discovery::default();
-        self.walk(archived, &mut |_| true, &mut found);
+        self.walk(archived, &|_| true, &mut found);
         found.keep_one_file_per_thread();
         found
     }
@@ -132,7 +132,7 @@ impl CodexHome {
     ) -> io::Result<Option<RolloutFile>> {
         let plain = format!("-{id}{PLAIN_SUFFIX}");
         let compressed = format!("{plain}{ZST_SUFFIX}");
-        let mut wanted = |name: &str| name.ends_with(&plain) || name.ends_with(&compressed);
+        let wanted = |name: &str| name.ends_with(&plain) || name.ends_with(&compressed);
         let roots: &[bool] = if include_archived {
             &[false, true]
         } else {
@@ -141,13 +141,13 @@ impl CodexHome {
         let mut unusable = None;
         for &archived in roots {
             let mut found = Discovery::default();
-            self.walk(archived, &mut wanted, &mut found);
+            self.walk(archived, &wanted, &mut found);
             for entry in found.skipped {
                 let ours = entry
                     .path
                     .file_name()
                     .and_then(OsStr::to_str)
-                    .is_some_and(&mut wanted);
+                    .is_some_and(wanted);
                 if ours {
                     unusable.get_or_insert(entry);
                 } else {
@@ -236,7 +236,7 @@ impl CodexHome {
             .collect()
     }
 
-    fn walk(&self, archived: bool, wanted: &mut dyn FnMut(&str) -> bool, out: &mut Discovery) {
+    fn walk(&self, archived: bool, wanted: WantedName, out: &mut Discovery) {
         let (root, depth) = self.tree_root(archived);
         walk_dir(&root, depth, archived, wanted, out);
     }
@@ -252,7 +252,7 @@ impl CodexHome {
 }
 
 /// What a walk of `sessions/` or `archived_sessions/` found.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Discovery {
     pub files: Vec<RolloutFile>,
     /// Entries that could not be used, each with why.
@@ -337,24 +337,105 @@ impl std::fmt::Display for SkippedEntry {
     }
 }
 
-/// Lists rollouts in `dir`, descending at most `depth` more directory levels.
+/// Which file names a walk is after (every rollout, or one thread's).
+pub(super) type WantedName<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+
+/// The most threads a walk lists leaf directories with.
+const MAX_WALK_THREADS: usize = 4;
+
+/// Lists rollouts in `dir`, descending at most `depth` more directory levels. The files come in
+/// the order of a depth-first walk, however many threads list the leaves.
 pub(super) fn walk_dir(
     dir: &Path,
     depth: usize,
     archived: bool,
-    wanted: &mut dyn FnMut(&str) -> bool,
+    wanted: WantedName,
     out: &mut Discovery,
 ) {
-    let listing = list_dir(dir, depth, archived, wanted);
-    out.extend(listing.found);
-    for subdir in listing.subdirs {
-        walk_dir(&subdir, depth - 1, archived, wanted, out);
+    // The directories above the leaves are few: they are listed first, in walk order, with a
+    // place kept for each leaf; then the leaves, which hold the rollouts, are listed together.
+    let mut steps = Vec::new();
+    plan_walk(dir, depth, archived, wanted, &mut steps);
+    let leaves: Vec<PathBuf> = steps
+        .iter()
+        .filter_map(|step| match step {
+            WalkStep::Leaf(dir) => Some(dir.clone()),
+            WalkStep::Listed(_) => None,
+        })
+        .collect();
+    let mut leaf_listings = list_leaves(&leaves, archived, wanted).into_iter();
+    for step in steps {
+        match step {
+            WalkStep::Listed(found) => out.extend(found),
+            WalkStep::Leaf(_) => {
+                let listing = leaf_listings.next().expect("one listing per leaf");
+                out.extend(listing.found);
+            }
+        }
     }
+}
+
+/// One place in a depth-first walk: what a directory above the leaves held, or a leaf
+/// directory still to list.
+enum WalkStep {
+    Listed(Discovery),
+    Leaf(PathBuf),
+}
+
+fn plan_walk(
+    dir: &Path,
+    depth: usize,
+    archived: bool,
+    wanted: WantedName,
+    steps: &mut Vec<WalkStep>,
+) {
+    if depth == 0 {
+        steps.push(WalkStep::Leaf(dir.to_path_buf()));
+        return;
+    }
+    let listing = list_dir(dir, depth, archived, wanted);
+    steps.push(WalkStep::Listed(listing.found));
+    for subdir in listing.subdirs {
+        plan_walk(&subdir, depth - 1, archived, wanted, steps);
+    }
+}
+
+/// The listings of directories with no subdirectories to walk (the day directories of
+/// `sessions/`), in the order given. The walk's cost is one `stat` per rollout, which the
+/// kernel serves on every core at once, so the directories are shared among a few threads.
+fn list_leaves(dirs: &[PathBuf], archived: bool, wanted: WantedName) -> Vec<DirListing> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_WALK_THREADS)
+        .min(dirs.len());
+    if threads <= 1 {
+        return dirs
+            .iter()
+            .map(|dir| list_dir(dir, 0, archived, wanted))
+            .collect();
+    }
+    let chunk = dirs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = dirs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|dir| list_dir(dir, 0, archived, wanted))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a directory listing panicked"))
+            .collect()
+    })
 }
 
 /// What one directory of a rollout tree holds: its rollouts, and the directories below it
 /// still to be walked.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct DirListing {
     pub found: Discovery,
     pub subdirs: Vec<PathBuf>,
@@ -364,12 +445,7 @@ pub(super) struct DirListing {
 }
 
 /// The rollouts in `dir` itself (one `stat` each) and, when `depth` allows, its subdirectories.
-pub(super) fn list_dir(
-    dir: &Path,
-    depth: usize,
-    archived: bool,
-    wanted: &mut dyn FnMut(&str) -> bool,
-) -> DirListing {
+pub(super) fn list_dir(dir: &Path, depth: usize, archived: bool, wanted: WantedName) -> DirListing {
     let mut listing = DirListing::default();
     let out = &mut listing.found;
     let entries = match fs::read_dir(dir) {

@@ -12,6 +12,7 @@
 //! Only Linux has inotify; elsewhere every discovery walks.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::home::Discovery;
 
@@ -29,6 +30,10 @@ pub struct WatchedTree {
     /// cannot is not listed twice at every discovery.
     #[cfg(target_os = "linux")]
     failed_at: Option<u64>,
+    /// The last discovery, handed out again while nothing changed.
+    last: Option<Arc<Discovery>>,
+    /// Counts the discoveries that may differ from the one before (see `generation`).
+    generation: u64,
 }
 
 /// Discoveries between two attempts to start watching a tree where it failed.
@@ -47,21 +52,49 @@ impl WatchedTree {
             discoveries: 0,
             #[cfg(target_os = "linux")]
             failed_at: None,
+            last: None,
+            generation: 0,
         }
     }
 
-    /// Every rollout of the tree, as `CodexHome::discover` finds them.
-    pub fn discover(&mut self) -> Discovery {
+    /// Every rollout of the tree, as `CodexHome::discover` finds them. While nothing changed,
+    /// this is the same `Arc` as last time: a poll of an idle home copies nothing.
+    pub fn discover(&mut self) -> Arc<Discovery> {
         self.discoveries += 1;
-        let mut found = self.discover_unsettled();
+        let changed = self.discover_if_changed();
+        if let Some(last) = &self.last {
+            let Some(mut found) = changed else {
+                return last.clone();
+            };
+            found.keep_one_file_per_thread();
+            if found == **last {
+                return last.clone();
+            }
+            return self.keep(found);
+        }
+        let mut found = changed.unwrap_or_else(|| self.walk());
         found.keep_one_file_per_thread();
+        self.keep(found)
+    }
+
+    fn keep(&mut self, found: Discovery) -> Arc<Discovery> {
+        self.generation += 1;
+        let found = Arc::new(found);
+        self.last = Some(found.clone());
         found
     }
 
+    /// Changes whenever `discover` hands out a new discovery, so that what a caller derives from
+    /// one (a sorted listing, say) can be kept until then.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// A new discovery, or `None` when the watch says the last one still holds.
     #[cfg(target_os = "linux")]
-    fn discover_unsettled(&mut self) -> Discovery {
+    fn discover_if_changed(&mut self) -> Option<Discovery> {
         if self.discoveries == 1 {
-            return self.walk();
+            return Some(self.walk());
         }
         if self.watch.is_none() {
             let backing_off = self
@@ -69,42 +102,42 @@ impl WatchedTree {
                 .is_some_and(|at| self.discoveries < at + RETRY_WATCH_AFTER);
             // A missing tree is cheap to walk, and watching waits until it exists.
             if backing_off || !self.root.is_dir() {
-                return self.walk();
+                return Some(self.walk());
             }
             match linux::Watch::start(&self.root, self.depth, self.archived) {
-                Ok(watch) => self.watch = Some(watch),
+                Ok(watch) => {
+                    // Listed afresh: new to the caller, whatever the events say.
+                    self.watch = Some(watch);
+                    return Some(self.watch.as_ref().expect("just set").snapshot());
+                }
                 Err(err) => {
                     tracing::debug!(root = %self.root.display(), %err, "discovery not watched");
                     self.failed_at = Some(self.discoveries);
-                    return self.walk();
+                    return Some(self.walk());
                 }
             }
         }
         let watch = self.watch.as_mut().expect("started above");
         match watch.refresh() {
-            Ok(()) => watch.snapshot(),
+            Ok(true) => Some(watch.snapshot()),
+            Ok(false) => None,
             Err(err) => {
                 tracing::debug!(root = %self.root.display(), %err, "discovery watch dropped");
                 self.watch = None;
-                self.walk()
+                Some(self.walk())
             }
         }
     }
 
+    /// A new discovery, or `None` when the last one still holds.
     #[cfg(not(target_os = "linux"))]
-    fn discover_unsettled(&mut self) -> Discovery {
-        self.walk()
+    fn discover_if_changed(&mut self) -> Option<Discovery> {
+        Some(self.walk())
     }
 
     fn walk(&self) -> Discovery {
         let mut found = Discovery::default();
-        super::home::walk_dir(
-            &self.root,
-            self.depth,
-            self.archived,
-            &mut |_| true,
-            &mut found,
-        );
+        super::home::walk_dir(&self.root, self.depth, self.archived, &|_| true, &mut found);
         found
     }
 }
@@ -191,7 +224,7 @@ mod linux {
                 // Out of watches (`max_user_watches`), say: the caller walks instead.
                 Err(err) => return Err(err),
             };
-            let listing = list_dir(dir, depth, self.archived, &mut |_| true);
+            let listing = list_dir(dir, depth, self.archived, &|_| true);
             let subdirs = listing.subdirs.clone();
             let watched_dir = WatchedDir {
                 depth,
@@ -205,9 +238,10 @@ mod linux {
             Ok(())
         }
 
-        /// Takes in the queued events, then lists again what they touched. An error (the queue
-        /// overflowed, a watch could not be added) means the listing can no longer be trusted.
-        pub(super) fn refresh(&mut self) -> io::Result<()> {
+        /// Takes in the queued events, then lists again what they touched; true when a listing
+        /// changed. An error (the queue overflowed, a watch could not be added) means the
+        /// listing can no longer be trusted.
+        pub(super) fn refresh(&mut self) -> io::Result<bool> {
             self.drain_events()?;
             // Parents first: listing a parent may drop or add the directories below it.
             let mut dirty: Vec<PathBuf> = self.dirty.drain().collect();
@@ -219,10 +253,11 @@ mod linux {
             );
             dirty.sort();
             dirty.dedup();
+            let mut changed = false;
             for dir in dirty {
-                self.relist(&dir)?;
+                changed |= self.relist(&dir)?;
             }
-            Ok(())
+            Ok(changed)
         }
 
         fn drain_events(&mut self) -> io::Result<()> {
@@ -258,16 +293,19 @@ mod linux {
         }
 
         /// Lists `dir` again; directories that appeared below it are watched and listed, those
-        /// gone are forgotten with everything below them.
-        fn relist(&mut self, dir: &Path) -> io::Result<()> {
+        /// gone are forgotten with everything below them. True when the listing changed.
+        fn relist(&mut self, dir: &Path) -> io::Result<bool> {
             let Some(depth) = self.dirs.get(dir).map(|known| known.depth) else {
                 // Not part of the tree (any more): a dropped subtree, or the root's parent.
                 if dir == self.root.parent().unwrap_or(&self.root) && !self.dirs.is_empty() {
                     return Err(io::Error::other("the watched root moved or went away"));
                 }
-                return Ok(());
+                return Ok(false);
             };
-            let listing = list_dir(dir, depth, self.archived, &mut |_| true);
+            let listing = list_dir(dir, depth, self.archived, &|_| true);
+            if listing == self.dirs[dir].listing {
+                return Ok(false);
+            }
             let before: HashSet<PathBuf> = self.dirs[dir].listing.subdirs.iter().cloned().collect();
             let now: HashSet<PathBuf> = listing.subdirs.iter().cloned().collect();
             self.dirs.get_mut(dir).expect("checked above").listing = listing;
@@ -277,7 +315,7 @@ mod linux {
             for added in now.difference(&before) {
                 self.add_tree(added, depth - 1)?;
             }
-            Ok(())
+            Ok(true)
         }
 
         fn forget_tree(&mut self, dir: &Path) {
@@ -312,13 +350,14 @@ mod tests {
     use crate::protocol::ThreadId;
     use crate::rollout::CodexHome;
 
-    fn sorted(mut found: Discovery) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
-        found.files.sort_by(|a, b| a.path.cmp(&b.path));
-        found
+    fn sorted(found: &Discovery) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+        let mut files: Vec<_> = found
             .files
-            .into_iter()
-            .map(|file| (file.path, file.size, file.modified))
-            .collect()
+            .iter()
+            .map(|file| (file.path.clone(), file.size, file.modified))
+            .collect();
+        files.sort();
+        files
     }
 
     fn rollout(home: &CodexHome, day: &str, seconds: u32) -> PathBuf {
@@ -341,11 +380,23 @@ mod tests {
         let home = CodexHome::new(dir.path());
         let first = rollout(&home, "2026-11-30", 1);
         let mut tree = WatchedTree::new(home.sessions_dir(), 3, false);
-        // Also checks that the listing came from the watch, not from a walk it fell back to.
+        // Also checks that the listing came from the watch, not from a walk it fell back to,
+        // and that it is new after a change and the same `Arc` when nothing changed since.
         let check = |tree: &mut WatchedTree, step: &str| {
-            let watched = sorted(tree.discover());
-            let walked = sorted(home.discover(false));
+            let generation = tree.generation();
+            let discovery = tree.discover();
+            let watched = sorted(&discovery);
+            let walked = sorted(&home.discover(false));
             assert_eq!(watched, walked, "after {step}");
+            assert!(
+                tree.generation() > generation,
+                "a new discovery after {step}"
+            );
+            assert!(
+                Arc::ptr_eq(&discovery, &tree.discover()),
+                "the same discovery again after {step}"
+            );
+            assert_eq!(tree.generation(), generation + 1, "after {step}");
             assert_eq!(
                 tree.watch.is_some(),
                 tree.discoveries > 1 && home.sessions_dir().is_dir(),
@@ -353,8 +404,8 @@ mod tests {
             );
             watched.len()
         };
+        // The first walk; the second discovery starts watching.
         assert_eq!(check(&mut tree, "the first walk"), 1);
-        assert_eq!(check(&mut tree, "watching starts"), 1);
 
         let second = rollout(&home, "2026-11-30", 2);
         assert_eq!(check(&mut tree, "a new rollout in a known day"), 2);
@@ -384,7 +435,6 @@ mod tests {
         assert_eq!(check(&mut tree, "the whole tree removed"), 0);
         rollout(&home, "2026-12-08", 4);
         assert_eq!(check(&mut tree, "the tree made again"), 1);
-        assert_eq!(check(&mut tree, "and once more"), 1);
     }
 
     /// A rollout that is a symlink is checked every time: writes to its target raise no event

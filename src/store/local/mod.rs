@@ -132,6 +132,10 @@ struct LocalStore {
     private_marks_path: Option<PathBuf>,
     /// Discovery of `sessions/` and of `archived_sessions/`, watched once listed twice.
     trees: [Mutex<WatchedTree>; 2],
+    /// The last settled discovery of `sessions/` (see `twins`).
+    settled_active: Mutex<Option<twins::SettledActive>>,
+    /// The last sorted listing of a tree (see `read`).
+    sorted_listing: Mutex<Option<read::SortedListing>>,
 }
 
 impl LocalThreadStore {
@@ -191,6 +195,8 @@ impl LocalThreadStore {
                 read_marks_path,
                 private_marks_path,
                 trees: [false, true].map(|archived| Mutex::new(home.watched_tree(archived))),
+                settled_active: Mutex::new(None),
+                sorted_listing: Mutex::new(None),
             }),
         }
     }

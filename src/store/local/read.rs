@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -16,8 +17,8 @@ use crate::protocol::{
     GitInfo, HistoryMode, ResponseItem, RolloutItem, RolloutLine, ThreadId, TokenUsage,
 };
 use crate::rollout::{
-    LineOffset, RolloutFile, find_newest_thread_name, read_newest_thread_names, scan_lines,
-    strip_zst,
+    Discovery, LineOffset, RolloutFile, find_newest_thread_name, read_newest_thread_names,
+    scan_lines, strip_zst,
 };
 use crate::store::listing::{ListKey, is_listable, matches_filters, take_page};
 use crate::store::status::ProjectedTurn;
@@ -167,14 +168,12 @@ impl LocalStore {
             .map(ListKey::parse_cursor)
             .transpose()?;
         let discovery = self.discover_settled(params.archived);
-        let mut skipped = discovery.skipped;
-        let mut candidates: Vec<(ListKey, RolloutFile)> = discovery
-            .files
-            .into_iter()
-            .map(|file| (list_key(&file, params.sort_key), file))
+        let mut skipped = discovery.skipped.clone();
+        let sorted = self.sorted_listing(&discovery, params);
+        let candidates: Vec<&(ListKey, RolloutFile)> = sorted
+            .iter()
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
             .collect();
-        candidates.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
         // Loading every cached summary at once pays off only when most will be looked at.
         let filtered = params.cwd_filters.is_some()
             || params.search_term.is_some()
@@ -219,7 +218,7 @@ impl LocalStore {
             };
             let ids: Vec<ThreadId> = chunk.iter().map(|(_, file)| file.thread_id).collect();
             let projected = self.projected_turns(&ids);
-            for (key, file) in chunk {
+            for &(key, file) in chunk {
                 let id = file.thread_id;
                 let name = names.get(&id).cloned();
                 let row = rows.get(&id);
@@ -411,6 +410,49 @@ fn modified_at(file: &RolloutFile) -> DateTime<Utc> {
 }
 
 /// Created order follows the file name (Codex's file-system rule), updated order the mtime.
+/// A tree's discovery in listing order, kept while the discovery is the same `Arc`: an idle
+/// TUI asks for the newest page of 10,000 rollouts every few seconds.
+pub(super) struct SortedListing {
+    discovery: Arc<Discovery>,
+    sort_key: SortKey,
+    direction: SortDirection,
+    files: Arc<[(ListKey, RolloutFile)]>,
+}
+
+impl LocalStore {
+    fn sorted_listing(
+        &self,
+        discovery: &Arc<Discovery>,
+        params: &ListThreadsParams,
+    ) -> Arc<[(ListKey, RolloutFile)]> {
+        let mut kept = self
+            .sorted_listing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(kept) = kept.as_ref()
+            && Arc::ptr_eq(&kept.discovery, discovery)
+            && kept.sort_key == params.sort_key
+            && kept.direction == params.sort_direction
+        {
+            return kept.files.clone();
+        }
+        let mut files: Vec<(ListKey, RolloutFile)> = discovery
+            .files
+            .iter()
+            .map(|file| (list_key(file, params.sort_key), file.clone()))
+            .collect();
+        files.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
+        let files: Arc<[(ListKey, RolloutFile)]> = files.into();
+        *kept = Some(SortedListing {
+            discovery: discovery.clone(),
+            sort_key: params.sort_key,
+            direction: params.sort_direction,
+            files: files.clone(),
+        });
+        files
+    }
+}
+
 fn list_key(file: &RolloutFile, sort_key: SortKey) -> ListKey {
     match sort_key {
         SortKey::CreatedAt => ListKey::new(file.file_timestamp, file.thread_id),

@@ -78,16 +78,16 @@ impl LocalStore {
         if let Some(id) = params.thread_id {
             return Ok((Arc::from(vec![self.locate_file(id, true)?]), Vec::new()));
         }
-        let mut found = self.discover_settled(false);
+        let active = self.discover_settled(false);
+        let mut files = active.files.clone();
+        let mut skipped = active.skipped.clone();
         if params.include_archived {
             let archived = self.discover_settled(true);
-            found.files.extend(archived.files);
-            found.skipped.extend(archived.skipped);
+            files.extend(archived.files.iter().cloned());
+            skipped.extend(archived.skipped.iter().cloned());
         }
-        found
-            .files
-            .sort_by_key(|file| std::cmp::Reverse(file.modified));
-        Ok((Arc::from(found.files), found.skipped))
+        files.sort_by_key(|file| std::cmp::Reverse(file.modified));
+        Ok((Arc::from(files), skipped))
     }
 }
 

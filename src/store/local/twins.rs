@@ -9,8 +9,10 @@
 //! within one tree), the other is reported as skipped and left alone.
 
 use std::fs;
-use std::path::PathBuf;
-use std::time::SystemTime;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 
@@ -18,20 +20,86 @@ use super::LocalStore;
 use crate::protocol::time::now_millis;
 use crate::rollout::{Discovery, RolloutFile, SkippedEntry, same_file};
 
+/// The settled discovery of `sessions/`, kept while neither it nor the archive changed: an
+/// idle TUI polls a large home every few seconds and then settles nothing again.
+pub(super) struct SettledActive {
+    tree_generation: u64,
+    archive: ArchiveStamp,
+    discovery: Arc<Discovery>,
+}
+
+/// What tells that `archived_sessions/` (a flat directory) gained or lost a name: its
+/// modification time and identity.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ArchiveStamp {
+    modified: SystemTime,
+    inode: u64,
+}
+
+/// A directory modified this recently may change again within the same clock tick, unseen by
+/// its time stamp: a listing made then is not kept.
+const ARCHIVE_STAMP_SETTLE: Duration = Duration::from_secs(2);
+
+impl ArchiveStamp {
+    /// `None` when the archive is missing or was modified too recently to trust the stamp.
+    fn of(dir: &Path) -> Option<ArchiveStamp> {
+        let meta = fs::metadata(dir).ok()?;
+        let modified = meta.modified().ok()?;
+        let settled = SystemTime::now()
+            .duration_since(modified)
+            .is_ok_and(|age| age >= ARCHIVE_STAMP_SETTLE);
+        settled.then(|| ArchiveStamp {
+            modified,
+            inode: meta.ino(),
+        })
+    }
+}
+
 impl LocalStore {
     /// `discover` of one tree, with twins in the other tree settled and our stale temporary
-    /// files removed.
-    pub(super) fn discover_settled(&self, archived: bool) -> Discovery {
-        let mut found = self.trees[usize::from(archived)]
+    /// files removed. The same `Arc` comes back while nothing changed in `sessions/` or the
+    /// archive (a temporary file whose process died since is then removed at the next change).
+    pub(super) fn discover_settled(&self, archived: bool) -> Arc<Discovery> {
+        let (found, generation) = {
+            let mut tree = self.trees[usize::from(archived)]
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (tree.discover(), tree.generation())
+        };
+        if archived {
+            return Arc::new(self.settle_twins(&found, archived));
+        }
+        let archive = ArchiveStamp::of(&self.home.archived_dir());
+        let mut kept = self
+            .settled_active
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .discover();
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(kept) = kept.as_ref()
+            && kept.tree_generation == generation
+            && Some(kept.archive) == archive
+        {
+            return kept.discovery.clone();
+        }
+        let discovery = Arc::new(self.settle_twins(&found, archived));
+        *kept = archive.map(|archive| SettledActive {
+            tree_generation: generation,
+            archive,
+            discovery: discovery.clone(),
+        });
+        discovery
+    }
+
+    fn settle_twins(&self, found: &Discovery, archived: bool) -> Discovery {
         remove_stale_temps(&found.stale_temps);
+        let mut settled = Discovery {
+            files: Vec::with_capacity(found.files.len()),
+            skipped: found.skipped.clone(),
+            stale_temps: Vec::new(),
+        };
         // An active rollout is checked against one read of the archive directory; an archived
         // one (the archive is usually the smaller tree) by a `stat` of where it would be.
         let archived_names = (!archived).then(|| self.home.archived_plain_names());
-        let files = std::mem::take(&mut found.files);
-        for file in files {
+        for file in &found.files {
             let may_have_twin = match &archived_names {
                 Some(names) => file
                     .plain_path()
@@ -41,16 +109,16 @@ impl LocalStore {
                 None => true,
             };
             if !may_have_twin {
-                found.files.push(file);
+                settled.files.push(file.clone());
                 continue;
             }
-            let (kept, skipped) = self.settle_twin(file);
-            found.skipped.extend(skipped);
+            let (kept, skipped) = self.settle_twin(file.clone());
+            settled.skipped.extend(skipped);
             if kept.archived == archived {
-                found.files.push(kept);
+                settled.files.push(kept);
             }
         }
-        found
+        settled
     }
 
     /// The file that is the thread once a twin in the other tree (if any) is settled, and the
