@@ -118,7 +118,13 @@ impl LocalStore {
             .map_err(|err| failed(err.to_string()))?
             .filter(|name| !name.is_empty());
         let rows = match &self.state_db {
-            Some(db) => db.saved_rows(id).map_err(|err| failed(err.to_string()))?,
+            Some(db) => {
+                let history = trash_records::history_path(dir, id);
+                trash_records::empty_file(&history).map_err(|err| failed(err.to_string()))?;
+                db.save_history_rows(id, &history)
+                    .map_err(|err| failed(err.to_string()))?;
+                db.saved_rows(id).map_err(|err| failed(err.to_string()))?
+            }
             None => Default::default(),
         };
         let record = TrashRecord {

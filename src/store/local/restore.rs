@@ -3,7 +3,8 @@
 //! Codex re-indexes a rollout that reappears on its own (0.147, 0.169 and 0.171 add its
 //! `threads` row the next time they list), but from the rollout alone, so a restore also puts
 //! back what the delete removed beside it, from the record the delete kept: the state DB rows
-//! (which hold a paginated thread's name) and the name in `session_index.jsonl`.
+//! (which hold a paginated thread's name), the history DB rows (Codex's projection, from
+//! which 0.169+ answers `thread/read`) and the name in `session_index.jsonl`.
 //!
 //! The order makes a kill at any point leave the thread under one name: the rows and the name
 //! go back first (a row without its rollout is one Codex ignores, and a second restore finds
@@ -104,6 +105,15 @@ impl LocalStore {
             restored.rows_restored = db.put_rows_back(id, &record.rows).map_err(|err| {
                 ThreadStoreError::internal(format!("{err}; nothing was restored"))
             })?;
+            if let Some(dir) = self.trash_records_dir.as_deref() {
+                // Without its projection, 0.169+ reads the thread as turnless until resumed.
+                db.put_history_rows_back(id, &trash_records::history_path(dir, id))
+                    .map_err(|err| {
+                        ThreadStoreError::internal(format!(
+                            "{err}; the state DB rows went back, the rollout did not"
+                        ))
+                    })?;
+            }
         }
         if let Some(name) = name {
             // Appended as Codex's rename does, unless the index names it so already (a

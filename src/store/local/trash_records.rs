@@ -1,5 +1,5 @@
 //! What our delete removes besides the rollout (the thread's name in `session_index.jsonl`,
-//! its state DB rows), kept in our own state directory (one JSON file per thread and Codex
+//! its state DB rows, its history DB rows), kept in our own state directory (one JSON file per thread and Codex
 //! home) so that a restore puts it back. Only a copy: a missing or unreadable record makes a
 //! restore fall back to Codex's own re-indexing of the rollout.
 
@@ -22,6 +22,23 @@ pub(super) struct TrashRecord {
 
 fn record_path(dir: &Path, id: ThreadId) -> PathBuf {
     dir.join(format!("{id}.json"))
+}
+
+/// The thread's rows of Codex's history DB, copied there by SQLite (see `save_history_rows`).
+pub(super) fn history_path(dir: &Path, id: ThreadId) -> PathBuf {
+    dir.join(format!("{id}.history.sqlite"))
+}
+
+/// A new empty file at `path` (an older one of the same thread replaced), its directory made.
+pub(super) fn empty_file(path: &Path) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    match std::fs::remove_file(path) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
+    std::fs::File::create_new(path).map(drop)
 }
 
 /// Writes the record whole (a synced temporary file renamed into place).
@@ -59,6 +76,7 @@ pub(super) fn load(dir: &Path, id: ThreadId) -> Option<TrashRecord> {
 
 pub(super) fn remove(dir: &Path, id: ThreadId) {
     let _ = std::fs::remove_file(record_path(dir, id));
+    let _ = std::fs::remove_file(history_path(dir, id));
 }
 
 #[cfg(test)]

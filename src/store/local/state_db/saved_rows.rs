@@ -210,3 +210,138 @@ fn to_sql(value: &Value) -> SqlValue {
         Value::Array(_) => SqlValue::Text(value.to_string()),
     }
 }
+
+/// Codex's history DB keeps a paginated thread's projection (`thread_items`, `thread_turns`,
+/// …), from which 0.169 and 0.171 answer `thread/read`; a restored thread without it reads as
+/// having no turns until it is resumed. Its rows can be as large as the thread, so they are
+/// copied by SQLite itself into a file of their own (never held in memory).
+impl StateDb {
+    fn history_db(&self) -> Option<Result<Connection, StateDbError>> {
+        let path = self
+            .path
+            .parent()
+            .map(|dir| dir.join(super::HISTORY_DB_FILE))
+            .filter(|path| path.is_file())?;
+        let sqlite = |source| StateDbError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        Some(
+            Connection::open_with_flags(&path, flags)
+                .and_then(|connection| {
+                    connection.busy_timeout(self.busy_timeout)?;
+                    Ok(connection)
+                })
+                .map_err(sqlite),
+        )
+    }
+
+    /// Copies the thread's history DB rows into `to`, an empty file the caller made (the
+    /// history DB is opened without the right to create files, and so is what it attaches;
+    /// an empty file is an empty database). Without a history DB, nothing is copied.
+    pub fn save_history_rows(
+        &self,
+        id: ThreadId,
+        to: &std::path::Path,
+    ) -> Result<(), StateDbError> {
+        let Some(connection) = self.history_db() else {
+            return Ok(());
+        };
+        let connection = connection?;
+        let sqlite = |source| StateDbError::Sqlite {
+            path: to.to_path_buf(),
+            source,
+        };
+        connection
+            .execute("ATTACH DATABASE ?1 AS saved", [to.to_string_lossy()])
+            .map_err(sqlite)?;
+        let copied = (|| {
+            for table in super::HISTORY_THREAD_TABLES {
+                if schema_columns(&connection, "main", table)?.contains("thread_id") {
+                    connection.execute(
+                        &format!(
+                            "CREATE TABLE saved.\"{table}\" AS \
+                             SELECT * FROM main.\"{table}\" WHERE thread_id = ?1"
+                        ),
+                        [id.to_string()],
+                    )?;
+                }
+            }
+            Ok(())
+        })();
+        let detached = connection.execute("DETACH DATABASE saved", []);
+        copied.and(detached.map(|_| ())).map_err(sqlite)
+    }
+
+    /// Puts rows saved by `save_history_rows` back, in one `BEGIN IMMEDIATE` transaction, for
+    /// the tables where the thread has none (Codex projected it again meanwhile: its rows win).
+    pub fn put_history_rows_back(
+        &self,
+        id: ThreadId,
+        from: &std::path::Path,
+    ) -> Result<(), StateDbError> {
+        if !from.is_file() {
+            return Ok(());
+        }
+        let Some(connection) = self.history_db() else {
+            return Ok(());
+        };
+        let mut connection = connection?;
+        let sqlite = |source| StateDbError::Sqlite {
+            path: from.to_path_buf(),
+            source,
+        };
+        connection
+            .execute("ATTACH DATABASE ?1 AS saved", [from.to_string_lossy()])
+            .map_err(sqlite)?;
+        let copied = (|| {
+            let transaction =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for table in super::HISTORY_THREAD_TABLES {
+                let ours = schema_columns(&transaction, "main", table)?;
+                let saved = schema_columns(&transaction, "saved", table)?;
+                let mut columns: Vec<&String> = saved.intersection(&ours).collect();
+                columns.sort();
+                if columns.is_empty() || !ours.contains("thread_id") {
+                    continue;
+                }
+                let present: Option<i64> = transaction
+                    .query_row(
+                        &format!("SELECT 1 FROM main.\"{table}\" WHERE thread_id = ?1 LIMIT 1"),
+                        [id.to_string()],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if present.is_some() {
+                    continue;
+                }
+                let names: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+                let names = names.join(", ");
+                transaction.execute(
+                    &format!(
+                        "INSERT OR IGNORE INTO main.\"{table}\" ({names}) \
+                         SELECT {names} FROM saved.\"{table}\""
+                    ),
+                    [],
+                )?;
+            }
+            transaction.commit()
+        })();
+        let detached = connection.execute("DETACH DATABASE saved", []);
+        copied.and(detached.map(|_| ())).map_err(sqlite)
+    }
+}
+
+/// The columns of `schema.table` (empty when there is no such table).
+fn schema_columns(
+    connection: &Connection,
+    schema: &str,
+    table: &str,
+) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut statement = connection.prepare(&format!("PRAGMA {schema}.table_info(\"{table}\")"))?;
+    let names = statement.query_map([], |row| row.get::<_, String>(1))?;
+    names.collect()
+}
