@@ -267,3 +267,34 @@ fn a_restore_killed_after_the_move_leaves_the_thread_restored() {
     let output = run(home.path(), &["restore", &id.to_string()]);
     assert!(!output.status.success());
 }
+
+#[test]
+fn an_archived_thread_goes_back_to_the_archive() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new().archived().turn("Archived once", "Done.");
+    let written = home.add_indexed_thread(&spec);
+    let row_before = home.state_db_row(spec.id).unwrap();
+    let id = spec.id.to_string();
+    stdout(&run(home.path(), &["delete", &id, "--yes"]));
+    assert!(!written.path.exists());
+    let trashed = json(home.path(), &["list", "--trash", "--json"]);
+    assert_eq!(trashed[0]["original_path"], written.path.to_str().unwrap());
+
+    stdout(&run(home.path(), &["restore", &id]));
+    assert!(written.path.exists());
+    assert_eq!(home.state_db_row(spec.id).unwrap(), row_before);
+    let archived = json(
+        home.path(),
+        &["list", "--archived", "--json", "--limit", "0"],
+    );
+    assert!(
+        archived
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|thread| thread["id"] == id.as_str()),
+        "{archived}"
+    );
+    assert!(!listed_ids(home.path()).contains(&id));
+}
