@@ -4,6 +4,7 @@ mod curate;
 mod docs;
 mod du;
 mod stats;
+mod trash;
 mod version;
 
 use std::io::Write;
@@ -69,6 +70,9 @@ pub enum Command {
         /// List archived threads instead of active ones.
         #[arg(long)]
         archived: bool,
+        /// List the threads our delete moved to the trash instead (newest deletion first).
+        #[arg(long, conflicts_with = "archived")]
+        trash: bool,
         #[arg(long, value_enum, default_value_t = SortArg::Updated)]
         sort: SortArg,
         /// How many threads; 0 lists every thread.
@@ -213,6 +217,17 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Put deleted threads back from the trash where they were, named as they were (THREAD:
+    /// an id, an id prefix, or the name it had).
+    Restore {
+        #[arg(required = true, value_name = "THREAD")]
+        threads: Vec<String>,
+        /// Say what would be restored, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Resume a thread in Codex: runs `codex resume ID` (codex_command in the config) in the
     /// thread's directory and exits with its status.
     Resume {
@@ -335,6 +350,9 @@ pub async fn run_command(
 ) -> anyhow::Result<()> {
     match command {
         Command::List {
+            trash: true, json, ..
+        } => trash::list(manager, json, out).await?,
+        Command::List {
             archived,
             sort,
             limit,
@@ -348,6 +366,7 @@ pub async fn run_command(
             section,
             project,
             json,
+            trash: false,
         } => {
             let section_id = curate::section_filter(manager, pinned, section.as_deref()).await?;
             let project_id = match project {
@@ -549,6 +568,11 @@ pub async fn run_command(
             }
             report_failures(ids.failed.into_iter().chain(done))?;
         }
+        Command::Restore {
+            threads,
+            dry_run,
+            json,
+        } => trash::restore(manager, &threads, dry_run, json, out).await?,
         Command::Resume { thread } => {
             let id = manager.resolve_thread(&thread).await?;
             let thread = manager

@@ -12,9 +12,9 @@ mod follow;
 use crate::protocol::ThreadId;
 use crate::store::{
     CreateThreadParams, DeletedThread, HistoryCursor, HistoryLine, ListThreadsParams,
-    ReadHistoryPageParams, ReadThreadParams, ResumeThreadParams, SearchHit, SearchParams,
-    SearchStats, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch, ThreadPage,
-    ThreadStore, ThreadStoreError, UpdateThreadMetadataParams,
+    ReadHistoryPageParams, ReadThreadParams, RestoredThread, ResumeThreadParams, SearchHit,
+    SearchParams, SearchStats, StoreResult, StoredThread, ThreadHistoryPage, ThreadMetadataPatch,
+    ThreadPage, ThreadStore, ThreadStoreError, TrashedThread, UpdateThreadMetadataParams,
 };
 
 /// A thread whose rollout changed this recently counts as being written by another process.
@@ -171,6 +171,20 @@ impl ThreadManager {
             });
         }
         self.store.delete_thread(thread_id).await
+    }
+
+    /// The threads our delete moved to the trash, newest deletion first.
+    pub async fn list_trash(&self) -> StoreResult<Vec<TrashedThread>> {
+        self.store.list_trash().await
+    }
+
+    /// Puts a thread back from the trash (with `dry_run`, only says whether it could).
+    pub async fn restore_thread(
+        &self,
+        thread_id: ThreadId,
+        dry_run: bool,
+    ) -> StoreResult<RestoredThread> {
+        self.store.restore_thread(thread_id, dry_run).await
     }
 
     /// Follows a thread from `from` on: new complete lines arrive as `FollowEvent::Lines`

@@ -14,6 +14,7 @@ mod search;
 mod session_index;
 mod source;
 mod trash;
+mod trash_entries;
 mod watched;
 mod writer_locks;
 
@@ -41,6 +42,9 @@ pub use session_index::{
 };
 pub use source::{RolloutSource, open_rollout};
 pub use trash::{Trashed, home_trash_dir, move_to_trash};
+pub use trash_entries::{
+    TrashEntry, TrashInfo, list_trash, original_taken, parse_trash_info, put_back,
+};
 pub use watched::WatchedTree;
 pub use writer_locks::{Holder, WRITER_LOCKS_SUBDIR, WriterLocks, files_open_in_codex};
 

@@ -12,6 +12,7 @@ mod patch;
 pub mod pg;
 pub mod policy;
 pub mod status;
+mod trashed;
 mod types;
 
 use std::any::Any;
@@ -23,6 +24,7 @@ pub use curation::{
 };
 pub use error::{StoreResult, ThreadStoreError};
 pub use patch::{ClearableField, GitInfoPatch, ThreadMetadataPatch};
+pub use trashed::{RestoredThread, TrashedThread, resolve_trashed};
 pub use types::*;
 
 use crate::protocol::{RolloutItem, ThreadId};
@@ -105,6 +107,21 @@ pub trait ThreadStore: Any + Send + Sync {
             }));
         }
         Ok(matching)
+    }
+
+    /// The threads our delete moved to the trash, newest deletion first.
+    async fn list_trash(&self) -> StoreResult<Vec<TrashedThread>> {
+        Err(ThreadStoreError::Unsupported { operation: "trash" })
+    }
+
+    /// Puts a thread back from the trash where it was deleted from, and into Codex's index as
+    /// it was; with `dry_run`, only says whether it could.
+    async fn restore_thread(
+        &self,
+        _thread_id: ThreadId,
+        _dry_run: bool,
+    ) -> StoreResult<RestoredThread> {
+        Err(ThreadStoreError::Unsupported { operation: "trash" })
     }
 
     /// Codex's sections in its order ("Pinned" first), as `threadSection/list` returns them.

@@ -2,9 +2,11 @@
 //! characters and escape sequences in it must never reach the terminal raw (see `sanitize`).
 
 pub mod sanitize;
+mod sizes;
 
 use crate::protocol::{EventMsg, ResponseItem, RolloutItem, ThreadItem, output_value_text};
 pub use sanitize::{sanitize, single_line};
+pub use sizes::decimal_size;
 
 /// The text on one line (whitespace runs folded), cut to `max_chars` with an ellipsis.
 pub fn one_line(text: &str, max_chars: usize) -> String {

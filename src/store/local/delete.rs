@@ -12,8 +12,11 @@
 use chrono::Local;
 
 use super::LocalStore;
+use super::trash_records::{self, TrashRecord};
 use crate::protocol::ThreadId;
-use crate::rollout::{WriterLocks, move_to_trash, remove_thread_names, zst_sibling};
+use crate::rollout::{
+    WriterLocks, find_newest_thread_name, move_to_trash, remove_thread_names, zst_sibling,
+};
 use crate::store::*;
 
 /// A thread has one rollout, but a home can hold stray copies (an active and an archived one);
@@ -44,6 +47,8 @@ impl LocalStore {
                 message: "no trash directory (set XDG_DATA_HOME or HOME); nothing was deleted"
                     .to_string(),
             })?;
+
+        self.keep_for_restore(id)?;
 
         let mut trashed = Vec::new();
         let mut next = Some(file);
@@ -95,5 +100,38 @@ impl LocalStore {
             thread_id: id,
             trashed,
         })
+    }
+
+    /// Keeps what the delete removes besides the rollout (the name, the state DB rows), so
+    /// that `restore` puts the thread back as it was. Before anything moves: a record of a
+    /// thread that is still there is harmless, a delete that could not keep one does nothing.
+    fn keep_for_restore(&self, id: ThreadId) -> StoreResult<()> {
+        let Some(dir) = self.trash_records_dir.as_deref() else {
+            return Ok(());
+        };
+        let failed = |what: String| {
+            ThreadStoreError::internal(format!(
+                "keeping its name and rows for a restore: {what}; nothing was deleted"
+            ))
+        };
+        let name = find_newest_thread_name(&self.home, id)
+            .map_err(|err| failed(err.to_string()))?
+            .filter(|name| !name.is_empty());
+        let rows = match &self.state_db {
+            Some(db) => {
+                let history = trash_records::history_path(dir, id);
+                trash_records::empty_file(&history).map_err(|err| failed(err.to_string()))?;
+                db.save_history_rows(id, &history)
+                    .map_err(|err| failed(err.to_string()))?;
+                db.saved_rows(id).map_err(|err| failed(err.to_string()))?
+            }
+            None => Default::default(),
+        };
+        let record = TrashRecord {
+            thread_id: Some(id),
+            name,
+            rows,
+        };
+        trash_records::save(dir, id, &record).map_err(|err| failed(err.to_string()))
     }
 }

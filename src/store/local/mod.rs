@@ -9,10 +9,12 @@ mod live_writer;
 mod private_marks;
 mod read;
 mod read_marks;
+mod restore;
 mod search;
 pub mod state_db;
 pub mod summary;
 mod supervision;
+mod trash_records;
 mod twins;
 mod usage;
 mod usage_cache;
@@ -113,6 +115,9 @@ struct LocalStore {
     home: CodexHome,
     state_db: Option<StateDb>,
     trash_dir: Option<PathBuf>,
+    /// What our delete kept for a restore (see `trash_records`); `None` without a state
+    /// directory.
+    trash_records_dir: Option<PathBuf>,
     writers: Mutex<HashMap<ThreadId, LiveWriter>>,
     summaries: SummaryCache,
     /// Each rollout's own usage, for `stats` and the usage columns.
@@ -164,6 +169,10 @@ impl LocalThreadStore {
             .state_dir
             .as_deref()
             .map(|dir| dir.join(format!("private-threads-{}.txt", home_key(home.root()))));
+        let trash_records_dir = options
+            .state_dir
+            .as_deref()
+            .map(|dir| dir.join(format!("trashed-{}", home_key(home.root()))));
         // Spools of compressed rollouts are unnamed files; they sit beside the index.
         let spool_dir = options.cache_dir.as_deref().map(|dir| dir.join("spool"));
         let sqlite_home = options
@@ -185,6 +194,7 @@ impl LocalThreadStore {
                 home: home.clone(),
                 state_db,
                 trash_dir: options.trash_dir,
+                trash_records_dir,
                 writers: Mutex::new(HashMap::new()),
                 summaries,
                 usages,
@@ -374,6 +384,19 @@ impl ThreadStore for LocalThreadStore {
         hits: tokio::sync::mpsc::Sender<SearchHit>,
     ) -> StoreResult<SearchStats> {
         self.blocking(move |store| store.search(&params, &hits))
+            .await
+    }
+
+    async fn list_trash(&self) -> StoreResult<Vec<TrashedThread>> {
+        self.blocking(|store| store.list_trash()).await
+    }
+
+    async fn restore_thread(
+        &self,
+        thread_id: ThreadId,
+        dry_run: bool,
+    ) -> StoreResult<RestoredThread> {
+        self.blocking(move |store| store.restore_thread(thread_id, dry_run))
             .await
     }
 

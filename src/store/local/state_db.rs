@@ -17,8 +17,10 @@ use crate::store::ThreadMetadataPatch;
 use crate::store::status::ProjectedTurn;
 
 mod curation;
+mod saved_rows;
 
 pub use curation::CurationSupport;
+pub use saved_rows::SavedRows;
 
 pub const STATE_DB_FILE: &str = "state_5.sqlite";
 

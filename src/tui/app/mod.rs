@@ -17,6 +17,7 @@ pub mod split;
 mod state;
 pub mod stats;
 pub mod supervise;
+pub mod trash;
 mod update;
 
 pub use full_text::{ResultRow, SearchProgress, SearchResults};

@@ -93,6 +93,16 @@ pub enum Msg {
         request_id: u64,
         result: Result<std::sync::Arc<super::stats::StatsData>, String>,
     },
+    /// The threads in the trash, for the trash view.
+    TrashLoaded {
+        request_id: u64,
+        result: Result<Vec<crate::store::TrashedThread>, String>,
+    },
+    /// A restore from the trash view came back.
+    Restored {
+        thread_id: ThreadId,
+        result: Result<crate::store::RestoredThread, String>,
+    },
     /// A supervision poll came back (see `supervise`).
     Supervised {
         request_id: u64,
@@ -169,6 +179,14 @@ pub enum Effect {
     /// `Msg::StatsLoaded`.
     LoadStats {
         request_id: u64,
+    },
+    /// Read the trash (the threads our delete moved there); answered by `Msg::TrashLoaded`.
+    LoadTrash {
+        request_id: u64,
+    },
+    /// Put a thread back from the trash; answered by `Msg::Restored`.
+    Restore {
+        thread_id: ThreadId,
     },
     /// The last lines of a thread, for the preview pane.
     LoadPreview {

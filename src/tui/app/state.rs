@@ -15,6 +15,7 @@ use super::msg::Effect;
 use super::split::SplitView;
 use super::stats::StatsView;
 use super::supervise::Supervision;
+use super::trash::TrashView;
 use crate::history::MessageRole;
 use crate::launch::LaunchMode;
 use crate::protocol::ThreadId;
@@ -33,6 +34,8 @@ pub enum Screen {
     Split,
     /// Usage: tokens per day, per model, the threads that cost most (`State::stats`).
     Stats,
+    /// The threads our delete moved to the trash (`State::trash`).
+    Trash,
 }
 
 #[derive(Clone, Debug)]
@@ -218,6 +221,8 @@ pub struct State {
     pub split: SplitView,
     /// The usage screen's range and what it shows.
     pub stats: StatsView,
+    /// The trash view's threads and selection.
+    pub trash: TrashView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -264,6 +269,7 @@ impl State {
             history: None,
             split: SplitView::default(),
             stats: StatsView::default(),
+            trash: TrashView::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,
@@ -299,6 +305,7 @@ impl State {
                 Screen::History => Mode::History,
                 Screen::Split => Mode::Split,
                 Screen::Stats => Mode::Stats,
+                Screen::Trash => Mode::Trash,
             },
         }
     }

@@ -25,6 +25,7 @@ use super::state::{
 };
 use super::stats;
 use super::supervise;
+use super::trash;
 use crate::history::Transcript;
 use crate::launch::CodexSession;
 use crate::manager::FollowEvent;
@@ -220,6 +221,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             stats::on_loaded(state, request_id, result);
             Vec::new()
         }
+        Msg::TrashLoaded { request_id, result } => {
+            trash::on_loaded(state, request_id, result);
+            Vec::new()
+        }
+        Msg::Restored { thread_id, result } => trash::on_restored(state, thread_id, result),
         Msg::Supervised { request_id, result } => {
             if let Ok(threads) = &result {
                 supervise::refresh_shown_threads(state, threads);
@@ -262,6 +268,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
         Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
         Mode::Stats => action.map_or_else(Vec::new, |action| stats::on_action(state, action)),
+        Mode::Trash => action.map_or_else(Vec::new, |action| trash::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
 }
@@ -368,6 +375,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::AddToSplit => return split::add_selected(state),
         Action::ShowSplit => return split::show(state),
         Action::ShowStats => return stats::show(state),
+        Action::ShowTrash => return trash::show(state),
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -410,7 +418,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PrevPane
         | Action::ClosePane
         | Action::ZoomPane
-        | Action::NextRange => {}
+        | Action::NextRange
+        | Action::Restore => {}
     }
     after_selection_change(state)
 }
@@ -827,6 +836,14 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         }
         (None, Screen::Split) => split::on_wheel(state, delta),
         (None, Screen::Stats) => Vec::new(),
+        (None, Screen::Trash) => trash::on_action(
+            state,
+            if delta > 0 {
+                Action::MoveDown
+            } else {
+                Action::MoveUp
+            },
+        ),
     }
 }
 

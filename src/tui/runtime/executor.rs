@@ -80,6 +80,17 @@ impl Executor {
                 let result = load_stats(&manager).await;
                 Msg::StatsLoaded { request_id, result }
             }),
+            Effect::LoadTrash { request_id } => self.spawn(async move {
+                let result = manager.list_trash().await.map_err(|err| err.to_string());
+                Msg::TrashLoaded { request_id, result }
+            }),
+            Effect::Restore { thread_id } => self.spawn(async move {
+                let result = manager
+                    .restore_thread(thread_id, false)
+                    .await
+                    .map_err(|err| err.to_string());
+                Msg::Restored { thread_id, result }
+            }),
             Effect::LoadPreview { params } => self.spawn(async move {
                 let result = manager
                     .read_history_page(params)

@@ -78,6 +78,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         }
         Screen::Split => right.extend(super::split::footer_position(state)),
         Screen::Stats => {}
+        Screen::Trash => right.extend(super::trash::footer_position(state)),
     }
     let right_width: usize = right.iter().map(Span::width).sum();
     let left_room = width.saturating_sub(right_width + 1);
@@ -147,6 +148,7 @@ fn hints(state: &State) -> String {
         Screen::History => Mode::History,
         Screen::Split => Mode::Split,
         Screen::Stats => Mode::Stats,
+        Screen::Trash => Mode::Trash,
     };
     let wanted: &[(Action, &str)] = match state.screen {
         Screen::List if state.full_text.is_some() => &[
@@ -195,6 +197,7 @@ fn hints(state: &State) -> String {
         ],
         Screen::Split => super::split::HINTS,
         Screen::Stats => super::stats::HINTS,
+        Screen::Trash => super::trash::HINTS,
     };
     wanted
         .iter()

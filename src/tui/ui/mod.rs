@@ -13,6 +13,7 @@ mod search;
 pub mod split;
 mod stats;
 pub mod status;
+mod trash;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -43,6 +44,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Screen::History => history::render(frame, state, &layout),
         Screen::Split => split::render(frame, state, &layout),
         Screen::Stats => stats::render(frame, state, &layout),
+        Screen::Trash => trash::render(frame, state, &layout),
     }
     footer::render(frame, state, layout.footer);
     match &state.overlay {
@@ -72,3 +74,5 @@ mod split_tests;
 mod stats_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trash_tests;
