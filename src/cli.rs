@@ -3,6 +3,7 @@
 mod curate;
 mod docs;
 mod du;
+mod prune;
 mod stats;
 mod version;
 
@@ -146,6 +147,32 @@ pub enum Command {
     Du {
         #[arg(long, value_enum, default_value_t = du::DuBy::Month)]
         by: du::DuBy,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Archive, trash or compress the threads picked by age, size and source (never one open
+    /// in Codex): says what it would do and the bytes, and asks first unless --yes.
+    Prune {
+        /// Only threads last updated longer ago than this: 30d, 2w, 12h, 45m.
+        #[arg(long, value_name = "DURATION", value_parser = crate::prune::parse_duration)]
+        older_than: Option<chrono::Duration>,
+        /// Only rollouts larger than this on disk: 100M, 1.5G, 500K (or MiB, GiB).
+        #[arg(long, value_name = "SIZE", value_parser = crate::prune::parse_size)]
+        larger_than: Option<u64>,
+        /// Only archived threads.
+        #[arg(long)]
+        archived_only: bool,
+        /// all, interactive, or one source as Codex names it (cli, exec, vscode, mcp, …).
+        #[arg(long, value_name = "SOURCE", default_value = "all")]
+        source: String,
+        #[command(flatten)]
+        action: prune::ActionArgs,
+        /// Say what would be done and the bytes, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask first (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
         #[arg(long)]
         json: bool,
     },
@@ -431,6 +458,28 @@ pub async fn run_command(
             stats::stats(manager, args, out).await?;
         }
         Command::Du { by, json } => du::du(manager, by, json, out).await?,
+        Command::Prune {
+            older_than,
+            larger_than,
+            archived_only,
+            source,
+            action,
+            dry_run,
+            yes,
+            json,
+        } => {
+            let args = prune::PruneArgs {
+                older_than,
+                larger_than,
+                archived_only,
+                source,
+                action,
+                dry_run,
+                yes,
+                json,
+            };
+            prune::prune(manager, args, out).await?;
+        }
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;
@@ -691,21 +740,7 @@ async fn archive(
     force: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let current = manager
-        .read_thread(ReadThreadParams {
-            thread_id: id,
-            include_archived: true,
-            include_history: false,
-        })
-        .await?;
-    if let Some(holder) = current.status.holder.filter(|_| !force) {
-        anyhow::bail!(
-            "thread {id} is {}, which may still write to it; archive it {}, or pass --force",
-            holder.describe(),
-            holder.retry_hint()
-        );
-    }
-    manager.archive_thread(id).await?;
+    let current = crate::prune::archive_unless_held(manager, id, force).await?;
     // The same line as `unarchive` prints: the thread as `list` shows it.
     writeln!(out, "archived {}", list_line(&current))?;
     Ok(())

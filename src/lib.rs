@@ -10,6 +10,7 @@ pub mod live;
 pub mod logging;
 pub mod manager;
 pub mod protocol;
+pub mod prune;
 pub mod redact;
 pub mod rollout;
 pub mod store;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::stats::local_store;
 use crate::manager::ThreadManager;
+use crate::prune::human_bytes;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DuBy {
@@ -121,19 +122,4 @@ pub async fn du(
         )?;
     }
     Ok(())
-}
-
-/// `950 B`, `12.3 KB`, `4.5 MB`, `1.2 GB` (powers of 1000, as `du --si`).
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
