@@ -87,7 +87,13 @@ pub fn compress_rollout(
     let (before, meta) = FileState::of(plain)?;
     let compressed = zst_sibling(plain);
     if fs::symlink_metadata(&compressed).is_ok() {
-        return Err(CompressError::AlreadyCompressed(plain.to_path_buf()));
+        // A compression killed after its rename left both names: finish it when the `.zst`
+        // holds exactly the plain file's bytes.
+        if !reads_back_as(&compressed, plain)? {
+            return Err(CompressError::AlreadyCompressed(plain.to_path_buf()));
+        }
+        still_closed().map_err(CompressError::Refused)?;
+        return remove_plain(plain, &compressed, before.len);
     }
     let temp_path = temp_path_for(plain);
     let temp = open_locked_temp(&temp_path)?;
@@ -99,10 +105,7 @@ pub fn compress_rollout(
         }
         temp.sync_all()?;
         fault::point("compress.after_temp");
-        if !same_bytes(
-            zstd::stream::read::Decoder::new(File::open(&temp_path)?)?,
-            File::open(plain)?,
-        )? {
+        if !reads_back_as(&temp_path, plain)? {
             return Err(CompressError::Mismatch(plain.to_path_buf()));
         }
         check_unchanged(plain, &before)?;
@@ -134,14 +137,36 @@ pub fn compress_rollout(
         sync_dir(dir)?;
         return Err(err);
     }
+    remove_plain(plain, &compressed, before.len)
+}
+
+/// The last step: the `.zst` is complete and verified, the plain file goes.
+fn remove_plain(
+    plain: &Path,
+    compressed: &Path,
+    plain_bytes: u64,
+) -> Result<Compressed, CompressError> {
     fs::remove_file(plain)?;
-    sync_dir(dir)?;
-    let compressed_bytes = fs::metadata(&compressed)?.len();
+    sync_dir(plain.parent().unwrap_or(Path::new(".")))?;
     Ok(Compressed {
-        path: compressed,
-        plain_bytes: before.len,
-        compressed_bytes,
+        path: compressed.to_path_buf(),
+        plain_bytes,
+        compressed_bytes: fs::metadata(compressed)?.len(),
     })
+}
+
+/// Whether the zstd file decompresses to exactly the bytes of `plain`. A frame that does not
+/// decode is a difference, not an error.
+fn reads_back_as(compressed: &Path, plain: &Path) -> io::Result<bool> {
+    let decoder = match zstd::stream::read::Decoder::new(File::open(compressed)?) {
+        Ok(decoder) => decoder,
+        Err(_) => return Ok(false),
+    };
+    match same_bytes(decoder, File::open(plain)?) {
+        Ok(same) => Ok(same),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Err(err),
+        Err(_) => Ok(false),
+    }
 }
 
 /// `NAME.jsonl` -> `NAME.jsonl.zst.tmp`.
@@ -314,6 +339,19 @@ mod tests {
         assert!(matches!(err, CompressError::AlreadyCompressed(_)), "{err}");
         assert_eq!(fs::read(zst_sibling(&plain)).unwrap(), b"other");
         assert!(plain.exists());
+    }
+
+    #[test]
+    fn a_compression_cut_after_its_rename_is_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = rollout(dir.path(), 100);
+        let original = fs::read(&plain).unwrap();
+        let zst = zst_sibling(&plain);
+        fs::write(&zst, zstd::encode_all(&original[..], 3).unwrap()).unwrap();
+        let done = compress_rollout(&plain, &|| Ok(())).unwrap();
+        assert_eq!(done.path, zst);
+        assert!(!plain.exists());
+        assert_eq!(read_all(&plain), original);
     }
 
     #[test]
