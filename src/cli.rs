@@ -296,6 +296,8 @@ pub enum Command {
 pub enum SortArg {
     Updated,
     Created,
+    /// Largest rollout on disk first.
+    Size,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -382,9 +384,11 @@ pub async fn run_command(
                 None => None,
             };
             let in_section_order = section_id.is_some();
+            // Sizes are on disk, not in the listing's order: every thread is listed, then sorted.
+            let by_size = matches!(sort, SortArg::Size);
             let params = ListThreadsParams {
                 sort_key: match sort {
-                    SortArg::Updated => SortKey::UpdatedAt,
+                    SortArg::Updated | SortArg::Size => SortKey::UpdatedAt,
                     SortArg::Created => SortKey::CreatedAt,
                 },
                 archived,
@@ -395,7 +399,11 @@ pub async fn run_command(
                 unread_only: unread,
                 attention_only: attention,
                 // A section is listed whole, then put in its own order.
-                page_size: if in_section_order { 0 } else { limit },
+                page_size: if in_section_order || by_size {
+                    0
+                } else {
+                    limit
+                },
                 section_id,
                 project_id,
                 ..Default::default()
@@ -403,6 +411,12 @@ pub async fn run_command(
             let mut page = manager.list_threads(params).await?;
             if in_section_order {
                 crate::store::listing::sort_by_section_position(&mut page.items);
+                if limit > 0 {
+                    page.items.truncate(limit);
+                }
+            }
+            if by_size {
+                crate::prune::sort_largest_first(&mut page.items);
                 if limit > 0 {
                     page.items.truncate(limit);
                 }

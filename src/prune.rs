@@ -79,6 +79,13 @@ pub fn on_disk(thread: &StoredThread) -> Option<OnDisk> {
         })
 }
 
+/// Largest rollout on disk first (the most recently updated first among equals); threads
+/// without a rollout on this machine (a shared store's) last, in their order.
+pub fn sort_largest_first(threads: &mut [StoredThread]) {
+    // A stable sort: equals keep the listing's order. `None` sorts below every size.
+    threads.sort_by_cached_key(|thread| std::cmp::Reverse(on_disk(thread).map(|disk| disk.bytes)));
+}
+
 /// One thread a prune would act on.
 #[derive(Clone, Debug)]
 pub struct Candidate {

@@ -267,3 +267,48 @@ fn a_thread_whose_writer_lock_is_held_is_skipped_and_untouched() {
     assert_eq!(listed(&home, false), vec![held.id.to_string()]);
     lock.unlock().unwrap();
 }
+
+#[test]
+fn list_sorts_by_size_largest_first_and_by_updated_time_by_default() {
+    let home = TestHome::new();
+    let small = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-01-12T10:00:00Z"))
+            .turn("Small and newest", "ok"),
+    );
+    let big = home.add_thread(&big_spec("Big and oldest"));
+    let middle = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-01-11T10:00:00Z"))
+            .turn("Middle", &"text ".repeat(500)),
+    );
+    let ids_of = |args: &[&str]| -> Vec<String> {
+        json(&run(home.path(), args))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|thread| thread["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let by_size = ids_of(&["list", "--sort", "size", "--json"]);
+    assert_eq!(
+        by_size,
+        vec![
+            big.id.to_string(),
+            middle.id.to_string(),
+            small.id.to_string()
+        ]
+    );
+    assert_eq!(
+        ids_of(&["list", "--sort", "size", "--limit", "1", "--json"]),
+        vec![big.id.to_string()]
+    );
+    assert_eq!(
+        ids_of(&["list", "--json"]),
+        vec![
+            small.id.to_string(),
+            middle.id.to_string(),
+            big.id.to_string()
+        ]
+    );
+}
