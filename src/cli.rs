@@ -145,6 +145,10 @@ pub enum Command {
     },
     /// Bytes on disk per day, month, project or directory (active and archived rollouts).
     Du {
+        /// One thread instead: what part of its bytes is inline images and repeated command
+        /// output, and the bytes per line kind (streamed).
+        #[arg(value_name = "THREAD")]
+        thread: Option<String>,
         #[arg(long, value_enum, default_value_t = du::DuBy::Month)]
         by: du::DuBy,
         #[arg(long)]
@@ -471,7 +475,19 @@ pub async fn run_command(
             };
             stats::stats(manager, args, out).await?;
         }
-        Command::Du { by, json } => du::du(manager, by, json, out).await?,
+        Command::Du {
+            thread: Some(thread),
+            json,
+            ..
+        } => {
+            let id = manager.resolve_thread(&thread).await?;
+            du::du_thread(manager, id, json, out).await?;
+        }
+        Command::Du {
+            thread: None,
+            by,
+            json,
+        } => du::du(manager, by, json, out).await?,
         Command::Prune {
             older_than,
             larger_than,

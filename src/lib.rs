@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod disk_use;
 pub mod export;
 pub mod fault;
 pub mod history;
