@@ -173,15 +173,24 @@ pub fn why_not_now(
     thread: &StoredThread,
     now: DateTime<Utc>,
 ) -> Option<String> {
+    why_open(thread).or_else(|| {
+        manager
+            .is_live(thread, now)
+            .then(|| "open or written a moment ago".to_string())
+    })
+}
+
+/// Why a listed thread is open in Codex, from what its listing says: a holder of its writer
+/// lock, or a turn under way.
+pub fn why_open(thread: &StoredThread) -> Option<String> {
     if let Some(holder) = thread.status.holder {
-        return Some(holder.describe().to_string());
+        return Some(format!("is {}", holder.describe()));
     }
-    if thread.status.status.is_active() {
-        return Some(format!("{} in Codex", thread.status.status.as_str()));
-    }
-    manager
-        .is_live(thread, now)
-        .then(|| "open or written a moment ago".to_string())
+    thread
+        .status
+        .status
+        .is_active()
+        .then(|| format!("is {} in Codex", thread.status.status.as_str()))
 }
 
 /// What acting on one thread did.

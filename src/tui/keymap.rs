@@ -91,6 +91,10 @@ pub enum Action {
     ShowStats,
     /// The usage screen's next time range (7 days, 30 days, 90 days, everything).
     NextRange,
+    /// Show the disk screen: the largest threads, to archive, trash or compress.
+    ShowDisk,
+    /// Compress the thread's rollout to `.jsonl.zst` (the disk screen).
+    Compress,
 }
 
 /// Where keys are looked up. `Global` bindings apply in every mode unless the mode binds the
@@ -105,6 +109,8 @@ pub enum Mode {
     Split,
     /// The usage screen.
     Stats,
+    /// The disk screen: the largest threads.
+    Disk,
     Search,
     /// The full-text search prompt.
     FullText,
@@ -123,6 +129,7 @@ impl Mode {
             Mode::History => "Thread history",
             Mode::Split => "Split view",
             Mode::Stats => "Usage",
+            Mode::Disk => "Disk",
             Mode::Search => "Search",
             Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",

@@ -33,6 +33,8 @@ pub enum Screen {
     Split,
     /// Usage: tokens per day, per model, the threads that cost most (`State::stats`).
     Stats,
+    /// The largest threads, to prune (`State::disk`).
+    Disk,
 }
 
 #[derive(Clone, Debug)]
@@ -69,6 +71,12 @@ pub enum ConfirmAction {
     Bulk {
         action: BulkAction,
         ids: Vec<ThreadId>,
+    },
+    /// A prune action from the disk screen, on a thread of this size.
+    Prune {
+        action: crate::prune::PruneAction,
+        id: ThreadId,
+        bytes: u64,
     },
 }
 
@@ -218,6 +226,8 @@ pub struct State {
     pub split: SplitView,
     /// The usage screen's range and what it shows.
     pub stats: StatsView,
+    /// The disk screen's largest threads.
+    pub disk: super::disk::DiskView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -264,6 +274,7 @@ impl State {
             history: None,
             split: SplitView::default(),
             stats: StatsView::default(),
+            disk: Default::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,
@@ -299,6 +310,7 @@ impl State {
                 Screen::History => Mode::History,
                 Screen::Split => Mode::Split,
                 Screen::Stats => Mode::Stats,
+                Screen::Disk => Mode::Disk,
             },
         }
     }

@@ -220,6 +220,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             stats::on_loaded(state, request_id, result);
             Vec::new()
         }
+        Msg::DiskLoaded { request_id, result } => {
+            super::disk::on_loaded(state, request_id, result);
+            Vec::new()
+        }
+        Msg::Pruned { action, id, result } => super::disk::on_pruned(state, action, id, result),
         Msg::Supervised { request_id, result } => {
             if let Ok(threads) = &result {
                 supervise::refresh_shown_threads(state, threads);
@@ -262,6 +267,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::History => action.map_or_else(Vec::new, |action| on_history_action(state, action)),
         Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
         Mode::Stats => action.map_or_else(Vec::new, |action| stats::on_action(state, action)),
+        Mode::Disk => action.map_or_else(Vec::new, |action| super::disk::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
 }
@@ -368,6 +374,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::AddToSplit => return split::add_selected(state),
         Action::ShowSplit => return split::show(state),
         Action::ShowStats => return stats::show(state),
+        Action::ShowDisk => return super::disk::show(state),
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -410,6 +417,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PrevPane
         | Action::ClosePane
         | Action::ZoomPane
+        | Action::Compress
         | Action::NextRange => {}
     }
     after_selection_change(state)
@@ -692,6 +700,9 @@ fn on_confirm_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
                 ConfirmAction::Unarchive(id) => Effect::Unarchive(id),
                 ConfirmAction::Delete(id) => Effect::Delete(id),
                 ConfirmAction::Bulk { action, ids } => return bulk::start(state, action, ids),
+                ConfirmAction::Prune { action, id, .. } => {
+                    return super::disk::start(state, action, id);
+                }
             }]
         }
         Some(Action::Back) => {
@@ -826,7 +837,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             state.history_page_request()
         }
         (None, Screen::Split) => split::on_wheel(state, delta),
-        (None, Screen::Stats) => Vec::new(),
+        (None, Screen::Stats | Screen::Disk) => Vec::new(),
     }
 }
 

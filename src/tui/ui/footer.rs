@@ -77,7 +77,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
             }
         }
         Screen::Split => right.extend(super::split::footer_position(state)),
-        Screen::Stats => {}
+        Screen::Stats | Screen::Disk => {}
     }
     let right_width: usize = right.iter().map(Span::width).sum();
     let left_room = width.saturating_sub(right_width + 1);
@@ -147,6 +147,7 @@ fn hints(state: &State) -> String {
         Screen::History => Mode::History,
         Screen::Split => Mode::Split,
         Screen::Stats => Mode::Stats,
+        Screen::Disk => Mode::Disk,
     };
     let wanted: &[(Action, &str)] = match state.screen {
         Screen::List if state.full_text.is_some() => &[
@@ -195,6 +196,7 @@ fn hints(state: &State) -> String {
         ],
         Screen::Split => super::split::HINTS,
         Screen::Stats => super::stats::HINTS,
+        Screen::Disk => super::disk::HINTS,
     };
     wanted
         .iter()

@@ -31,6 +31,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
         ],
         Screen::Split => &[Mode::Split, Mode::Global],
         Screen::Stats => &[Mode::Stats, Mode::Global],
+        Screen::Disk => &[Mode::Disk, Mode::Global],
     };
     let key_width = modes
         .iter()
