@@ -219,6 +219,11 @@ fn prune_conforms(release: &CodexRelease) -> Result<()> {
     // And resumes it: a second turn lands in the thread.
     codex::exec_resume(release, &home.home, &home.cwd, &kept, "and a second turn")?;
     let rollout = codex::find_rollout(&home.home, &kept).context("resumed rollout")?;
+    ensure!(
+        rollout == plain && !zst(&plain).exists(),
+        "resuming writes the plain rollout again: {}",
+        rollout.display()
+    );
     let text = String::from_utf8(if rollout.extension().is_some_and(|ext| ext == "zst") {
         zstd::decode_all(std::fs::File::open(&rollout)?)?
     } else {
