@@ -83,6 +83,16 @@ pub async fn prune(
     args: PruneArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    if manager
+        .store()
+        .as_any()
+        .downcast_ref::<crate::store::local::LocalThreadStore>()
+        .is_none()
+    {
+        bail!(
+            "prune works on a Codex home's rollouts, not on a shared store; run it without --store"
+        );
+    }
     let action = args.action.action();
     let filter = PruneFilter {
         older_than: args.older_than,
