@@ -3,6 +3,7 @@
 mod curate;
 mod docs;
 mod du;
+mod prune;
 mod stats;
 mod trash;
 mod version;
@@ -148,8 +149,38 @@ pub enum Command {
     },
     /// Bytes on disk per day, month, project or directory (active and archived rollouts).
     Du {
+        /// One thread instead: what part of its bytes is inline images and repeated command
+        /// output, and the bytes per line kind (streamed).
+        #[arg(value_name = "THREAD")]
+        thread: Option<String>,
         #[arg(long, value_enum, default_value_t = du::DuBy::Month)]
         by: du::DuBy,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Archive, trash or compress the threads picked by age, size and source (never one open
+    /// in Codex): says what it would do and the bytes, and asks first unless --yes.
+    Prune {
+        /// Only threads last updated longer ago than this: 30d, 2w, 12h, 45m.
+        #[arg(long, value_name = "DURATION", value_parser = crate::prune::parse_duration)]
+        older_than: Option<chrono::Duration>,
+        /// Only rollouts larger than this on disk: 100M, 1.5G, 500K (or MiB, GiB).
+        #[arg(long, value_name = "SIZE", value_parser = crate::prune::parse_size)]
+        larger_than: Option<u64>,
+        /// Only archived threads.
+        #[arg(long)]
+        archived_only: bool,
+        /// all, interactive, or one source as Codex names it (cli, exec, vscode, mcp, …).
+        #[arg(long, value_name = "SOURCE", default_value = "all")]
+        source: String,
+        #[command(flatten)]
+        action: prune::ActionArgs,
+        /// Say what would be done and the bytes, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask first (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
         #[arg(long)]
         json: bool,
     },
@@ -284,6 +315,8 @@ pub enum Command {
 pub enum SortArg {
     Updated,
     Created,
+    /// Largest rollout on disk first.
+    Size,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -374,9 +407,11 @@ pub async fn run_command(
                 None => None,
             };
             let in_section_order = section_id.is_some();
+            // Sizes are on disk, not in the listing's order: every thread is listed, then sorted.
+            let by_size = matches!(sort, SortArg::Size);
             let params = ListThreadsParams {
                 sort_key: match sort {
-                    SortArg::Updated => SortKey::UpdatedAt,
+                    SortArg::Updated | SortArg::Size => SortKey::UpdatedAt,
                     SortArg::Created => SortKey::CreatedAt,
                 },
                 archived,
@@ -387,7 +422,11 @@ pub async fn run_command(
                 unread_only: unread,
                 attention_only: attention,
                 // A section is listed whole, then put in its own order.
-                page_size: if in_section_order { 0 } else { limit },
+                page_size: if in_section_order || by_size {
+                    0
+                } else {
+                    limit
+                },
                 section_id,
                 project_id,
                 ..Default::default()
@@ -395,6 +434,12 @@ pub async fn run_command(
             let mut page = manager.list_threads(params).await?;
             if in_section_order {
                 crate::store::listing::sort_by_section_position(&mut page.items);
+                if limit > 0 {
+                    page.items.truncate(limit);
+                }
+            }
+            if by_size {
+                crate::prune::sort_largest_first(&mut page.items);
                 if limit > 0 {
                     page.items.truncate(limit);
                 }
@@ -449,7 +494,41 @@ pub async fn run_command(
             };
             stats::stats(manager, args, out).await?;
         }
-        Command::Du { by, json } => du::du(manager, by, json, out).await?,
+        Command::Du {
+            thread: Some(thread),
+            json,
+            ..
+        } => {
+            let id = manager.resolve_thread(&thread).await?;
+            du::du_thread(manager, id, json, out).await?;
+        }
+        Command::Du {
+            thread: None,
+            by,
+            json,
+        } => du::du(manager, by, json, out).await?,
+        Command::Prune {
+            older_than,
+            larger_than,
+            archived_only,
+            source,
+            action,
+            dry_run,
+            yes,
+            json,
+        } => {
+            let args = prune::PruneArgs {
+                older_than,
+                larger_than,
+                archived_only,
+                source,
+                action,
+                dry_run,
+                yes,
+                json,
+            };
+            prune::prune(manager, args, out).await?;
+        }
         Command::Show { thread, json } => {
             let id = manager.resolve_thread(&thread).await?;
             show(manager, id, json, out).await?;
@@ -715,21 +794,7 @@ async fn archive(
     force: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let current = manager
-        .read_thread(ReadThreadParams {
-            thread_id: id,
-            include_archived: true,
-            include_history: false,
-        })
-        .await?;
-    if let Some(holder) = current.status.holder.filter(|_| !force) {
-        anyhow::bail!(
-            "thread {id} is {}, which may still write to it; archive it {}, or pass --force",
-            holder.describe(),
-            holder.retry_hint()
-        );
-    }
-    manager.archive_thread(id).await?;
+    let current = crate::prune::archive_unless_held(manager, id, force).await?;
     // The same line as `unarchive` prints: the thread as `list` shows it.
     writeln!(out, "archived {}", list_line(&current))?;
     Ok(())

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod disk_use;
 pub mod export;
 pub mod fault;
 pub mod history;
@@ -10,6 +11,7 @@ pub mod live;
 pub mod logging;
 pub mod manager;
 pub mod protocol;
+pub mod prune;
 pub mod redact;
 pub mod rollout;
 pub mod store;

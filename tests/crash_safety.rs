@@ -183,3 +183,120 @@ fn a_kill_while_materializing_a_zst_leaves_a_temporary_file_the_next_command_rem
         serde_json::from_str(&stdout(&run(home.path(), &["show", &id, "--json"]))).unwrap();
     assert_eq!(shown["thread"]["memory_mode"], "disabled");
 }
+
+/// `prune --compress` killed at a fault point: the plain rollout is still the thread.
+fn prune_killed_at(home: &TestHome, point: &str) {
+    let killed = Command::new(env!("CARGO_BIN_EXE_codex-threads"))
+        .arg("--codex-home")
+        .arg(home.path())
+        .args(["prune", "--compress", "--yes"])
+        .env("CODEX_THREADS_CACHE_DIR", home.path().join(".test-cache"))
+        .env(
+            "CODEX_THREADS_STATE_DIR",
+            home.path().join(".test-cache-state"),
+        )
+        .env("CODEX_THREADS_FAULT", point)
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the fault point stopped it");
+    let stderr = String::from_utf8_lossy(&killed.stderr);
+    assert!(
+        stderr.contains(&format!("fault injected at {point}")),
+        "{stderr}"
+    );
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_kill_after_writing_the_compressed_temp_leaves_the_plain_thread_and_a_temp_the_listing_removes()
+{
+    let home = TestHome::new();
+    let spec = ThreadSpec::new().turn("Compress me", &"words ".repeat(2000));
+    let written = home.add_thread(&spec);
+    let before = fs::read(&written.path).unwrap();
+    let day_dir = written.path.parent().unwrap().to_path_buf();
+    let name = written
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+
+    prune_killed_at(&home, "compress.after_temp");
+    assert_eq!(
+        names_in(&day_dir),
+        vec![name.clone(), format!("{name}.zst.tmp")],
+        "the plain rollout and the temp: no second rollout name"
+    );
+    assert_eq!(fs::read(&written.path).unwrap(), before);
+
+    let id = spec.id.to_string();
+    assert_eq!(listed_ids(home.path(), false), vec![id.clone()]);
+    assert_eq!(
+        names_in(&day_dir),
+        vec![name.clone()],
+        "the listing removed the temp"
+    );
+    // The next prune compresses it from the start.
+    stdout(&run(home.path(), &["prune", "--compress", "--yes"]));
+    assert_eq!(names_in(&day_dir), vec![format!("{name}.zst")]);
+    assert_eq!(
+        read_rollout(&day_dir.join(format!("{name}.zst"))).as_bytes(),
+        before
+    );
+}
+
+#[test]
+fn a_kill_after_the_rename_leaves_both_names_read_once_and_the_next_prune_finishes() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let spec = ThreadSpec::new().turn("Halfway", &"words ".repeat(2000));
+    let written = home.add_indexed_thread(&spec);
+    let before = fs::read(&written.path).unwrap();
+    let id = spec.id.to_string();
+    let shown_before = stdout(&run(home.path(), &["show", &id, "--json"]));
+    let day_dir = written.path.parent().unwrap().to_path_buf();
+    let name = written
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+
+    prune_killed_at(&home, "compress.after_rename");
+    assert_eq!(
+        names_in(&day_dir),
+        vec![name.clone(), format!("{name}.zst")]
+    );
+    // Both hold the same lines; the thread is listed and read once, from the plain file.
+    assert_eq!(
+        read_rollout(&day_dir.join(format!("{name}.zst"))).as_bytes(),
+        before
+    );
+    assert_eq!(listed_ids(home.path(), false), vec![id.clone()]);
+    assert!(listed_ids(home.path(), true).is_empty());
+    assert_eq!(
+        stdout(&run(home.path(), &["show", &id, "--json"])),
+        shown_before
+    );
+    let hits = stdout(&run(home.path(), &["search", "Halfway", "--json"]));
+    let unique: std::collections::HashSet<&str> = hits.lines().collect();
+    assert_eq!(unique.len(), hits.lines().count(), "no hit twice: {hits}");
+    assert_eq!(unique.len(), 2, "the message and the reasoning: {hits}");
+
+    let out = stdout(&run(home.path(), &["prune", "--compress", "--yes"]));
+    assert!(out.contains(&format!("compressed {id}")), "{out}");
+    assert_eq!(names_in(&day_dir), vec![format!("{name}.zst")]);
+    assert_eq!(
+        stdout(&run(home.path(), &["show", &id, "--json"])),
+        shown_before
+    );
+}

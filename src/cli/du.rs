@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::stats::local_store;
 use crate::manager::ThreadManager;
+use crate::prune::human_bytes;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DuBy {
@@ -123,17 +124,74 @@ pub async fn du(
     Ok(())
 }
 
-/// `950 B`, `12.3 KB`, `4.5 MB`, `1.2 GB` (powers of 1000, as `du --si`).
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
+/// `du THREAD`: where one thread's bytes go.
+pub async fn du_thread(
+    manager: &ThreadManager,
+    id: crate::protocol::ThreadId,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (thread, _) = manager.read_thread_now(id).await?;
+    let Some(disk) = crate::prune::on_disk(&thread) else {
+        anyhow::bail!("thread {id} has no rollout file on this machine");
+    };
+    let path = disk.path.clone();
+    let used = tokio::task::spawn_blocking(move || crate::disk_use::disk_use(&path)).await??;
+    if json {
+        let report = serde_json::json!({
+            "id": id.to_string(),
+            "rollout_path": disk.path.display().to_string(),
+            "bytes": disk.bytes,
+            "compressed": disk.compressed,
+            "usage": used,
+        });
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(());
     }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
+    let whole = used.uncompressed_bytes.max(1);
+    let share = |bytes: u64| format!("{:>5.1}%", bytes as f64 * 100.0 / whole as f64);
+    let on_disk = if disk.compressed {
+        format!(
+            "{} on disk (.zst), {} of lines",
+            human_bytes(disk.bytes),
+            human_bytes(used.uncompressed_bytes)
+        )
+    } else {
+        format!("{} on disk", human_bytes(disk.bytes))
+    };
+    writeln!(out, "{id}  {on_disk}, {} lines", used.lines)?;
+    let rows = [
+        (
+            format!("inline images ({})", used.inline_images),
+            used.inline_image_bytes,
+        ),
+        ("command output".to_string(), used.command_output_bytes),
+        (
+            "  of it repeated".to_string(),
+            used.repeated_command_output_bytes,
+        ),
+    ];
+    for (label, bytes) in rows {
+        writeln!(out, "{:>10}  {}  {label}", human_bytes(bytes), share(bytes))?;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    if used.overlong_lines > 0 {
+        writeln!(
+            out,
+            "{} lines over 8 MiB (scanned for images only)",
+            used.overlong_lines
+        )?;
+    }
+    writeln!(out, "by line kind:")?;
+    for kind in &used.by_kind {
+        writeln!(
+            out,
+            "{:>10}  {}  {:>7}  {}",
+            human_bytes(kind.bytes),
+            share(kind.bytes),
+            kind.lines,
+            crate::text::single_line(&kind.kind)
+        )?;
+    }
+    Ok(())
 }

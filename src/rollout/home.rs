@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::appender::is_stale_temp;
+use super::compress::{COMPRESS_TEMP_SUFFIX, is_abandoned_compress_temp};
 use super::files::{error_reason, name_file, not_regular};
 use crate::protocol::ThreadId;
 
@@ -487,7 +488,11 @@ pub(super) fn list_dir(dir: &Path, depth: usize, archived: bool, wanted: WantedN
         if file_type.is_dir() && depth > 0 {
             subdirs.push(entry.path());
         } else if let Some(name) = entry.file_name().to_str() {
-            if is_stale_temp(name) {
+            // A kill mid-compression leaves `NAME.jsonl.zst.tmp`, whose lock died with it.
+            if is_stale_temp(name)
+                || (name.ends_with(COMPRESS_TEMP_SUFFIX)
+                    && is_abandoned_compress_temp(&entry.path()))
+            {
                 out.stale_temps.push(entry.path());
             }
             names.push((name.to_string(), entry));

@@ -3,6 +3,7 @@
 //! Knows nothing of SQLite or the UI.
 
 mod appender;
+mod compress;
 mod files;
 mod git;
 mod home;
@@ -19,6 +20,10 @@ mod watched;
 mod writer_locks;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
+pub use compress::{
+    COMPRESS_TEMP_SUFFIX, CompressError, Compressed, compress_rollout, is_abandoned_compress_temp,
+    same_bytes,
+};
 pub use files::{
     FileError, error_reason, file_error, name_file, open_regular, open_regular_with,
     read_regular_to_string,

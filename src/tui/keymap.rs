@@ -95,6 +95,10 @@ pub enum Action {
     ShowTrash,
     /// Put the selected thread of the trash view back where it was deleted from.
     Restore,
+    /// Show the disk screen: the largest threads, to archive, trash or compress.
+    ShowDisk,
+    /// Compress the thread's rollout to `.jsonl.zst` (the disk screen).
+    Compress,
 }
 
 /// Where keys are looked up. `Global` bindings apply in every mode unless the mode binds the
@@ -111,6 +115,8 @@ pub enum Mode {
     Stats,
     /// The trash view.
     Trash,
+    /// The disk screen: the largest threads.
+    Disk,
     Search,
     /// The full-text search prompt.
     FullText,
@@ -130,6 +136,7 @@ impl Mode {
             Mode::Split => "Split view",
             Mode::Stats => "Usage",
             Mode::Trash => "Trash",
+            Mode::Disk => "Disk",
             Mode::Search => "Search",
             Mode::FullText => "Full-text search",
             Mode::Edit => "Rename",

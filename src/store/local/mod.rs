@@ -3,6 +3,7 @@
 
 mod activity;
 mod cache;
+mod compress;
 mod curate;
 mod delete;
 mod live_writer;

@@ -3,6 +3,7 @@
 mod bulk;
 mod codex;
 mod curate;
+pub mod disk;
 pub mod full_text;
 pub mod history;
 mod hold;
@@ -38,6 +39,8 @@ mod act_tests;
 mod bulk_tests;
 #[cfg(test)]
 mod curate_tests;
+#[cfg(test)]
+mod disk_tests;
 #[cfg(test)]
 mod export_tests;
 #[cfg(test)]

@@ -103,6 +103,17 @@ pub enum Msg {
         thread_id: ThreadId,
         result: Result<crate::store::RestoredThread, String>,
     },
+    /// The largest threads, for the disk screen.
+    DiskLoaded {
+        request_id: u64,
+        result: Result<super::disk::DiskData, String>,
+    },
+    /// A prune action from the disk screen is done, or failed (why).
+    Pruned {
+        action: crate::prune::PruneAction,
+        id: ThreadId,
+        result: Result<crate::prune::Pruned, String>,
+    },
     /// A supervision poll came back (see `supervise`).
     Supervised {
         request_id: u64,
@@ -187,6 +198,15 @@ pub enum Effect {
     /// Put a thread back from the trash; answered by `Msg::Restored`.
     Restore {
         thread_id: ThreadId,
+    },
+    /// Measure every thread's rollout and keep the largest; answered by `Msg::DiskLoaded`.
+    LoadDisk {
+        request_id: u64,
+    },
+    /// Archive, trash or compress one thread (as `prune` does); answered by `Msg::Pruned`.
+    Prune {
+        action: crate::prune::PruneAction,
+        candidate: Box<crate::prune::Candidate>,
     },
     /// The last lines of a thread, for the preview pane.
     LoadPreview {

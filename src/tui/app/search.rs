@@ -26,7 +26,7 @@ pub(super) fn open_prompt(state: &mut State) -> Vec<Effect> {
             .as_ref()
             .and_then(|h| h.matches.as_ref())
             .map(|m| m.query.clone()),
-        Screen::Split | Screen::Stats | Screen::Trash => None,
+        Screen::Split | Screen::Stats | Screen::Trash | Screen::Disk => None,
     };
     let query = query.unwrap_or_default();
     // The last query is offered, and the first character typed replaces it.
@@ -60,7 +60,7 @@ pub(super) fn on_prompt_key(
             return match state.screen {
                 Screen::List => search_all(state, query),
                 Screen::History => search_thread(state, query, None),
-                Screen::Split | Screen::Stats | Screen::Trash => Vec::new(),
+                Screen::Split | Screen::Stats | Screen::Trash | Screen::Disk => Vec::new(),
             };
         }
         _ => {

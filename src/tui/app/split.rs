@@ -123,7 +123,7 @@ pub(super) fn show(state: &mut State) -> Vec<Effect> {
         let thread = match state.screen {
             Screen::List => state.list.selected_row().map(|row| row.thread.clone()),
             Screen::History => state.history.as_ref().map(|view| view.thread.clone()),
-            Screen::Split | Screen::Stats | Screen::Trash => None,
+            Screen::Split | Screen::Stats | Screen::Trash | Screen::Disk => None,
         };
         let Some(thread) = thread else {
             let add = key(state, state.mode(), Action::AddToSplit, "+");

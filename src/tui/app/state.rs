@@ -36,6 +36,8 @@ pub enum Screen {
     Stats,
     /// The threads our delete moved to the trash (`State::trash`).
     Trash,
+    /// The largest threads, to prune (`State::disk`).
+    Disk,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +74,12 @@ pub enum ConfirmAction {
     Bulk {
         action: BulkAction,
         ids: Vec<ThreadId>,
+    },
+    /// A prune action from the disk screen, on a thread of this size.
+    Prune {
+        action: crate::prune::PruneAction,
+        id: ThreadId,
+        bytes: u64,
     },
 }
 
@@ -223,6 +231,8 @@ pub struct State {
     pub stats: StatsView,
     /// The trash view's threads and selection.
     pub trash: TrashView,
+    /// The disk screen's largest threads.
+    pub disk: super::disk::DiskView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -270,6 +280,7 @@ impl State {
             split: SplitView::default(),
             stats: StatsView::default(),
             trash: TrashView::default(),
+            disk: Default::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,
@@ -306,6 +317,7 @@ impl State {
                 Screen::Split => Mode::Split,
                 Screen::Stats => Mode::Stats,
                 Screen::Trash => Mode::Trash,
+                Screen::Disk => Mode::Disk,
             },
         }
     }

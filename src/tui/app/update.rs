@@ -226,6 +226,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Restored { thread_id, result } => trash::on_restored(state, thread_id, result),
+        Msg::DiskLoaded { request_id, result } => {
+            super::disk::on_loaded(state, request_id, result);
+            Vec::new()
+        }
+        Msg::Pruned { action, id, result } => super::disk::on_pruned(state, action, id, result),
         Msg::Supervised { request_id, result } => {
             if let Ok(threads) = &result {
                 supervise::refresh_shown_threads(state, threads);
@@ -269,6 +274,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Split => action.map_or_else(Vec::new, |action| split::on_action(state, action)),
         Mode::Stats => action.map_or_else(Vec::new, |action| stats::on_action(state, action)),
         Mode::Trash => action.map_or_else(Vec::new, |action| trash::on_action(state, action)),
+        Mode::Disk => action.map_or_else(Vec::new, |action| super::disk::on_action(state, action)),
         Mode::Global => Vec::new(),
     }
 }
@@ -376,6 +382,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ShowSplit => return split::show(state),
         Action::ShowStats => return stats::show(state),
         Action::ShowTrash => return trash::show(state),
+        Action::ShowDisk => return super::disk::show(state),
         Action::ToggleMark => {
             if state.list.toggle_mark() {
                 // Marking moves on, so a run of threads is marked key after key.
@@ -419,7 +426,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ClosePane
         | Action::ZoomPane
         | Action::NextRange
-        | Action::Restore => {}
+        | Action::Restore
+        | Action::Compress => {}
     }
     after_selection_change(state)
 }
@@ -701,6 +709,9 @@ fn on_confirm_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
                 ConfirmAction::Unarchive(id) => Effect::Unarchive(id),
                 ConfirmAction::Delete(id) => Effect::Delete(id),
                 ConfirmAction::Bulk { action, ids } => return bulk::start(state, action, ids),
+                ConfirmAction::Prune { action, id, .. } => {
+                    return super::disk::start(state, action, id);
+                }
             }]
         }
         Some(Action::Back) => {
@@ -835,7 +846,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             state.history_page_request()
         }
         (None, Screen::Split) => split::on_wheel(state, delta),
-        (None, Screen::Stats) => Vec::new(),
+        (None, Screen::Stats | Screen::Disk) => Vec::new(),
         (None, Screen::Trash) => trash::on_action(
             state,
             if delta > 0 {

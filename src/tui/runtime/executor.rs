@@ -91,6 +91,20 @@ impl Executor {
                     .map_err(|err| err.to_string());
                 Msg::Restored { thread_id, result }
             }),
+            Effect::LoadDisk { request_id } => self.spawn(async move {
+                let result = load_disk(&manager).await;
+                Msg::DiskLoaded { request_id, result }
+            }),
+            Effect::Prune { action, candidate } => self.spawn(async move {
+                let result = crate::prune::apply(&manager, action, &candidate)
+                    .await
+                    .map_err(|err| format!("{err:#}"));
+                Msg::Pruned {
+                    action,
+                    id: candidate.thread.thread_id,
+                    result,
+                }
+            }),
             Effect::LoadPreview { params } => self.spawn(async move {
                 let result = manager
                     .read_history_page(params)
@@ -404,4 +418,39 @@ async fn load_stats(
         threads,
         prices,
     }))
+}
+
+/// Every thread's rollout on disk (active and archived), the largest kept, for the disk screen.
+async fn load_disk(manager: &ThreadManager) -> Result<crate::tui::app::disk::DiskData, String> {
+    let mut threads = Vec::new();
+    for archived in [false, true] {
+        let page = manager
+            .list_threads(crate::store::ListThreadsParams {
+                page_size: 0,
+                archived,
+                ..Default::default()
+            })
+            .await
+            .map_err(|err| err.to_string())?;
+        threads.extend(page.items);
+    }
+    // Sizes are `stat`s of every rollout: off the async threads.
+    tokio::task::spawn_blocking(move || {
+        let mut sized: Vec<crate::prune::Candidate> = threads
+            .into_iter()
+            .filter_map(|thread| {
+                let disk = crate::prune::on_disk(&thread)?;
+                Some(crate::prune::Candidate { thread, disk })
+            })
+            .collect();
+        let total_bytes = sized.iter().map(|row| row.disk.bytes).sum();
+        sized.sort_by_key(|row| std::cmp::Reverse(row.disk.bytes));
+        sized.truncate(crate::tui::app::disk::LARGEST);
+        crate::tui::app::disk::DiskData {
+            largest: sized,
+            total_bytes,
+        }
+    })
+    .await
+    .map_err(|err| err.to_string())
 }

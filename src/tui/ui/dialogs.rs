@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
+use crate::prune::{PruneAction, human_bytes};
 use crate::rollout::Holder;
 use crate::tui::app::{BulkAction, ConfirmAction, ConfirmDialog, RenameDialog, State};
 use crate::tui::keymap::{Action, Mode};
@@ -53,6 +54,11 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
         ConfirmAction::Unarchive(_) => ("Unarchive", false, false),
         ConfirmAction::Delete(_) => ("Delete", false, true),
         ConfirmAction::Bulk { action, .. } => (action.verb(), true, *action == BulkAction::Delete),
+        ConfirmAction::Prune { action, .. } => match action {
+            PruneAction::Archive => ("Archive", false, false),
+            PruneAction::Trash => ("Move to the trash", false, true),
+            PruneAction::Compress => ("Compress", false, false),
+        },
     };
     let height = 4 + u16::from(dialog.held_by.is_some()) + u16::from(deletes);
     let popup = centered(frame.area(), 60, height);
@@ -60,6 +66,11 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
     // Several threads are counted, not quoted.
     let question = if several {
         truncate(&format!("{verb} {}?", dialog.title), width)
+    } else if let ConfirmAction::Prune { bytes, .. } = &dialog.action {
+        truncate(
+            &format!("{verb} “{}” ({})?", dialog.title, human_bytes(*bytes)),
+            width,
+        )
     } else {
         truncate(&format!("{verb} “{}”?", dialog.title), width)
     };

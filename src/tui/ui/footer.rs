@@ -77,7 +77,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
             }
         }
         Screen::Split => right.extend(super::split::footer_position(state)),
-        Screen::Stats => {}
+        Screen::Stats | Screen::Disk => {}
         Screen::Trash => right.extend(super::trash::footer_position(state)),
     }
     let right_width: usize = right.iter().map(Span::width).sum();
@@ -149,6 +149,7 @@ fn hints(state: &State) -> String {
         Screen::Split => Mode::Split,
         Screen::Stats => Mode::Stats,
         Screen::Trash => Mode::Trash,
+        Screen::Disk => Mode::Disk,
     };
     let wanted: &[(Action, &str)] = match state.screen {
         Screen::List if state.full_text.is_some() => &[
@@ -198,6 +199,7 @@ fn hints(state: &State) -> String {
         Screen::Split => super::split::HINTS,
         Screen::Stats => super::stats::HINTS,
         Screen::Trash => super::trash::HINTS,
+        Screen::Disk => super::disk::HINTS,
     };
     wanted
         .iter()

@@ -32,6 +32,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
         Screen::Split => &[Mode::Split, Mode::Global],
         Screen::Stats => &[Mode::Stats, Mode::Global],
         Screen::Trash => &[Mode::Trash, Mode::Global],
+        Screen::Disk => &[Mode::Disk, Mode::Global],
     };
     let key_width = modes
         .iter()

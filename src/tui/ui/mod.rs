@@ -1,6 +1,7 @@
 //! Pure render functions over `&State`: nothing here changes state or does IO.
 
 mod dialogs;
+mod disk;
 mod footer;
 pub mod format;
 mod help;
@@ -45,6 +46,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Screen::Split => split::render(frame, state, &layout),
         Screen::Stats => stats::render(frame, state, &layout),
         Screen::Trash => trash::render(frame, state, &layout),
+        Screen::Disk => disk::render(frame, state, &layout),
     }
     footer::render(frame, state, layout.footer);
     match &state.overlay {

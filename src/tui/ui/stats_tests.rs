@@ -176,3 +176,38 @@ fn the_usage_screen_without_colour_and_while_counting_and_after_a_failure() {
     );
     assert!(draw(&state).contains("Usage not counted: disk on fire"));
 }
+
+#[test]
+fn the_disk_screen_at_80x24_and_its_confirmation() {
+    let mut state = state_with_threads(80, 24, sample_threads(), false);
+    let effects = update(&mut state, key(KeyCode::Char('D')));
+    assert!(draw(&state).contains("Measuring rollouts…"));
+    let Some(Effect::LoadDisk { request_id }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let largest = sample_threads()
+        .into_iter()
+        .enumerate()
+        .map(|(n, thread)| crate::prune::Candidate {
+            disk: crate::prune::OnDisk {
+                path: PathBuf::from(format!("/r/{n}.jsonl")),
+                bytes: 40_000_000 >> n,
+                compressed: n % 2 == 1,
+            },
+            thread,
+        })
+        .collect();
+    update(
+        &mut state,
+        Msg::DiskLoaded {
+            request_id,
+            result: Ok(crate::tui::app::disk::DiskData {
+                largest,
+                total_bytes: 123_000_000,
+            }),
+        },
+    );
+    assert_screen("disk_80x24", &state);
+    update(&mut state, key(KeyCode::Char('z')));
+    assert_screen("disk_confirm_compress_80x24", &state);
+}
