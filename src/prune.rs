@@ -334,21 +334,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok((number * factor).round() as u64)
 }
 
-/// `950 B`, `12.3 KB`, `4.5 MB`, `1.2 GB` (powers of 1000, as `du --si`).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,7 +351,7 @@ mod tests {
         assert_eq!(parse_size("2GiB").unwrap(), 2 * 1024 * 1024 * 1024);
         assert!(parse_size("ten").is_err());
         assert!(parse_size("5X").is_err());
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(1_234_567), "1.2 MB");
+        assert_eq!(decimal_size(999), "999 B");
+        assert_eq!(decimal_size(1_234_567), "1.2 MB");
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::stats::local_store;
 use crate::manager::ThreadManager;
-use crate::prune::human_bytes;
+use crate::text::decimal_size;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DuBy {
@@ -115,9 +115,9 @@ pub async fn du(
         writeln!(
             out,
             "{:>10}  {:>7}  {:>10}  {}",
-            human_bytes(row.bytes),
+            decimal_size(row.bytes),
             row.threads,
-            human_bytes(row.archived_bytes),
+            decimal_size(row.archived_bytes),
             crate::text::single_line(&row.key)
         )?;
     }
@@ -154,11 +154,11 @@ pub async fn du_thread(
     let on_disk = if disk.compressed {
         format!(
             "{} on disk (.zst), {} of lines",
-            human_bytes(disk.bytes),
-            human_bytes(used.uncompressed_bytes)
+            decimal_size(disk.bytes),
+            decimal_size(used.uncompressed_bytes)
         )
     } else {
-        format!("{} on disk", human_bytes(disk.bytes))
+        format!("{} on disk", decimal_size(disk.bytes))
     };
     writeln!(out, "{id}  {on_disk}, {} lines", used.lines)?;
     let rows = [
@@ -173,7 +173,12 @@ pub async fn du_thread(
         ),
     ];
     for (label, bytes) in rows {
-        writeln!(out, "{:>10}  {}  {label}", human_bytes(bytes), share(bytes))?;
+        writeln!(
+            out,
+            "{:>10}  {}  {label}",
+            decimal_size(bytes),
+            share(bytes)
+        )?;
     }
     if used.overlong_lines > 0 {
         writeln!(
@@ -187,7 +192,7 @@ pub async fn du_thread(
         writeln!(
             out,
             "{:>10}  {}  {:>7}  {}",
-            human_bytes(kind.bytes),
+            decimal_size(kind.bytes),
             share(kind.bytes),
             kind.lines,
             crate::text::single_line(&kind.kind)

@@ -10,8 +10,9 @@ use serde_json::json;
 
 use super::{list_line, report_failures};
 use crate::manager::ThreadManager;
-use crate::prune::{Candidate, PruneAction, PruneFilter, PrunePlan, human_bytes};
+use crate::prune::{Candidate, PruneAction, PruneFilter, PrunePlan};
 use crate::store::SourceFilter;
+use crate::text::decimal_size;
 use crate::text::{one_line, single_line};
 
 /// `--archive`, `--trash` or `--compress`: exactly one.
@@ -182,7 +183,7 @@ fn write_plan(plan: &PrunePlan, json: bool, out: &mut dyn Write) -> anyhow::Resu
             out,
             "would {} {:>9}  {}",
             action.verb(),
-            human_bytes(candidate.disk.bytes),
+            decimal_size(candidate.disk.bytes),
             list_line(&candidate.thread)
         )?;
     }
@@ -222,7 +223,7 @@ fn plan_summary(plan: &PrunePlan) -> String {
 
 fn count_and_bytes(count: usize, bytes: u64) -> String {
     let threads = if count == 1 { "thread" } else { "threads" };
-    format!("{count} {threads}, {}", human_bytes(bytes))
+    format!("{count} {threads}, {}", decimal_size(bytes))
 }
 
 fn summary(action: PruneAction, count: usize, freed: u64) -> String {
@@ -231,10 +232,13 @@ fn summary(action: PruneAction, count: usize, freed: u64) -> String {
         PruneAction::Archive => format!("archived {count} {threads}"),
         PruneAction::Trash => format!(
             "trashed {count} {threads}: {} freed once the trash is emptied",
-            human_bytes(freed)
+            decimal_size(freed)
         ),
         PruneAction::Compress => {
-            format!("compressed {count} {threads}: {} freed", human_bytes(freed))
+            format!(
+                "compressed {count} {threads}: {} freed",
+                decimal_size(freed)
+            )
         }
     }
 }
@@ -245,8 +249,8 @@ fn done_line(action: PruneAction, candidate: &Candidate, pruned: &crate::prune::
     match action {
         PruneAction::Compress => format!(
             "compressed {id} {} -> {}  {title}",
-            human_bytes(candidate.disk.bytes),
-            human_bytes(candidate.disk.bytes.saturating_sub(pruned.freed_bytes))
+            decimal_size(candidate.disk.bytes),
+            decimal_size(candidate.disk.bytes.saturating_sub(pruned.freed_bytes))
         ),
         _ => {
             let places: Vec<String> = pruned
@@ -257,7 +261,7 @@ fn done_line(action: PruneAction, candidate: &Candidate, pruned: &crate::prune::
             format!(
                 "{} {id} {}  {title} ({})",
                 action.done(),
-                human_bytes(candidate.disk.bytes),
+                decimal_size(candidate.disk.bytes),
                 places.join(", ")
             )
         }
@@ -270,7 +274,7 @@ fn write_skipped(plan: &PrunePlan, out: &mut dyn Write) -> std::io::Result<()> {
             out,
             "skipped {} ({}): {}",
             candidate.thread.thread_id,
-            human_bytes(candidate.disk.bytes),
+            decimal_size(candidate.disk.bytes),
             single_line(reason)
         )?;
     }

@@ -9,6 +9,7 @@ use super::response_item::ResponseItem;
 use super::session_meta::SessionMeta;
 use super::tagged::Payload;
 use super::time::{format_rollout_timestamp, now_millis};
+use crate::text::decimal_size;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TurnContextItem {
@@ -61,21 +62,6 @@ impl OmittedLine {
             binary_size(self.limit)
         )
     }
-}
-
-/// `950 B`, `12.3 KB`, `200.0 MB`, `2.1 GB`: what a file manager would say.
-fn decimal_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// A limit as it is set: `8 MiB`, `1 KiB`, `1000 B`.

@@ -5,7 +5,8 @@
 use super::msg::Effect;
 use super::state::{ConfirmAction, ConfirmDialog, Overlay, Screen, State};
 use crate::protocol::ThreadId;
-use crate::prune::{Candidate, PruneAction, Pruned, human_bytes};
+use crate::prune::{Candidate, PruneAction, Pruned};
+use crate::text::decimal_size;
 use crate::text::sanitize::single_line;
 use crate::tui::keymap::Action;
 
@@ -181,9 +182,9 @@ pub fn on_pruned(
             let freed = match action {
                 PruneAction::Archive => String::new(),
                 PruneAction::Trash => {
-                    format!(": {} in the trash", human_bytes(pruned.freed_bytes))
+                    format!(": {} in the trash", decimal_size(pruned.freed_bytes))
                 }
-                PruneAction::Compress => format!(": {} freed", human_bytes(pruned.freed_bytes)),
+                PruneAction::Compress => format!(": {} freed", decimal_size(pruned.freed_bytes)),
             };
             state.set_info(format!("{} {id}{freed}", action.done()));
             let leaves_the_list = match action {

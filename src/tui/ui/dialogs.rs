@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::prune::{PruneAction, human_bytes};
+use crate::prune::PruneAction;
 use crate::rollout::Holder;
+use crate::text::decimal_size;
 use crate::tui::app::{BulkAction, ConfirmAction, ConfirmDialog, RenameDialog, State};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::transcript::wrap::truncate;
@@ -68,7 +69,7 @@ pub fn render_confirm(frame: &mut Frame, state: &State, dialog: &ConfirmDialog) 
         truncate(&format!("{verb} {}?", dialog.title), width)
     } else if let ConfirmAction::Prune { bytes, .. } = &dialog.action {
         truncate(
-            &format!("{verb} “{}” ({})?", dialog.title, human_bytes(*bytes)),
+            &format!("{verb} “{}” ({})?", dialog.title, decimal_size(*bytes)),
             width,
         )
     } else {

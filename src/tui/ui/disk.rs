@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::layout::ScreenLayout;
-use crate::prune::human_bytes;
+use crate::text::decimal_size;
 use crate::text::single_line;
 use crate::tui::app::disk::DiskLoad;
 use crate::tui::app::{Screen, State};
@@ -60,7 +60,7 @@ pub fn render(frame: &mut Frame, state: &State, screen: &ScreenLayout) {
             );
             let text = format!(
                 "{:>9}  {marks}  {}",
-                human_bytes(row.disk.bytes),
+                decimal_size(row.disk.bytes),
                 single_line(row.thread.title())
             );
             let style = if index == state.disk.selected {
@@ -87,8 +87,8 @@ fn render_header(frame: &mut Frame, state: &State, area: Rect) {
             format!(
                 "  the {} largest threads: {} of {}",
                 disk.rows.len(),
-                human_bytes(shown),
-                human_bytes(disk.total_bytes)
+                decimal_size(shown),
+                decimal_size(disk.total_bytes)
             ),
             theme.accent,
         ),
