@@ -22,5 +22,6 @@ mod tests {
         assert_eq!(super::decimal_size(950), "950 B");
         assert_eq!(super::decimal_size(12_345), "12.3 KB");
         assert_eq!(super::decimal_size(999_960), "1.0 MB");
+        assert_eq!(super::decimal_size(1_234_567), "1.2 MB");
     }
 }
