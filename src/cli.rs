@@ -1145,6 +1145,17 @@ const DEMO_LIVE_CWD: &str = "/home/demo/src/widget";
 /// How long the demo's live session pauses between steps: a human pace.
 const DEMO_PACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// Overrides the demo's pace in milliseconds; `0` plays the whole session at once, so the
+/// screen settles (the README's screenshot is taken that way).
+const DEMO_PACE_ENV: &str = "CODEX_THREADS_DEMO_PACE_MS";
+
+fn demo_pace() -> std::time::Duration {
+    std::env::var(DEMO_PACE_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(DEMO_PACE, std::time::Duration::from_millis)
+}
+
 /// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when there
 /// is no Codex home at all. A home that is there but cannot be opened fails before the
 /// terminal is taken, as the commands do: the demo would hide the mistake.
@@ -1158,7 +1169,7 @@ async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Resu
     let demo_home = DemoHome::create()?;
     let manager = demo_manager(demo_home.path());
     // The live thread is in the home before the list first loads; it plays on from there.
-    let live = LiveSession::new(DEMO_PACE)
+    let live = LiveSession::new(demo_pace())
         .start(manager.clone(), PathBuf::from(DEMO_LIVE_CWD))
         .await?;
     let live = tokio::spawn(live.play());
