@@ -282,7 +282,7 @@ mod tests {
         let lines = para(
             "› ",
             "one two three four five six\n\n  indented \u{1b}[2J",
-            16,
+            17,
         );
         assert_eq!(
             lines,
