@@ -72,7 +72,7 @@ fn item_lines(kind: &ItemKind, width: usize) -> Vec<String> {
             lines
         }
         ItemKind::Assistant { text } => para("• ", text, width),
-        ItemKind::Reasoning { text } => para("◦ ", text, width),
+        ItemKind::Reasoning { text } => para("◦ ", &unbold_title(text), width),
         // The TUI shows raw reasoning only when asked; `show --raw` has the lines.
         ItemKind::RawReasoning { .. } => Vec::new(),
         ItemKind::Command {
@@ -103,6 +103,21 @@ fn item_lines(kind: &ItemKind, width: usize) -> Vec<String> {
         ItemKind::Error { message } => para("✗ Error: ", message, width),
         ItemKind::Skipped { what } => para("• Skipped: ", what, width),
         ItemKind::Omitted { note, .. } => vec![format!("• [{}]", single_line(note))],
+    }
+}
+
+/// A reasoning summary's first line is often its title in bold (`**Checking the flake**`); the
+/// TUI draws it bold, here it is plain.
+fn unbold_title(text: &str) -> String {
+    let text = text.trim();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    match first
+        .trim()
+        .strip_prefix("**")
+        .and_then(|title| title.strip_suffix("**"))
+    {
+        Some(title) if !title.is_empty() && !title.contains("**") => format!("{title}\n{rest}"),
+        _ => text.to_string(),
     }
 }
 
