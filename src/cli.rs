@@ -4,7 +4,9 @@ mod curate;
 mod docs;
 mod du;
 mod prune;
+mod search_output;
 mod stats;
+mod table;
 mod trash;
 mod version;
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
@@ -191,12 +193,16 @@ pub enum Command {
         #[arg(value_enum)]
         state: ReadArg,
     },
-    /// Show a thread's metadata and history.
+    /// Show a thread's metadata and history, as the TUI shows it.
     Show {
         /// A full id, a unique id prefix, or an exact thread name.
         thread: String,
-        #[arg(long)]
+        /// The metadata and the rollout lines as stored, as one JSON document.
+        #[arg(long, conflicts_with = "raw")]
         json: bool,
+        /// One line per rollout line: its time, record kind and text.
+        #[arg(long)]
+        raw: bool,
     },
     /// Name a thread (where Codex reads names), or clear its name.
     Rename {
@@ -467,9 +473,7 @@ pub async fn run_command(
                 serde_json::to_writer_pretty(&mut *out, &threads)?;
                 writeln!(out)?;
             } else {
-                for thread in &page.items {
-                    writeln!(out, "{}", list_line(thread))?;
-                }
+                write_thread_table(out, &page.items, table::output_width())?;
             }
         }
         Command::Pin { threads } => curate::pin(manager, &threads, true, out).await?,
@@ -529,9 +533,13 @@ pub async fn run_command(
             };
             prune::prune(manager, args, out).await?;
         }
-        Command::Show { thread, json } => {
+        Command::Show { thread, json, raw } => {
             let id = manager.resolve_thread(&thread).await?;
-            show(manager, id, json, out).await?;
+            if json || raw {
+                show(manager, id, json, out).await?;
+            } else {
+                show_history(manager, id, table::output_width(), out).await?;
+            }
         }
         Command::Rename {
             thread,
@@ -844,22 +852,20 @@ async fn search(
         thread_id: None,
         max_hits_per_thread: None,
     });
+    let mut printer = search_output::HitPrinter::new(table::output_width());
     while let Some(hit) = run.hits.recv().await {
         if json {
             writeln!(out, "{}", serde_json::to_string(&hit)?)?;
         } else {
-            let time = hit
-                .timestamp
-                .get(..19)
-                .unwrap_or(&hit.timestamp)
-                .replace('T', " ");
-            writeln!(
-                out,
-                "{}  {time}  {:<36}  {}",
-                hit.thread_id,
-                hit.kind,
-                single_line(&hit.snippet)
-            )?;
+            // What has arrived is printed together, grouped by thread (the rollouts are
+            // searched in parallel, so their hits arrive interleaved).
+            let mut batch = vec![hit];
+            while batch.len() < search_output::MAX_BATCH
+                && let Ok(hit) = run.hits.try_recv()
+            {
+                batch.push(hit);
+            }
+            printer.print_batch(manager, batch, out).await?;
         }
         // Hits stream: whatever has been found is shown before waiting for more.
         if run.hits.is_empty() {
@@ -903,7 +909,7 @@ async fn show(
         let head = serde_json::to_string_pretty(&thread_json(&thread, live))?;
         write!(out, "{{\"thread\":{head},\"items\":[")?;
     } else {
-        write_thread_header(&thread, out)?;
+        export::write_text_header(out, &thread)?;
     }
     let mut anchor = None;
     let mut first = true;
@@ -949,8 +955,44 @@ async fn show(
     Ok(())
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+/// `show`: the history as the TUI shows it, folded item by item as it is read. Lines read
+/// before an error are still printed; the error (naming the file and where) ends the command.
+async fn show_history(
+    manager: &ThreadManager,
+    id: ThreadId,
+    width: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (thread, live) = manager.read_thread_now(id).await?;
+    let mut exporter =
+        export::Exporter::start(ExportFormat::Text, &thread, live, out)?.with_width(width);
+    let mut anchor = None;
+    loop {
+        let page = manager
+            .read_history_page(ReadHistoryPageParams {
+                thread_id: id,
+                include_archived: true,
+                anchor,
+                direction: HistoryDirection::Forward,
+                limit: SHOW_PAGE,
+                include_raw: false,
+            })
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(err) => {
+                exporter.finish()?;
+                return Err(err.into());
+            }
+        };
+        exporter.push_page(&page.lines)?;
+        if page.at_end || page.lines.is_empty() {
+            break;
+        }
+        anchor = Some(page.end);
+    }
+    exporter.finish()?;
+    Ok(())
 }
 
 /// A rollout line exactly as stored; a line that is not valid JSON is reported instead, and
@@ -997,36 +1039,59 @@ fn list_line(thread: &StoredThread) -> String {
     }
 }
 
-fn write_thread_header(thread: &StoredThread, out: &mut dyn Write) -> std::io::Result<()> {
-    let rows = [
-        ("id", thread.thread_id.to_string()),
-        ("name", thread.name.clone().unwrap_or_else(|| "-".into())),
-        ("preview", one_line(&thread.preview, 200)),
-        ("created", rfc3339(thread.created_at)),
-        ("updated", rfc3339(thread.updated_at)),
-        ("cwd", thread.cwd.display().to_string()),
-        (
-            "branch",
-            thread
+/// `list` for a person: a header and aligned columns, the title cut to the width.
+/// Memory mode under its column's header: `on` or `off`.
+fn memory_label(mode: ThreadMemoryMode) -> &'static str {
+    match mode {
+        ThreadMemoryMode::Enabled => "on",
+        ThreadMemoryMode::Disabled => "off",
+    }
+}
+
+fn write_thread_table(
+    out: &mut dyn Write,
+    threads: &[StoredThread],
+    width: usize,
+) -> std::io::Result<()> {
+    let from_store = threads.iter().any(|thread| thread.origin.is_some());
+    let mut columns = vec![
+        table::Column::new("ID", 36),
+        table::Column::new("UPDATED (UTC)", 16),
+        table::Column::new("STATUS", 11),
+        // Codex's unread mark; no room at all when nothing is unread.
+        table::Column::new("", 1),
+        table::Column::new("MEMORY", 3),
+        table::Column::new("BRANCH", 16).shrinking(6),
+    ];
+    if from_store {
+        columns.push(table::Column::new("ORIGIN", usize::MAX).shrinking(12));
+    }
+    columns.push(table::Column::new("TITLE", usize::MAX));
+    let rows: Vec<Vec<String>> = threads
+        .iter()
+        .map(|thread| {
+            let branch = thread
                 .git_info
                 .as_ref()
-                .and_then(|git| git.branch.clone())
-                .unwrap_or_else(|| "-".into()),
-        ),
-        ("model", thread.model.clone().unwrap_or_else(|| "-".into())),
-        ("memory", thread.memory_mode.to_string()),
-        ("tokens", thread.tokens_used().to_string()),
-        ("archived", thread.archived.to_string()),
-    ];
-    let origin = thread
-        .origin
-        .as_ref()
-        .map(|origin| ("origin", origin.label()));
-    let rows = rows.into_iter().chain(origin);
-    for (label, value) in rows {
-        writeln!(out, "{label:>9}: {}", single_line(&value))?;
-    }
-    writeln!(out)
+                .and_then(|git| git.branch.as_deref())
+                .unwrap_or("-");
+            let mut row = vec![
+                thread.thread_id.to_string(),
+                thread.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                thread.status.status.as_str().to_string(),
+                if thread.unread { "●" } else { "" }.to_string(),
+                memory_label(thread.memory_mode).to_string(),
+                single_line(branch),
+            ];
+            if from_store {
+                let origin = thread.origin.as_ref().map(|origin| origin.label());
+                row.push(single_line(origin.as_deref().unwrap_or("-")));
+            }
+            row.push(single_line(&one_line(thread.title(), 200)));
+            row
+        })
+        .collect();
+    table::write_table(out, &columns, &rows, width)
 }
 
 /// One line per history item: its time, kind and a short text.
@@ -1234,6 +1299,17 @@ const DEMO_LIVE_CWD: &str = "/home/demo/src/widget";
 /// How long the demo's live session pauses between steps: a human pace.
 const DEMO_PACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// Overrides the demo's pace in milliseconds; `0` plays the whole session at once, so the
+/// screen settles (the README's screenshot is taken that way).
+const DEMO_PACE_ENV: &str = "CODEX_THREADS_DEMO_PACE_MS";
+
+fn demo_pace() -> std::time::Duration {
+    std::env::var(DEMO_PACE_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(DEMO_PACE, std::time::Duration::from_millis)
+}
+
 /// Opens the TUI on the Codex home, or on the embedded demo home when asked to or when there
 /// is no Codex home at all. A home that is there but cannot be opened fails before the
 /// terminal is taken, as the commands do: the demo would hide the mistake.
@@ -1247,7 +1323,7 @@ async fn open_tui(home: &Path, demo: bool, source: SourceFilter) -> anyhow::Resu
     let demo_home = DemoHome::create()?;
     let manager = demo_manager(demo_home.path());
     // The live thread is in the home before the list first loads; it plays on from there.
-    let live = LiveSession::new(DEMO_PACE)
+    let live = LiveSession::new(demo_pace())
         .start(manager.clone(), PathBuf::from(DEMO_LIVE_CWD))
         .await?;
     let live = tokio::spawn(live.play());

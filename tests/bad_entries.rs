@@ -496,7 +496,8 @@ fn the_cli_lists_a_damaged_zst_and_show_says_where_it_stopped() {
     let id = damaged.id.to_string();
 
     let (stdout, warnings) = succeeded(&run(home.path(), scratch.path(), &["list"]));
-    assert!(stdout.contains("Where did the cache go"), "{stdout}");
+    // Listed (its title may be cut to the width).
+    assert!(stdout.contains(&id), "{stdout}");
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     let prefix = skipped_line(
         &damaged.path,

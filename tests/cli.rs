@@ -318,11 +318,12 @@ fn a_thread_codex_holds_open_is_live_and_archived_only_with_force() {
 fn list_search_matches_what_the_tui_filter_matches() {
     let home = TestHome::new();
     two_threads(&home);
+    // A header line, then one line per thread.
     let by_branch = stdout(&run(home.path(), &["list", "--search", "FEATURE/login"]));
-    assert_eq!(by_branch.lines().count(), 1, "{by_branch}");
-    assert!(by_branch.contains("Fix the flaky login test"));
+    assert_eq!(by_branch.lines().count(), 2, "{by_branch}");
+    assert!(by_branch.contains("Fix the flaky login"));
     let by_cwd = stdout(&run(home.path(), &["list", "--search", "/work/web"]));
-    assert_eq!(by_cwd.lines().count(), 1, "{by_cwd}");
+    assert_eq!(by_cwd.lines().count(), 2, "{by_cwd}");
     assert!(by_cwd.contains("dark mode"));
 }
 

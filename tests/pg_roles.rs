@@ -62,8 +62,10 @@ fn unseen(err: &str) -> bool {
 
 /// Thread ids in a `list` output, sorted.
 fn listed(text: &str) -> Vec<String> {
+    // `list` prints a header line first.
     let mut ids: Vec<String> = text
         .lines()
+        .skip(1)
         .filter_map(|line| line.split_whitespace().next())
         .map(str::to_string)
         .collect();

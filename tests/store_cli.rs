@@ -35,10 +35,17 @@ fn ids_listed(json: &str) -> Vec<String> {
         .collect()
 }
 
-fn sorted_lines(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort_unstable();
-    lines
+/// `search`'s hits, sorted, and the thread headings they came under, each once (a thread whose
+/// hits arrive in several bursts is headed again, which depends on the order of arrival).
+fn sorted_lines(text: &str) -> (Vec<&str>, Vec<&str>) {
+    let (mut hits, mut headings): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .filter(|line| !line.is_empty())
+        .partition(|line| line.starts_with("  "));
+    hits.sort_unstable();
+    headings.sort_unstable();
+    headings.dedup();
+    (hits, headings)
 }
 
 /// A home whose every file's bytes are recorded, to show later that nothing changed.

@@ -232,7 +232,7 @@ fn patch_block(files: &[FileDiff], success: Option<bool>) -> String {
 }
 
 /// A file's change as a unified diff with `---`/`+++` headers, as `git diff` writes it.
-fn unified_diff(file: &FileDiff) -> String {
+pub(super) fn unified_diff(file: &FileDiff) -> String {
     let old = match file.change {
         FileChange::Added => "/dev/null".to_string(),
         _ => format!("a/{}", file.path),
@@ -338,7 +338,7 @@ fn turn_end(duration_ms: Option<i64>, tokens: Option<i64>, aborted: Option<&str>
     format!("*{}*\n\n---", parts.join(" · "))
 }
 
-fn duration(ms: i64) -> String {
+pub(super) fn duration(ms: i64) -> String {
     let seconds = ms / 1000;
     match seconds {
         0..60 => format!("{:.1} s", ms as f64 / 1000.0),
@@ -348,7 +348,7 @@ fn duration(ms: i64) -> String {
 }
 
 /// A command's run time: `360 ms` below a second, then as `duration` says it.
-fn command_duration(ms: i64) -> String {
+pub(super) fn command_duration(ms: i64) -> String {
     if ms < 1000 {
         format!("{ms} ms")
     } else {
@@ -356,7 +356,7 @@ fn command_duration(ms: i64) -> String {
     }
 }
 
-fn thousands(value: i64) -> String {
+pub(super) fn thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {

@@ -11,8 +11,10 @@
 mod json;
 mod thread_json;
 
+pub use text::write_header as write_text_header;
 pub use thread_json::{ThreadJson, thread_json};
 mod markdown;
+mod text;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -33,7 +35,13 @@ pub enum ExportFormat {
     Markdown,
     /// One JSON document: `{"thread": {...}, "items": [...]}`, an item a line.
     Json,
+    /// Plain text for a terminal, as `show` prints it (not offered by `export`).
+    #[value(skip)]
+    Text,
 }
+
+/// The width `Text` wraps to unless told otherwise.
+const TEXT_WIDTH: usize = 100;
 
 /// How many rollout lines are read at a time.
 const EXPORT_PAGE: usize = 256;
@@ -55,6 +63,8 @@ pub struct ExportStats {
 /// Folds rollout lines and writes each finished item to `out`.
 pub struct Exporter<W: Write> {
     format: ExportFormat,
+    /// Where `Text` wraps its lines.
+    width: usize,
     out: W,
     transcript: Transcript,
     stats: ExportStats,
@@ -71,13 +81,20 @@ impl<W: Write> Exporter<W> {
         match format {
             ExportFormat::Markdown => markdown::write_header(&mut out, thread)?,
             ExportFormat::Json => json::write_header(&mut out, thread, live)?,
+            ExportFormat::Text => text::write_header(&mut out, thread)?,
         }
         Ok(Exporter {
             format,
+            width: TEXT_WIDTH,
             out,
             transcript: Transcript::new(),
             stats: ExportStats::default(),
         })
+    }
+
+    /// The width `Text` wraps to.
+    pub fn with_width(self, width: usize) -> Self {
+        Exporter { width, ..self }
     }
 
     /// Folds a page of lines in, then writes the items that are now final.
@@ -101,7 +118,7 @@ impl<W: Write> Exporter<W> {
         let rest = self.transcript.drain_oldest(0);
         self.write_items(&rest)?;
         match self.format {
-            ExportFormat::Markdown => {}
+            ExportFormat::Markdown | ExportFormat::Text => {}
             ExportFormat::Json => json::write_footer(&mut self.out)?,
         }
         self.out.flush()?;
@@ -114,6 +131,7 @@ impl<W: Write> Exporter<W> {
             match self.format {
                 ExportFormat::Markdown => markdown::write_item(&mut self.out, &item.kind)?,
                 ExportFormat::Json => json::write_item(&mut self.out, &item.kind, first)?,
+                ExportFormat::Text => text::write_item(&mut self.out, &item.kind, self.width)?,
             }
             self.stats.items_written += 1;
         }

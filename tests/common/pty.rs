@@ -120,6 +120,11 @@ impl PtySession {
         self.screen.lock().unwrap().screen().contents()
     }
 
+    /// Reads the screen's cells (text, colours, attributes) as they are now.
+    pub fn with_screen<R>(&self, read: impl FnOnce(&vt100::Screen) -> R) -> R {
+        read(self.screen.lock().unwrap().screen())
+    }
+
     pub fn raw_output(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
     }
