@@ -157,8 +157,12 @@ pub struct ListedThreadJson<'a> {
     pub bytes: Option<u64>,
 }
 
-/// The size on disk of a thread's rollout: the plain file, else its `.zst`.
+/// The size on disk of a thread's rollout: as the listing measured it, else the plain file's,
+/// else its `.zst`'s.
 pub fn rollout_bytes(thread: &StoredThread) -> Option<u64> {
+    if let Some(bytes) = thread.rollout_bytes {
+        return Some(bytes);
+    }
     let plain = thread.rollout_path.as_deref()?;
     [plain.to_path_buf(), crate::rollout::zst_sibling(plain)]
         .iter()

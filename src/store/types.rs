@@ -71,6 +71,10 @@ pub struct StoredThread {
     /// never kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redactions: Option<u64>,
+    /// The rollout's size on disk (compressed when it is a `.jsonl.zst`) when a local store
+    /// listed or read it, so that a listing of every thread need not measure each again.
+    #[serde(skip)]
+    pub rollout_bytes: Option<u64>,
     #[serde(skip)]
     pub history: Option<Vec<RolloutItem>>,
 }
@@ -129,6 +133,7 @@ impl StoredThread {
             project: None,
             origin: None,
             redactions: None,
+            rollout_bytes: None,
             history: None,
         }
     }

@@ -472,6 +472,7 @@ pub(super) fn build_thread(
     let meta = summary.meta.as_ref();
     let mut thread = StoredThread::blank(file.thread_id, modified_at(file));
     thread.rollout_path = Some(file.plain_path());
+    thread.rollout_bytes = Some(file.size);
     thread.archived = file.archived;
     thread.archived_at = file.archived.then(|| modified_at(file));
     thread.created_at = meta

@@ -158,6 +158,7 @@ impl ThreadRow {
             project: None,
             origin: Some(origin),
             redactions: Some(row.get::<_, i64>("redactions").max(0) as u64),
+            rollout_bytes: None,
             history: None,
         };
         let home = text("home_state").map(|state| HomeSeen {
