@@ -169,23 +169,7 @@ fn command_block(
     outcome: Option<&CommandOutcome>,
     status: Option<CommandStatus>,
 ) -> String {
-    let status = match status {
-        Some(CommandStatus::Finished {
-            exit_code,
-            duration_ms,
-        }) => {
-            let exit = match exit_code {
-                Some(code) => format!("exit {code}"),
-                None => "no exit code recorded".to_string(),
-            };
-            match duration_ms.filter(|ms| *ms >= 0) {
-                Some(ms) => format!("{exit} · {}", command_duration(ms)),
-                None => exit,
-            }
-        }
-        Some(CommandStatus::Running { .. }) => "running, no result yet".to_string(),
-        Some(CommandStatus::NoOutput) | None => "no result recorded".to_string(),
-    };
+    let status = command_status(status);
     let mut text = format!("**Shell** ({status})\n\n{}", fenced(command.trim(), "sh"));
     if let Some(outcome) = outcome {
         if outcome.output.trim().is_empty() {
@@ -348,6 +332,27 @@ pub(super) fn duration(ms: i64) -> String {
 }
 
 /// A command's run time: `360 ms` below a second, then as `duration` says it.
+/// How a command ended, as both text exports say it: `exit 0 · 1.3 s`.
+pub(super) fn command_status(status: Option<CommandStatus>) -> String {
+    match status {
+        Some(CommandStatus::Finished {
+            exit_code,
+            duration_ms,
+        }) => {
+            let exit = match exit_code {
+                Some(code) => format!("exit {code}"),
+                None => "no exit code recorded".to_string(),
+            };
+            match duration_ms.filter(|ms| *ms >= 0) {
+                Some(ms) => format!("{exit} · {}", command_duration(ms)),
+                None => exit,
+            }
+        }
+        Some(CommandStatus::Running { .. }) => "running, no result yet".to_string(),
+        Some(CommandStatus::NoOutput) | None => "no result recorded".to_string(),
+    }
+}
+
 pub(super) fn command_duration(ms: i64) -> String {
     if ms < 1000 {
         format!("{ms} ms")

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::markdown::{command_duration, duration, thousands, unified_diff};
+use super::markdown::{command_status, duration, thousands, unified_diff};
 use crate::history::patch::{FileChange, FileDiff};
 use crate::history::{CommandOutcome, CommandStatus, ItemKind, PlanStep, StepStatus};
 use crate::store::StoredThread;
@@ -174,23 +174,7 @@ fn command_lines(
     width: usize,
 ) -> Vec<String> {
     let mut lines = para("• Ran ", command, width);
-    let status = match status {
-        Some(CommandStatus::Finished {
-            exit_code,
-            duration_ms,
-        }) => {
-            let exit = match exit_code {
-                Some(code) => format!("exit {code}"),
-                None => "no exit code recorded".to_string(),
-            };
-            match duration_ms.filter(|ms| *ms >= 0) {
-                Some(ms) => format!("{exit} · {}", command_duration(ms)),
-                None => exit,
-            }
-        }
-        Some(CommandStatus::Running { .. }) => "running, no result yet".to_string(),
-        Some(CommandStatus::NoOutput) | None => "no result recorded".to_string(),
-    };
+    let status = command_status(status);
     lines.push(format!("  └ {status}"));
     if let Some(outcome) = outcome {
         let output = sanitize(outcome.output.trim_end_matches('\n'));
