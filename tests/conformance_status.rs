@@ -927,16 +927,21 @@ impl Disk {
             }
         }
         let lock = codex::writer_lock_path(home, id);
+        // The processes that hold it: a release may briefly hold it through two descriptors
+        // (seen once with 0.171), which `/proc/locks` lists as two locks of one process.
+        let mut lock_holders: Vec<u32> = codex::file_locks(&lock)
+            .into_iter()
+            .filter(|l| !l.waiting)
+            .map(|l| l.pid)
+            .collect();
+        lock_holders.sort_unstable();
+        lock_holders.dedup();
         Ok(Self {
             lines,
             turns,
             receipt,
             lock_file: lock.exists(),
-            lock_holders: codex::file_locks(&lock)
-                .into_iter()
-                .filter(|l| !l.waiting)
-                .map(|l| l.pid)
-                .collect(),
+            lock_holders,
             open_by: codex::processes_with_open(&rollout),
         })
     }

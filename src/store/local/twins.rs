@@ -29,11 +29,11 @@ pub(super) struct SettledActive {
 }
 
 /// What tells that `archived_sessions/` (a flat directory) gained or lost a name: its
-/// modification time and identity.
+/// modification time and identity, or that it is not there.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct ArchiveStamp {
-    modified: SystemTime,
-    inode: u64,
+enum ArchiveStamp {
+    Missing,
+    Present { modified: SystemTime, inode: u64 },
 }
 
 /// A directory modified this recently may change again within the same clock tick, unseen by
@@ -41,14 +41,21 @@ struct ArchiveStamp {
 const ARCHIVE_STAMP_SETTLE: Duration = Duration::from_secs(2);
 
 impl ArchiveStamp {
-    /// `None` when the archive is missing or was modified too recently to trust the stamp.
+    /// `None` when the stamp cannot be trusted: the archive was modified too recently, or
+    /// cannot be looked at.
     fn of(dir: &Path) -> Option<ArchiveStamp> {
-        let meta = fs::metadata(dir).ok()?;
+        let meta = match fs::metadata(dir) {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Some(ArchiveStamp::Missing);
+            }
+            Err(_) => return None,
+        };
         let modified = meta.modified().ok()?;
         let settled = SystemTime::now()
             .duration_since(modified)
             .is_ok_and(|age| age >= ARCHIVE_STAMP_SETTLE);
-        settled.then(|| ArchiveStamp {
+        settled.then(|| ArchiveStamp::Present {
             modified,
             inode: meta.ino(),
         })
@@ -188,5 +195,53 @@ fn remove_stale_temps(paths: &[PathBuf]) {
             Ok(()) => tracing::info!(path = %path.display(), "removed a stale temporary file"),
             Err(err) => tracing::warn!(%err, path = %path.display(), "stale temporary file kept"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::{LocalStoreOptions, LocalThreadStore};
+    use crate::protocol::ThreadId;
+    use crate::rollout::CodexHome;
+
+    fn rollout(home: &CodexHome, second: u32) -> std::path::PathBuf {
+        let when = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, second)
+            .unwrap();
+        let path = home.new_rollout_path(ThreadId::new(), when);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{}\n").unwrap();
+        path
+    }
+
+    /// An idle poll gets the discovery it had (the same `Arc`); a new rollout, and an archive
+    /// that appears, give a new one.
+    #[test]
+    fn the_settled_discovery_is_kept_until_something_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = CodexHome::new(dir.path());
+        rollout(&home, 1);
+        let store = LocalThreadStore::open(dir.path(), LocalStoreOptions::default());
+        let store = &store.inner;
+        let first = store.discover_settled(false);
+        let again = store.discover_settled(false);
+        assert!(Arc::ptr_eq(&first, &again), "nothing changed");
+        assert_eq!(again.files.len(), 1);
+
+        rollout(&home, 2);
+        let grown = store.discover_settled(false);
+        assert_eq!(grown.files.len(), 2, "a new rollout is listed at once");
+        assert!(Arc::ptr_eq(&grown, &store.discover_settled(false)));
+
+        // A new archive directory is too fresh to trust its time stamp: nothing is kept until
+        // it has settled, and every listing meanwhile is made afresh.
+        std::fs::create_dir(home.archived_dir()).unwrap();
+        let after_archive = store.discover_settled(false);
+        assert!(!Arc::ptr_eq(&grown, &after_archive));
+        assert!(!Arc::ptr_eq(&after_archive, &store.discover_settled(false)));
+        assert_eq!(after_archive.files.len(), 2);
     }
 }
