@@ -402,7 +402,12 @@ async fn a_select_only_role_browses_and_gets_a_clear_error_on_edits() {
         String::from_utf8_lossy(&listed.stderr)
     );
     assert!(text.contains(&threads[0].0.id.to_string()));
-    assert!(text.contains(&origin.codex_home));
+    // The table shrinks the origin to fit 100 columns; the JSON carries it whole.
+    assert!(text.contains("ORIGIN"), "{text}");
+    let listed_json = run(&["list", "--json"]);
+    assert!(listed_json.status.success());
+    let json = String::from_utf8_lossy(&listed_json.stdout);
+    assert!(json.contains(&origin.codex_home), "{json}");
     let id = threads[0].0.id.to_string();
     let shown = run(&["show", &id]);
     assert!(shown.status.success());
