@@ -308,8 +308,20 @@ fn data_block(text: &str) -> String {
 }
 
 fn turn_end(duration_ms: Option<i64>, tokens: Option<i64>, aborted: Option<&str>) -> String {
+    let parts = turn_end_parts(duration_ms, tokens, aborted, inline);
+    format!("*{}*\n\n---", parts.join(" · "))
+}
+
+/// What both text exports say at a turn's end: `Turn ended`, `15.0 s`, `20,812 tokens`, with
+/// an abort's reason made safe by `escape`.
+pub(super) fn turn_end_parts(
+    duration_ms: Option<i64>,
+    tokens: Option<i64>,
+    aborted: Option<&str>,
+    escape: impl Fn(&str) -> String,
+) -> Vec<String> {
     let mut parts = vec![match aborted {
-        Some(reason) if !reason.is_empty() => format!("Turn aborted ({})", inline(reason)),
+        Some(reason) if !reason.is_empty() => format!("Turn aborted ({})", escape(reason)),
         Some(_) => "Turn aborted".to_string(),
         None => "Turn ended".to_string(),
     }];
@@ -319,7 +331,7 @@ fn turn_end(duration_ms: Option<i64>, tokens: Option<i64>, aborted: Option<&str>
     if let Some(tokens) = tokens {
         parts.push(format!("{} tokens", thousands(tokens)));
     }
-    format!("*{}*\n\n---", parts.join(" · "))
+    parts
 }
 
 pub(super) fn duration(ms: i64) -> String {

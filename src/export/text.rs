@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::markdown::{command_status, duration, thousands, unified_diff};
+use super::markdown::{command_status, turn_end_parts, unified_diff};
 use crate::history::patch::{FileChange, FileDiff};
 use crate::history::{CommandOutcome, CommandStatus, ItemKind, PlanStep, StepStatus};
 use crate::store::StoredThread;
@@ -256,17 +256,7 @@ fn turn_rule(
     aborted: Option<&str>,
     width: usize,
 ) -> String {
-    let mut parts = vec![match aborted {
-        Some(reason) if !reason.is_empty() => format!("Turn aborted ({})", single_line(reason)),
-        Some(_) => "Turn aborted".to_string(),
-        None => "Turn ended".to_string(),
-    }];
-    if let Some(ms) = duration_ms.filter(|ms| *ms >= 0) {
-        parts.push(duration(ms));
-    }
-    if let Some(tokens) = tokens {
-        parts.push(format!("{} tokens", thousands(tokens)));
-    }
+    let parts = turn_end_parts(duration_ms, tokens, aborted, single_line);
     let label = format!("── {} ", parts.join(" · "));
     let fill = width.saturating_sub(label.width());
     format!("{label}{}", "─".repeat(fill))
