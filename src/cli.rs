@@ -163,28 +163,8 @@ pub enum Command {
     /// Archive, trash or compress the threads picked by age, size and source (never one open
     /// in Codex): says what it would do and the bytes, and asks first unless --yes.
     Prune {
-        /// Only threads last updated longer ago than this: 30d, 2w, 12h, 45m.
-        #[arg(long, value_name = "DURATION", value_parser = crate::prune::parse_duration)]
-        older_than: Option<chrono::Duration>,
-        /// Only rollouts larger than this on disk: 100M, 1.5G, 500K (or MiB, GiB).
-        #[arg(long, value_name = "SIZE", value_parser = crate::prune::parse_size)]
-        larger_than: Option<u64>,
-        /// Only archived threads.
-        #[arg(long)]
-        archived_only: bool,
-        /// all, interactive, or one source as Codex names it (cli, exec, vscode, mcp, …).
-        #[arg(long, value_name = "SOURCE", default_value = "all")]
-        source: String,
         #[command(flatten)]
-        action: prune::ActionArgs,
-        /// Say what would be done and the bytes, and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Do not ask first (needed when stdin is not a terminal).
-        #[arg(long)]
-        yes: bool,
-        #[arg(long)]
-        json: bool,
+        args: prune::PruneArgs,
     },
     /// Mark threads read or unread, where Codex keeps read state (its clients agree).
     Mark {
@@ -511,28 +491,7 @@ pub async fn run_command(
             by,
             json,
         } => du::du(manager, by, json, out).await?,
-        Command::Prune {
-            older_than,
-            larger_than,
-            archived_only,
-            source,
-            action,
-            dry_run,
-            yes,
-            json,
-        } => {
-            let args = prune::PruneArgs {
-                older_than,
-                larger_than,
-                archived_only,
-                source,
-                action,
-                dry_run,
-                yes,
-                json,
-            };
-            prune::prune(manager, args, out).await?;
-        }
+        Command::Prune { args } => prune::prune(manager, args, out).await?,
         Command::Show { thread, json, raw } => {
             let id = manager.resolve_thread(&thread).await?;
             if json || raw {

@@ -42,14 +42,29 @@ impl ActionArgs {
     }
 }
 
+#[derive(clap::Args, Debug)]
 pub struct PruneArgs {
+    /// Only threads last updated longer ago than this: 30d, 2w, 12h, 45m.
+    #[arg(long, value_name = "DURATION", value_parser = crate::prune::parse_duration)]
     pub older_than: Option<chrono::Duration>,
+    /// Only rollouts larger than this on disk: 100M, 1.5G, 500K (or MiB, GiB).
+    #[arg(long, value_name = "SIZE", value_parser = crate::prune::parse_size)]
     pub larger_than: Option<u64>,
+    /// Only archived threads.
+    #[arg(long)]
     pub archived_only: bool,
+    /// all, interactive, or one source as Codex names it (cli, exec, vscode, mcp, …).
+    #[arg(long, value_name = "SOURCE", default_value = "all")]
     pub source: String,
+    #[command(flatten)]
     pub action: ActionArgs,
+    /// Say what would be done and the bytes, and change nothing.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask first (needed when stdin is not a terminal).
+    #[arg(long)]
     pub yes: bool,
+    #[arg(long)]
     pub json: bool,
 }
 
