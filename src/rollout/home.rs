@@ -1,6 +1,6 @@
 //! The layout of a Codex home: where rollouts live and how their file names are formed.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMapExt, HashSetExt};
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
@@ -224,16 +224,17 @@ impl CodexHome {
         }
     }
 
-    /// The plain rollout names in `archived_sessions/` (one directory read, no `stat`): what an
-    /// active rollout is checked against for a twin in the archive.
-    pub fn archived_plain_names(&self) -> HashSet<String> {
+    /// The threads with a rollout in `archived_sessions/` (one directory read, no `stat`): an
+    /// active rollout of one of them may have a twin in the archive.
+    pub fn archived_thread_ids(&self) -> foldhash::HashSet<ThreadId> {
         let Ok(entries) = fs::read_dir(self.archived_dir()) else {
-            return HashSet::new();
+            return foldhash::HashSet::new();
         };
         entries
-            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-            .filter(|name| parse_rollout_file_name(name).is_some())
-            .map(|name| name.strip_suffix(ZST_SUFFIX).unwrap_or(&name).to_string())
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name();
+                parse_rollout_file_name(name.to_str()?).map(|(_, id)| id)
+            })
             .collect()
     }
 
@@ -273,7 +274,7 @@ impl Discovery {
     /// twice. The rule: the most recently written file is the thread, as it is the one Codex
     /// writes to (the larger on a tie); the others are reported as skipped.
     pub(super) fn keep_one_file_per_thread(&mut self) {
-        let mut best: HashMap<ThreadId, usize> = HashMap::new();
+        let mut best = foldhash::HashMap::<ThreadId, usize>::with_capacity(self.files.len());
         for (index, file) in self.files.iter().enumerate() {
             let newer = |current: &RolloutFile| {
                 (file.modified, file.size) > (current.modified, current.size)
@@ -498,10 +499,12 @@ pub(super) fn list_dir(dir: &Path, depth: usize, archived: bool, wanted: WantedN
             names.push((name.to_string(), entry));
         }
     }
-    let plain_names: HashSet<&str> = names
+    // Only a directory with a compressed rollout needs the set (most have none).
+    let has_compressed = names.iter().any(|(name, _)| name.ends_with(ZST_SUFFIX));
+    let plain_names: foldhash::HashSet<&str> = names
         .iter()
         .map(|(name, _)| name.as_str())
-        .filter(|name| name.ends_with(PLAIN_SUFFIX))
+        .filter(|name| has_compressed && name.ends_with(PLAIN_SUFFIX))
         .collect();
     for (name, entry) in &names {
         if let Some(plain) = name.strip_suffix(ZST_SUFFIX)
@@ -515,7 +518,7 @@ pub(super) fn list_dir(dir: &Path, depth: usize, archived: bool, wanted: WantedN
         let Some((file_timestamp, thread_id)) = parse_rollout_file_name(name) else {
             continue;
         };
-        let path = dir.join(name);
+        let path = join_exact(dir, name);
         // Follows a symlink: a link to a rollout elsewhere is that rollout.
         let is_symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
         let meta = if is_symlink {
@@ -551,6 +554,14 @@ pub(super) fn list_dir(dir: &Path, depth: usize, archived: bool, wanted: WantedN
         });
     }
     listing
+}
+
+/// `dir.join(name)` allocated once at its final size (a walk makes one per rollout).
+fn join_exact(dir: &Path, name: &str) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
 }
 
 /// Parses `rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl[.zst]`; the time is read as UTC.

@@ -169,10 +169,11 @@ impl LocalStore {
             .transpose()?;
         let discovery = self.discover_settled(params.archived);
         let mut skipped = discovery.skipped.clone();
-        let sorted = self.sorted_listing(&discovery, params);
-        let candidates: Vec<&(ListKey, RolloutFile)> = sorted
+        let order = self.sorted_listing(&discovery, params);
+        let candidates: Vec<(ListKey, &RolloutFile)> = order
             .iter()
             .filter(|(key, _)| key.is_after(cursor, params.sort_direction))
+            .map(|&(key, index)| (key, &discovery.files[index]))
             .collect();
         // Loading every cached summary at once pays off only when most will be looked at.
         let filtered = params.cwd_filters.is_some()
@@ -226,7 +227,7 @@ impl LocalStore {
                     self.listed_thread(file, row, name, projected.get(&id), &facts, &mut skipped)
                     && matches_filters(&thread, params)
                 {
-                    found.push((*key, thread));
+                    found.push((key, thread));
                 }
             }
             if found.len() >= wanted {
@@ -410,13 +411,14 @@ fn modified_at(file: &RolloutFile) -> DateTime<Utc> {
 }
 
 /// Created order follows the file name (Codex's file-system rule), updated order the mtime.
-/// A tree's discovery in listing order, kept while the discovery is the same `Arc`: an idle
-/// TUI asks for the newest page of 10,000 rollouts every few seconds.
+/// A tree's discovery in listing order (each file's key and its index in the discovery), kept
+/// while the discovery is the same `Arc`: an idle TUI asks for the newest page of 10,000
+/// rollouts every few seconds.
 pub(super) struct SortedListing {
     discovery: Arc<Discovery>,
     sort_key: SortKey,
     direction: SortDirection,
-    files: Arc<[(ListKey, RolloutFile)]>,
+    order: Arc<[(ListKey, usize)]>,
 }
 
 impl LocalStore {
@@ -424,7 +426,7 @@ impl LocalStore {
         &self,
         discovery: &Arc<Discovery>,
         params: &ListThreadsParams,
-    ) -> Arc<[(ListKey, RolloutFile)]> {
+    ) -> Arc<[(ListKey, usize)]> {
         let mut kept = self
             .sorted_listing
             .lock()
@@ -434,22 +436,26 @@ impl LocalStore {
             && kept.sort_key == params.sort_key
             && kept.direction == params.sort_direction
         {
-            return kept.files.clone();
+            return kept.order.clone();
         }
-        let mut files: Vec<(ListKey, RolloutFile)> = discovery
+        // The index as the last tie-break keeps the order the walk gave equal keys.
+        let mut order: Vec<(ListKey, usize)> = discovery
             .files
             .iter()
-            .map(|file| (list_key(file, params.sort_key), file.clone()))
+            .enumerate()
+            .map(|(index, file)| (list_key(file, params.sort_key), index))
             .collect();
-        files.sort_by(|(a, _), (b, _)| a.listing_order(*b, params.sort_direction));
-        let files: Arc<[(ListKey, RolloutFile)]> = files.into();
+        order.sort_unstable_by(|(a, i), (b, j)| {
+            a.listing_order(*b, params.sort_direction).then(i.cmp(j))
+        });
+        let order: Arc<[(ListKey, usize)]> = order.into();
         *kept = Some(SortedListing {
             discovery: discovery.clone(),
             sort_key: params.sort_key,
             direction: params.sort_direction,
-            files: files.clone(),
+            order: order.clone(),
         });
-        files
+        order
     }
 }
 

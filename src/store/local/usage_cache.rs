@@ -30,27 +30,36 @@ struct Entry {
 pub(super) struct UsageCache {
     memory: Mutex<HashMap<PathBuf, Entry>>,
     dirty: Mutex<Vec<PathBuf>>,
-    index: Option<Mutex<Connection>>,
+    index_path: Option<PathBuf>,
+    /// Opened at first use: most listings never ask for usage.
+    index: OnceLock<Option<Mutex<Connection>>>,
     /// Set by the first `preload`: memory then holds every persisted entry.
     preloaded: OnceLock<()>,
 }
 
 impl UsageCache {
     pub fn new(index_path: Option<PathBuf>) -> Self {
-        let index = index_path.and_then(|path| {
-            open_index(&path)
-                .map_err(|err| tracing::warn!(%err, path = %path.display(), "no usage index"))
-                .ok()
-        });
         UsageCache {
-            index: index.map(Mutex::new),
+            index_path,
             ..Default::default()
         }
     }
 
+    fn index(&self) -> Option<&Mutex<Connection>> {
+        self.index
+            .get_or_init(|| {
+                let path = self.index_path.as_ref()?;
+                open_index(path)
+                    .map_err(|err| tracing::warn!(%err, path = %path.display(), "no usage index"))
+                    .ok()
+                    .map(Mutex::new)
+            })
+            .as_ref()
+    }
+
     /// Loads every persisted entry at once (`stats` looks at every rollout).
     pub fn preload(&self) {
-        let Some(index) = &self.index else { return };
+        let Some(index) = self.index() else { return };
         self.preloaded.get_or_init(|| {
             let loaded = load_all(&lock(index));
             let mut memory = lock(&self.memory);
@@ -93,11 +102,11 @@ impl UsageCache {
 
     /// Writes what was counted since the last call to the index, in one transaction.
     pub fn persist(&self) {
-        let Some(index) = &self.index else { return };
         let paths = std::mem::take(&mut *lock(&self.dirty));
         if paths.is_empty() {
             return;
         }
+        let Some(index) = self.index() else { return };
         let entries: Vec<(PathBuf, Entry)> = {
             let memory = lock(&self.memory);
             paths
@@ -158,10 +167,11 @@ fn open_current(path: &Path) -> rusqlite::Result<Connection> {
         )?;
         connection.pragma_update(None, "user_version", USAGE_INDEX_VERSION)?;
     }
-    // Fails on a file that is not a usable index, so the caller rebuilds it.
-    connection.query_row("SELECT count(*) FROM usages", [], |row| {
-        row.get::<_, i64>(0)
-    })?;
+    // Fails on a file that is not a usable index, so the caller rebuilds it. It reads one
+    // row, not the table: this runs at every start.
+    connection
+        .prepare("SELECT path FROM usages LIMIT 1")?
+        .exists([])?;
     Ok(connection)
 }
 
