@@ -417,7 +417,14 @@ pub async fn run_command(
                 project_id,
                 ..Default::default()
             };
-            let mut page = manager.list_threads(params).await?;
+            // The usage cache is read while the listing is made: both read every thread.
+            let preload_usage = async {
+                if json {
+                    stats::preload_usage(manager).await;
+                }
+            };
+            let (page, ()) = tokio::join!(manager.list_threads(params), preload_usage);
+            let mut page = page?;
             if in_section_order {
                 crate::store::listing::sort_by_section_position(&mut page.items);
                 if limit > 0 {

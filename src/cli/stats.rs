@@ -170,6 +170,14 @@ pub fn rollout_bytes(thread: &StoredThread) -> Option<u64> {
         .map(|meta| meta.len())
 }
 
+/// Reads the usage cache of a Codex home into memory (nothing on a shared store): run beside
+/// a listing whose threads' usage `usage_of` is asked next.
+pub async fn preload_usage(manager: &ThreadManager) {
+    if let Ok(store) = local_store(manager) {
+        store.preload_usage().await;
+    }
+}
+
 /// The usage of listed threads, by id, when the store is a Codex home.
 pub async fn usage_of(
     manager: &ThreadManager,

@@ -3,7 +3,6 @@
 //! rollout that only grew is read from where the last pass stopped. The index is never the
 //! only copy of anything: deleting it costs one slower listing.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -37,7 +36,7 @@ struct Entry {
 
 #[derive(Default)]
 pub(super) struct SummaryCache {
-    memory: Mutex<HashMap<PathBuf, Entry>>,
+    memory: Mutex<foldhash::HashMap<PathBuf, Entry>>,
     /// Entries computed since the last `persist`.
     dirty: Mutex<Vec<PathBuf>>,
     index: Option<SummaryIndex>,
@@ -68,6 +67,7 @@ impl SummaryCache {
         self.preloaded.get_or_init(|| {
             let loaded = index.load_all();
             let mut memory = self.lock_memory();
+            memory.reserve(loaded.len());
             for (path, entry) in loaded {
                 memory.entry(path).or_insert(entry);
             }
@@ -134,7 +134,7 @@ impl SummaryCache {
         }
     }
 
-    fn lock_memory(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Entry>> {
+    fn lock_memory(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<PathBuf, Entry>> {
         self.memory
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -244,34 +244,28 @@ impl SummaryIndex {
             .optional()
             .ok()
             .flatten()?;
-        decode_entry(row)
+        let (size, modified_ns, summary) = row;
+        decode_entry((size, modified_ns, &summary))
     }
 
-    fn load_all(&self) -> HashMap<PathBuf, Entry> {
+    /// Every persisted summary; one that no longer decodes is left out.
+    fn load_all(&self) -> Vec<(PathBuf, Entry)> {
         let connection = self.lock();
         let Ok(mut statement) =
             connection.prepare("SELECT path, size, modified_ns, summary FROM summaries")
         else {
-            return HashMap::new();
+            return Vec::new();
         };
+        // Each summary is decoded from SQLite's own buffer, with no copy of its text.
         let rows = statement.query_map([], |row| {
-            Ok((
-                row.get::<_, Vec<u8>>(0)?,
-                (
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, String>(3)?,
-                ),
-            ))
+            let path = PathBuf::from(OsString::from_vec(row.get::<_, Vec<u8>>(0)?));
+            let entry = decode_entry((row.get(1)?, row.get(2)?, row.get_ref(3)?.as_str()?));
+            Ok(entry.map(|entry| (path, entry)))
         });
         let Ok(rows) = rows else {
-            return HashMap::new();
+            return Vec::new();
         };
-        rows.filter_map(Result::ok)
-            .filter_map(|(path, row)| {
-                Some((PathBuf::from(OsString::from_vec(path)), decode_entry(row)?))
-            })
-            .collect()
+        rows.filter_map(|row| row.ok().flatten()).collect()
     }
 
     fn store(&self, entries: &[(PathBuf, Entry)]) -> rusqlite::Result<()> {
@@ -304,11 +298,11 @@ fn path_key(path: &Path) -> &[u8] {
     path.as_os_str().as_bytes()
 }
 
-fn decode_entry((size, modified_ns, summary): (i64, i64, String)) -> Option<Entry> {
+fn decode_entry((size, modified_ns, summary): (i64, i64, &str)) -> Option<Entry> {
     Some(Entry {
         size: size as u64,
         modified_ns,
-        summary: Arc::new(serde_json::from_str(&summary).ok()?),
+        summary: Arc::new(serde_json::from_str(summary).ok()?),
     })
 }
 

@@ -184,12 +184,15 @@ impl LocalStore {
             || params.attention_only;
         let wants_many = params.page_size == 0 || params.page_size > PRELOAD_AFTER || filtered;
         let preloading = wants_many && candidates.len() > PRELOAD_AFTER;
-        if preloading {
-            self.summaries.preload();
-        }
-        // Likewise the state DB: one pass over its table rather than a query per chunk.
+        // Likewise the state DB: one pass over its table rather than a query per chunk. The two
+        // are read at once, each on its own core.
         let all_rows = if preloading {
-            self.all_state_rows()
+            std::thread::scope(|scope| {
+                let summaries = scope.spawn(|| self.summaries.preload());
+                let rows = self.all_state_rows();
+                let _ = summaries.join();
+                rows
+            })
         } else {
             None
         };

@@ -245,7 +245,11 @@ mod tests {
         let archived_copy = home.archived_dir().join(first_rollout.file_name().unwrap());
         std::fs::write(&archived_copy, "{}\n{}\n").unwrap();
         let settled = store.discover_settled(false);
-        assert_eq!(settled.files.len(), 1, "the archived copy is the thread now");
+        assert_eq!(
+            settled.files.len(),
+            1,
+            "the archived copy is the thread now"
+        );
         assert_ne!(settled.files[0].path, first_rollout);
     }
 }

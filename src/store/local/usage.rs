@@ -33,6 +33,17 @@ impl LocalThreadStore {
             .await
     }
 
+    /// Loads every persisted usage into memory, to be done while a listing is made when its
+    /// threads' usage will be asked for next.
+    pub async fn preload_usage(&self) {
+        let _ = self
+            .blocking(|store| {
+                store.usages.preload();
+                Ok(())
+            })
+            .await;
+    }
+
     /// The usage of the rollouts at these plain paths (as listed); a path no longer there, or
     /// unreadable, is left out.
     pub async fn usage_at(

@@ -3,7 +3,6 @@
 //! size and modification time; a plain rollout that only grew is read from where the last
 //! pass stopped. Only a cache: deleting it costs one slower `stats`.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -28,7 +27,7 @@ struct Entry {
 
 #[derive(Default)]
 pub(super) struct UsageCache {
-    memory: Mutex<HashMap<PathBuf, Entry>>,
+    memory: Mutex<foldhash::HashMap<PathBuf, Entry>>,
     dirty: Mutex<Vec<PathBuf>>,
     index_path: Option<PathBuf>,
     /// Opened at first use: most listings never ask for usage.
@@ -63,6 +62,7 @@ impl UsageCache {
         self.preloaded.get_or_init(|| {
             let loaded = load_all(&lock(index));
             let mut memory = lock(&self.memory);
+            memory.reserve(loaded.len());
             for (path, entry) in loaded {
                 memory.entry(path).or_insert(entry);
             }
@@ -175,32 +175,31 @@ fn open_current(path: &Path) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
-fn load_all(connection: &Connection) -> HashMap<PathBuf, Entry> {
+/// Every persisted usage; one that no longer decodes is left out.
+fn load_all(connection: &Connection) -> Vec<(PathBuf, Entry)> {
     let Ok(mut statement) = connection.prepare("SELECT path, size, modified_ns, usage FROM usages")
     else {
-        return HashMap::new();
+        return Vec::new();
     };
+    // Each usage is decoded from SQLite's own buffer, with no copy of its text.
     let rows = statement.query_map([], |row| {
-        Ok((
-            row.get::<_, Vec<u8>>(0)?,
-            row.get::<_, i64>(1)?,
-            row.get::<_, i64>(2)?,
-            row.get::<_, String>(3)?,
-        ))
+        let path = PathBuf::from(OsString::from_vec(row.get::<_, Vec<u8>>(0)?));
+        let size = row.get::<_, i64>(1)? as u64;
+        let modified_ns = row.get(2)?;
+        let usage = serde_json::from_str(row.get_ref(3)?.as_str()?).ok();
+        Ok(usage.map(|usage| {
+            let entry = Entry {
+                size,
+                modified_ns,
+                usage: Arc::new(usage),
+            };
+            (path, entry)
+        }))
     });
     let Ok(rows) = rows else {
-        return HashMap::new();
+        return Vec::new();
     };
-    rows.filter_map(Result::ok)
-        .filter_map(|(path, size, modified_ns, usage)| {
-            let entry = Entry {
-                size: size as u64,
-                modified_ns,
-                usage: Arc::new(serde_json::from_str(&usage).ok()?),
-            };
-            Some((PathBuf::from(OsString::from_vec(path)), entry))
-        })
-        .collect()
+    rows.filter_map(|row| row.ok().flatten()).collect()
 }
 
 fn store(connection: &mut Connection, entries: &[(PathBuf, Entry)]) -> rusqlite::Result<()> {
