@@ -207,3 +207,37 @@ pub(super) fn relayout_history(state: &mut State) {
         history.relayout(width, &state.theme);
     }
 }
+
+impl HistoryView {
+    /// The page to read next: older lines when the view nears the top of the window (or the
+    /// window does not fill the screen yet), newer ones when it reaches a trimmed bottom.
+    pub fn next_page_request(&mut self, page_lines: usize) -> Option<Effect> {
+        if self.loading.is_some() || !self.loaded_once {
+            return None;
+        }
+        let top = self.top(page_lines);
+        let direction = if !self.at_start && top < page_lines {
+            HistoryDirection::Backward
+        } else if self.tail_trimmed && self.at_bottom(page_lines) {
+            HistoryDirection::Forward
+        } else {
+            return None;
+        };
+        self.loading = Some(direction);
+        let anchor = match direction {
+            HistoryDirection::Backward => self.start,
+            HistoryDirection::Forward => self.end,
+        };
+        Some(Effect::LoadHistory {
+            request_id: self.load_id,
+            params: ReadHistoryPageParams {
+                thread_id: self.thread.thread_id,
+                include_archived: self.thread.archived,
+                anchor: Some(anchor),
+                direction,
+                limit: HISTORY_PAGE_LINES,
+                include_raw: false,
+            },
+        })
+    }
+}

@@ -33,11 +33,11 @@ pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
-pub use msg::{CodexRequest, Effect, LoadedThreads, Msg, Notification, NotifyEvent};
+pub use msg::{BulkAction, CodexRequest, Effect, LoadedThreads, Msg, Notification, NotifyEvent};
 pub use split::{MAX_PANES, SplitView};
 pub use state::{
-    BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
-    PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, PreviewMessages,
+    RenameDialog, Screen, State, Status, StatusKind,
 };
 pub use update::update;
 
