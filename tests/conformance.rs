@@ -48,7 +48,7 @@ mod report;
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
-use codex_threads::testing::codex::{AppServer, CodexRelease};
+use codex_threads::testing::codex::{self, AppServer, CodexRelease};
 use home::{ReleaseHome, lines_without_ordinal};
 use report::Report;
 
@@ -281,6 +281,9 @@ enum OurEdit {
 }
 
 /// Clearing the name comes last: until then the name shows whether the other edits keep it.
+/// How long a new thread's rollout may take to appear once `codex exec` has returned.
+const NEW_ROLLOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 const OUR_EDITS: [OurEdit; 6] = [
     OurEdit::Rename,
     OurEdit::Memory("disabled"),
@@ -564,11 +567,18 @@ fn resume_checks(
                 );
             } else {
                 report.check(&old_name_check, || {
-                    let (home, _) = live.context("not set up")?;
+                    let (home, subject) = live.context("not set up")?;
                     let prompt = format!("{prompt} by its old name");
-                    if home.resume(&plan.our_name(), &prompt).is_err() {
-                        return Ok(());
-                    }
+                    // A name Codex does not know resumes nothing: it starts a new thread with
+                    // the prompt (0.147, 0.169 and 0.171 alike), so the command succeeds, in
+                    // another thread, whose input lacks the old thread's first prompt.
+                    let before = codex::rollouts(&home.home);
+                    home.resume(&plan.our_name(), &prompt)?;
+                    let started = codex::new_thread_since(&home.home, &before, NEW_ROLLOUT)?;
+                    ensure!(
+                        started != subject.id,
+                        "the old name resumed the thread itself"
+                    );
                     let input = turn_input(home, &prompt)?;
                     ensure!(
                         !input.iter().any(|text| text.contains(&plan.prompt())),

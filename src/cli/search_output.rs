@@ -1,8 +1,8 @@
 //! `search` for a person: hits under the title of their thread, one line each (time, what
-//! kind of item, the text around the match), cut to the width. Hits stream as they are found:
-//! each batch of hits that have arrived is printed grouped by thread, the thread printed last
-//! going on first; a thread whose hits arrive in several batches, with another thread's in
-//! between, gets its heading again.
+//! kind of item, the text around the match), cut to the width. Hits stream as they are found;
+//! the store sends each thread's hits together (`ThreadStore::search`), so a thread is headed
+//! once. Each batch of hits that have arrived is printed grouped by thread, the thread printed
+//! last going on first.
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::home::zst_sibling;
+use super::zst_names::zst_sibling;
 use crate::protocol::RolloutLine;
 
 /// How long an append waits for another writer to finish the line it is in the middle of.

@@ -16,8 +16,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::home::zst_sibling;
 use super::moves::move_no_replace;
+use super::zst_names::zst_sibling;
 use crate::fault;
 
 /// What Codex's worker compresses with: a window small enough for every reader.

@@ -4,7 +4,6 @@ use foldhash::{HashMapExt, HashSetExt};
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
@@ -14,6 +13,7 @@ use uuid::Uuid;
 use super::appender::is_stale_temp;
 use super::compress::{COMPRESS_TEMP_SUFFIX, is_abandoned_compress_temp};
 use super::files::{error_reason, name_file, not_regular};
+use super::zst_names::{ZST_SUFFIX, strip_zst, zst_sibling};
 use crate::protocol::ThreadId;
 
 pub const SESSIONS_SUBDIR: &str = "sessions";
@@ -22,7 +22,6 @@ pub const SESSION_INDEX_FILE: &str = "session_index.jsonl";
 
 const FILE_PREFIX: &str = "rollout-";
 const PLAIN_SUFFIX: &str = ".jsonl";
-const ZST_SUFFIX: &str = ".zst";
 const FILE_TIME_FORMAT: &str = "%Y-%m-%dT%H-%M-%S";
 /// sessions/YYYY/MM/DD: rollouts sit three directories deep.
 const SESSIONS_DEPTH: usize = 3;
@@ -624,23 +623,6 @@ pub fn rollout_date_parts(file_name: &str) -> Option<(String, String, String)> {
         digits(date.get(5..7)?)?,
         digits(date.get(8..10)?)?,
     ))
-}
-
-/// `x.jsonl.zst` -> `x.jsonl`; other paths unchanged. Works on the bytes, so a path that is not
-/// UTF-8 (a home or a day directory with such a name) keeps its exact bytes.
-pub fn strip_zst(path: &Path) -> PathBuf {
-    let bytes = path.as_os_str().as_bytes();
-    match bytes.strip_suffix(ZST_SUFFIX.as_bytes()) {
-        Some(plain) => PathBuf::from(OsStr::from_bytes(plain)),
-        None => path.to_path_buf(),
-    }
-}
-
-/// `x.jsonl` -> `x.jsonl.zst`, bytes kept as they are.
-pub fn zst_sibling(plain: &Path) -> PathBuf {
-    let mut name = plain.as_os_str().to_os_string();
-    name.push(ZST_SUFFIX);
-    PathBuf::from(name)
 }
 
 #[cfg(test)]

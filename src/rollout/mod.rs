@@ -18,6 +18,7 @@ mod trash;
 mod trash_entries;
 mod watched;
 mod writer_locks;
+mod zst_names;
 
 pub use appender::{AppendError, RolloutWriter, append_line, materialize};
 pub use compress::{
@@ -31,8 +32,7 @@ pub use files::{
 pub use git::collect_git_info;
 pub use home::{
     ARCHIVED_SESSIONS_SUBDIR, CodexHome, Discovery, RolloutFile, SESSION_INDEX_FILE,
-    SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts, strip_zst,
-    zst_sibling,
+    SESSIONS_SUBDIR, SkippedEntry, parse_rollout_file_name, rollout_date_parts,
 };
 pub use home_check::{BadHome, HomePresence, check_home};
 pub use moves::{move_no_replace, same_file};
@@ -52,6 +52,7 @@ pub use trash_entries::{
 };
 pub use watched::WatchedTree;
 pub use writer_locks::{Holder, WRITER_LOCKS_SUBDIR, WriterLocks, files_open_in_codex};
+pub use zst_names::{strip_zst, zst_sibling};
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use super::files::{name_file, open_regular, stopped_reading};
-use super::home::{strip_zst, zst_sibling};
+use super::zst_names::{strip_zst, zst_sibling};
 
 /// Attempts to open before giving up; a compression or materialisation may be renaming the file.
 const OPEN_ATTEMPTS: usize = 3;

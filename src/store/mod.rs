@@ -160,7 +160,8 @@ pub trait ThreadStore: Any + Send + Sync {
     }
 
     /// Full-text search over message text, command output and tool arguments. Hits are sent
-    /// as they are found, newest threads first.
+    /// as they are found, newest threads first; a thread's hits are sent together, never
+    /// interleaved with another thread's (so a reader heads each thread once).
     async fn search(
         &self,
         _params: SearchParams,

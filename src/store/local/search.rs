@@ -30,12 +30,13 @@ impl LocalStore {
             ..SearchStats::default()
         });
         let next_file = AtomicUsize::new(0);
+        let sending = Mutex::new(());
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
                     while let Some(file) = files.get(next_file.fetch_add(1, Ordering::Relaxed)) {
-                        let found = search_file(file, query, &matcher, params, hits);
+                        let found = search_file(file, query, &matcher, params, hits, &sending);
                         let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
                         stats.files += 1;
                         match found {
@@ -121,19 +122,28 @@ fn byte_needle(query: &str, ignore_case: bool) -> String {
 }
 
 /// Sends the hits of one rollout (the first `max_hits_per_thread`, counting the rest); returns
-/// how many and the bytes read.
+/// how many and the bytes read. A rollout's hits go out together: from its first burst to its
+/// last, this worker holds `sending`, so the hits of rollouts searched at the same time do not
+/// interleave and a reader can show each thread's hits under one heading. A rollout without
+/// hits (most of them) never waits for it.
 fn search_file(
     file: &RolloutFile,
     query: &str,
     matcher: &ByteMatcher,
     params: &SearchParams,
     hits: &mpsc::Sender<SearchHit>,
+    sending: &Mutex<()>,
 ) -> std::io::Result<(usize, u64)> {
     let limit = params.max_hits_per_thread.unwrap_or(usize::MAX);
     let mut count = 0;
     let mut burst = Vec::new();
     let mut receiver_gone = false;
-    let send = |burst: &mut Vec<SearchHit>| {
+    let mut turn = None;
+    let mut send = |burst: &mut Vec<SearchHit>| {
+        if burst.is_empty() {
+            return true;
+        }
+        turn.get_or_insert_with(|| sending.lock().unwrap_or_else(|e| e.into_inner()));
         for hit in burst.drain(..) {
             if hits.blocking_send(hit).is_err() {
                 return false;

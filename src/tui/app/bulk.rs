@@ -3,8 +3,9 @@
 //! summary says what failed.
 
 use super::list::Tab;
+use super::msg::BulkAction;
 use super::msg::Effect;
-use super::state::{BulkAction, ConfirmAction, ConfirmDialog, Overlay, State};
+use super::state::{ConfirmAction, ConfirmDialog, Overlay, State};
 use crate::protocol::ThreadId;
 use crate::rollout::Holder;
 use crate::text::sanitize::single_line;

@@ -6,12 +6,8 @@ use std::collections::VecDeque;
 use ratatui::text::Line;
 
 use super::matches::ThreadMatches;
-use super::msg::Effect;
 use crate::history::{CommandStatus, ItemKind, Transcript, TranscriptItem};
-use crate::store::{
-    HistoryCursor, HistoryDirection, HistoryLine, ReadHistoryPageParams, StoredThread,
-    ThreadHistoryPage,
-};
+use crate::store::{HistoryCursor, HistoryDirection, HistoryLine, StoredThread, ThreadHistoryPage};
 use crate::text::find_query;
 use crate::tui::theme::Theme;
 use crate::tui::transcript::cells::{CellOptions, render_item};
@@ -567,39 +563,5 @@ impl HistoryView {
         };
         let len = self.cells.get(index).map_or(usize::MAX, Vec::len);
         self.scroll_top = offset + within.min(len.saturating_sub(1));
-    }
-}
-
-impl HistoryView {
-    /// The page to read next: older lines when the view nears the top of the window (or the
-    /// window does not fill the screen yet), newer ones when it reaches a trimmed bottom.
-    pub fn next_page_request(&mut self, page_lines: usize) -> Option<Effect> {
-        if self.loading.is_some() || !self.loaded_once {
-            return None;
-        }
-        let top = self.top(page_lines);
-        let direction = if !self.at_start && top < page_lines {
-            HistoryDirection::Backward
-        } else if self.tail_trimmed && self.at_bottom(page_lines) {
-            HistoryDirection::Forward
-        } else {
-            return None;
-        };
-        self.loading = Some(direction);
-        let anchor = match direction {
-            HistoryDirection::Backward => self.start,
-            HistoryDirection::Forward => self.end,
-        };
-        Some(Effect::LoadHistory {
-            request_id: self.load_id,
-            params: ReadHistoryPageParams {
-                thread_id: self.thread.thread_id,
-                include_archived: self.thread.archived,
-                anchor: Some(anchor),
-                direction,
-                limit: HISTORY_PAGE_LINES,
-                include_raw: false,
-            },
-        })
     }
 }

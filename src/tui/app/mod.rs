@@ -3,14 +3,21 @@
 mod bulk;
 mod codex;
 mod curate;
+mod dialogs;
 pub mod disk;
+mod edited;
 pub mod full_text;
 pub mod history;
+mod history_update;
 mod hold;
 mod input;
 pub mod list;
+mod list_load;
+mod list_update;
 pub mod matches;
+mod mouse;
 mod msg;
+mod preview;
 mod quit;
 mod reveal;
 mod search;
@@ -18,6 +25,7 @@ pub mod split;
 mod state;
 pub mod stats;
 pub mod supervise;
+mod thread_actions;
 pub mod trash;
 mod update;
 
@@ -25,11 +33,11 @@ pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};
 pub use list::{ListRow, ListView, Scope, Tab};
 pub use matches::ThreadMatches;
-pub use msg::{CodexRequest, Effect, LoadedThreads, Msg, Notification, NotifyEvent};
+pub use msg::{BulkAction, CodexRequest, Effect, LoadedThreads, Msg, Notification, NotifyEvent};
 pub use split::{MAX_PANES, SplitView};
 pub use state::{
-    BulkAction, ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache,
-    PreviewMessages, RenameDialog, Screen, State, Status, StatusKind,
+    ConfirmAction, ConfirmDialog, CopyChoice, Overlay, Preview, PreviewCache, PreviewMessages,
+    RenameDialog, Screen, State, Status, StatusKind,
 };
 pub use update::update;
 

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use super::state::BulkAction;
 use crate::launch::{CodexSession, LaunchMode};
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadId;
@@ -284,4 +283,41 @@ pub enum Effect {
     /// `notify_command`, when one is set.
     Notify(Notification),
     Quit,
+}
+
+/// What `a`, `u` and `d` do to every marked thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkAction {
+    Archive,
+    Unarchive,
+    Delete,
+}
+
+impl BulkAction {
+    /// "Archive", for the dialog's title and question.
+    pub fn verb(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "Archive",
+            BulkAction::Unarchive => "Unarchive",
+            BulkAction::Delete => "Delete",
+        }
+    }
+
+    /// "archived", for the summary.
+    pub fn past(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "archived",
+            BulkAction::Unarchive => "unarchived",
+            BulkAction::Delete => "deleted",
+        }
+    }
+
+    /// "Archiving", for the progress.
+    pub fn progressive(self) -> &'static str {
+        match self {
+            BulkAction::Archive => "Archiving",
+            BulkAction::Unarchive => "Unarchiving",
+            BulkAction::Delete => "Deleting",
+        }
+    }
 }

@@ -3,9 +3,9 @@
 //! they have passed where it would sort (then it is not in this listing).
 
 use super::list::{Scope, Seek, Tab};
+use super::list_load::list_page_size;
 use super::msg::Effect;
 use super::state::State;
-use super::update::list_page_size;
 use crate::store::StoredThread;
 use crate::tui::ui::layout::list_rows_per_page;
 

@@ -6,10 +6,11 @@
 use chrono::{DateTime, Utc};
 
 use super::history::{FollowStatus, HISTORY_PAGE_LINES, HistoryView};
+use super::history_update::open_thread;
+use super::list_load::after_selection_change;
 use super::msg::Effect;
 use super::search;
 use super::state::{Overlay, Screen, State};
-use super::update::{after_selection_change, open_thread};
 use crate::manager::FollowEvent;
 use crate::protocol::ThreadId;
 use crate::store::{HistoryDirection, ReadHistoryPageParams, StoredThread, ThreadHistoryPage};

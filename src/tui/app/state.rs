@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 use super::full_text::SearchResults;
 use super::history::HistoryView;
 use super::list::ListView;
-use super::msg::Effect;
+use super::msg::{BulkAction, Effect};
 use super::split::SplitView;
 use super::stats::StatsView;
 use super::supervise::Supervision;
@@ -81,43 +81,6 @@ pub enum ConfirmAction {
         id: ThreadId,
         bytes: u64,
     },
-}
-
-/// What `a`, `u` and `d` do to every marked thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BulkAction {
-    Archive,
-    Unarchive,
-    Delete,
-}
-
-impl BulkAction {
-    /// "Archive", for the dialog's title and question.
-    pub fn verb(self) -> &'static str {
-        match self {
-            BulkAction::Archive => "Archive",
-            BulkAction::Unarchive => "Unarchive",
-            BulkAction::Delete => "Delete",
-        }
-    }
-
-    /// "archived", for the summary.
-    pub fn past(self) -> &'static str {
-        match self {
-            BulkAction::Archive => "archived",
-            BulkAction::Unarchive => "unarchived",
-            BulkAction::Delete => "deleted",
-        }
-    }
-
-    /// "Archiving", for the progress.
-    pub fn progressive(self) -> &'static str {
-        match self {
-            BulkAction::Archive => "Archiving",
-            BulkAction::Unarchive => "Unarchiving",
-            BulkAction::Delete => "Deleting",
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
