@@ -11,6 +11,7 @@ mod input;
 pub mod list;
 pub mod matches;
 mod msg;
+mod private;
 mod quit;
 mod reveal;
 mod search;
@@ -47,6 +48,8 @@ mod export_tests;
 mod history_tests;
 #[cfg(test)]
 mod launch_tests;
+#[cfg(test)]
+mod private_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

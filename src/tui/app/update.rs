@@ -15,6 +15,7 @@ use super::hold;
 use super::input::{edit_line, typed_char};
 use super::list::{LIST_PAGE_SIZE, ListRow, Scope, Tab};
 use super::msg::{Effect, LoadedThreads, Msg};
+use super::private;
 use super::quit;
 use super::reveal;
 use super::search;
@@ -136,6 +137,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let before = known_thread(state, thread.thread_id);
             state.set_info(what_changed(before.as_ref(), &thread));
             apply_thread(state, &thread);
+            Vec::new()
+        }
+        Msg::PrivateSet {
+            ids,
+            private,
+            result,
+        } => {
+            private::on_set(state, &ids, private, result);
             Vec::new()
         }
         Msg::Archived(id) => {
@@ -369,6 +378,10 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Action::TogglePrivate => {
+            let thread = state.list.selected_row().map(|row| row.thread.clone());
+            return private::toggle_private(state, thread, true);
+        }
         Action::ToggleGrouped => {
             curate::toggle_grouped(state);
             state.list.keep_selection_visible(list_rows_per_page(state));
@@ -521,6 +534,10 @@ fn on_history_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TogglePin => {
             let thread = history.thread.clone();
             return curate::toggle_pin(state, &thread);
+        }
+        Action::TogglePrivate => {
+            let thread = history.thread.clone();
+            return private::toggle_private(state, Some(thread), false);
         }
         _ => {}
     }
@@ -1193,7 +1210,7 @@ fn relayout_history(state: &mut State) {
 
 /// A thread the manager returned after an edit: the row, the open history and the preview
 /// take its new metadata.
-fn apply_thread(state: &mut State, thread: &StoredThread) {
+pub(super) fn apply_thread(state: &mut State, thread: &StoredThread) {
     state.list.replace_thread(thread);
     if let Some(results) = state.full_text.as_mut() {
         results.replace_thread(thread);
@@ -1209,7 +1226,7 @@ fn apply_thread(state: &mut State, thread: &StoredThread) {
 }
 
 /// The thread as the screen last showed it.
-fn known_thread(state: &State, id: ThreadId) -> Option<StoredThread> {
+pub(super) fn known_thread(state: &State, id: ThreadId) -> Option<StoredThread> {
     let from_history = state
         .history
         .as_ref()
