@@ -4,7 +4,7 @@
 //!
 //! Syncs HOME into two new databases, one with redaction off (`sync --no-redact`, the sync
 //! before issue 19) and one with the built-in rules (the default), alternating which goes
-//! first over `RUNS` rounds, and prints the median of each and their ratio. Then the
+//! first over `RUNS` rounds (`--runs N` to change it), and prints the median of each and their ratio. Then the
 //! redactor alone over every line of HOME (no database): lines and bytes a second, and how
 //! many lines its literal prefilter let through to the JSON pass. The databases are removed at
 //! the end. Benchmarks are not tests: nothing fails.
@@ -25,9 +25,15 @@ const RUNS: usize = 3;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--runs N`: fewer rounds for a large home (a first sync of 10,000 threads takes minutes).
+    let mut runs = RUNS;
+    if let Some(at) = args.iter().position(|arg| arg == "--runs") {
+        runs = args.get(at + 1).map_or(Ok(RUNS), |n| n.parse())?;
+        args.drain(at..(at + 2).min(args.len()));
+    }
     let [home, url] = args.as_slice() else {
-        anyhow::bail!("usage: redact_bench HOME URL");
+        anyhow::bail!("usage: redact_bench [--runs N] HOME URL");
     };
     let home = Path::new(home);
     let plain = SyncPolicy {
@@ -38,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let mut off = Vec::new();
     let mut on = Vec::new();
     let mut redactions = 0;
-    for round in 0..RUNS {
+    for round in 0..runs {
         let order: [(&SyncPolicy, bool); 2] = if round % 2 == 0 {
             [(&plain, false), (&redacting, true)]
         } else {
@@ -60,11 +66,11 @@ async fn main() -> anyhow::Result<()> {
     println!("| figure | time |");
     println!("| --- | --- |");
     println!(
-        "| `sync --to` into an empty store, `--no-redact` (median of {RUNS}) | {:.2} s |",
+        "| `sync --to` into an empty store, `--no-redact` (median of {runs}) | {:.2} s |",
         off.as_secs_f64()
     );
     println!(
-        "| `sync --to` into an empty store, redacting (median of {RUNS}; {redactions} secrets) | {:.2} s ({:.2}×) |",
+        "| `sync --to` into an empty store, redacting (median of {runs}; {redactions} secrets) | {:.2} s ({:.2}×) |",
         on.as_secs_f64(),
         on.as_secs_f64() / off.as_secs_f64()
     );

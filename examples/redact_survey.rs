@@ -25,6 +25,11 @@ struct Tally {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--files FILE…`: plain text files (source code, logs) line by line instead of a home,
+    // to see what the rules take from text that holds no secret.
+    if args.first().map(String::as_str) == Some("--files") {
+        return survey_files(&args[1..]);
+    }
     let (home, examples) = match args.as_slice() {
         [home] => (home.as_str(), 12),
         [home, examples] => (home.as_str(), examples.parse()?),
@@ -94,6 +99,37 @@ async fn main() -> anyhow::Result<()> {
     let total: usize = tallies.values().map(|tally| tally.count).sum();
     println!("home: {home}");
     println!("{threads} threads, {lines} lines, {redacted_lines} lines redacted, {total} secrets");
+    print_tallies(&tallies, examples);
+    Ok(())
+}
+
+fn survey_files(files: &[String]) -> anyhow::Result<()> {
+    let redactor = Redactor::builtin();
+    let mut tallies: HashMap<String, Tally> = HashMap::new();
+    let (mut lines, mut redacted_lines) = (0usize, 0usize);
+    for file in files {
+        let text = String::from_utf8_lossy(&std::fs::read(file)?).into_owned();
+        for line in text.lines() {
+            lines += 1;
+            let found = redactor.redact_text_observed(line, &mut |finding| {
+                let tally = tallies.entry(finding.kind.to_string()).or_default();
+                tally.count += 1;
+                let (context, example) = describe(&finding);
+                tally.contexts.entry(context).or_insert((0, example)).0 += 1;
+            });
+            redacted_lines += usize::from(found.is_some());
+        }
+    }
+    let total: usize = tallies.values().map(|tally| tally.count).sum();
+    println!(
+        "{} files, {lines} lines, {redacted_lines} lines redacted, {total} secrets",
+        files.len()
+    );
+    print_tallies(&tallies, 40);
+    Ok(())
+}
+
+fn print_tallies(tallies: &HashMap<String, Tally>, examples: usize) {
     println!();
     let mut kinds: Vec<(&String, &Tally)> = tallies.iter().collect();
     kinds.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
@@ -111,7 +147,6 @@ async fn main() -> anyhow::Result<()> {
             println!("{count:>7}  {context:<32}  {example}");
         }
     }
-    Ok(())
 }
 
 /// The name in front of a found value (the key of a `KEY=value`, else the text just before
