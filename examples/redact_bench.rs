@@ -12,6 +12,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use codex_threads::redact::Redactor;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
 use codex_threads::store::pg::{PgThreadStore, with_database};
@@ -32,8 +34,15 @@ async fn main() -> anyhow::Result<()> {
         runs = args.get(at + 1).map_or(Ok(RUNS), |n| n.parse())?;
         args.drain(at..(at + 2).min(args.len()));
     }
+    // `--no-sync HOME`: the redactor alone, without a database (when a sync of the home takes
+    // longer than there is time for).
+    if args.first().map(String::as_str) == Some("--no-sync") {
+        let home = args.get(1).context("usage: redact_bench --no-sync HOME")?;
+        print_alone(&redactor_alone(Path::new(home)).await?);
+        return Ok(());
+    }
     let [home, url] = args.as_slice() else {
-        anyhow::bail!("usage: redact_bench [--runs N] HOME URL");
+        anyhow::bail!("usage: redact_bench [--runs N] HOME URL | --no-sync HOME");
     };
     let home = Path::new(home);
     let plain = SyncPolicy {
@@ -74,7 +83,11 @@ async fn main() -> anyhow::Result<()> {
         on.as_secs_f64(),
         on.as_secs_f64() / off.as_secs_f64()
     );
-    let alone = redactor_alone(home).await?;
+    print_alone(&redactor_alone(home).await?);
+    Ok(())
+}
+
+fn print_alone(alone: &Alone) {
     println!(
         "| the redactor alone over every line ({} lines, {:.0} MB) | {:.2} s ({:.0} MB/s); {} lines ({:.1}%) past the prefilter |",
         alone.lines,
@@ -84,7 +97,6 @@ async fn main() -> anyhow::Result<()> {
         alone.parsed,
         100.0 * alone.parsed as f64 / alone.lines.max(1) as f64
     );
-    Ok(())
 }
 
 /// One sync of the home into a new database, and the secrets it redacted.
