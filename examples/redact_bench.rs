@@ -4,13 +4,15 @@
 //!
 //! Syncs HOME into two new databases, one with redaction off (`sync --no-redact`, the sync
 //! before issue 19) and one with the built-in rules (the default), alternating which goes
-//! first over `RUNS` rounds, and prints the median of each and their ratio. Then the
+//! first over `RUNS` rounds (`--runs N` to change it), and prints the median of each and their ratio. Then the
 //! redactor alone over every line of HOME (no database): lines and bytes a second, and how
 //! many lines its literal prefilter let through to the JSON pass. The databases are removed at
 //! the end. Benchmarks are not tests: nothing fails.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use codex_threads::redact::Redactor;
 use codex_threads::store::local::{LocalStoreOptions, LocalThreadStore};
@@ -25,9 +27,22 @@ const RUNS: usize = 3;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--runs N`: fewer rounds for a large home (a first sync of 10,000 threads takes minutes).
+    let mut runs = RUNS;
+    if let Some(at) = args.iter().position(|arg| arg == "--runs") {
+        runs = args.get(at + 1).map_or(Ok(RUNS), |n| n.parse())?;
+        args.drain(at..(at + 2).min(args.len()));
+    }
+    // `--no-sync HOME`: the redactor alone, without a database (when a sync of the home takes
+    // longer than there is time for).
+    if args.first().map(String::as_str) == Some("--no-sync") {
+        let home = args.get(1).context("usage: redact_bench --no-sync HOME")?;
+        print_alone(&redactor_alone(Path::new(home)).await?);
+        return Ok(());
+    }
     let [home, url] = args.as_slice() else {
-        anyhow::bail!("usage: redact_bench HOME URL");
+        anyhow::bail!("usage: redact_bench [--runs N] HOME URL | --no-sync HOME");
     };
     let home = Path::new(home);
     let plain = SyncPolicy {
@@ -38,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
     let mut off = Vec::new();
     let mut on = Vec::new();
     let mut redactions = 0;
-    for round in 0..RUNS {
+    for round in 0..runs {
         let order: [(&SyncPolicy, bool); 2] = if round % 2 == 0 {
             [(&plain, false), (&redacting, true)]
         } else {
@@ -60,15 +75,19 @@ async fn main() -> anyhow::Result<()> {
     println!("| figure | time |");
     println!("| --- | --- |");
     println!(
-        "| `sync --to` into an empty store, `--no-redact` (median of {RUNS}) | {:.2} s |",
+        "| `sync --to` into an empty store, `--no-redact` (median of {runs}) | {:.2} s |",
         off.as_secs_f64()
     );
     println!(
-        "| `sync --to` into an empty store, redacting (median of {RUNS}; {redactions} secrets) | {:.2} s ({:.2}×) |",
+        "| `sync --to` into an empty store, redacting (median of {runs}; {redactions} secrets) | {:.2} s ({:.2}×) |",
         on.as_secs_f64(),
         on.as_secs_f64() / off.as_secs_f64()
     );
-    let alone = redactor_alone(home).await?;
+    print_alone(&redactor_alone(home).await?);
+    Ok(())
+}
+
+fn print_alone(alone: &Alone) {
     println!(
         "| the redactor alone over every line ({} lines, {:.0} MB) | {:.2} s ({:.0} MB/s); {} lines ({:.1}%) past the prefilter |",
         alone.lines,
@@ -78,7 +97,6 @@ async fn main() -> anyhow::Result<()> {
         alone.parsed,
         100.0 * alone.parsed as f64 / alone.lines.max(1) as f64
     );
-    Ok(())
 }
 
 /// One sync of the home into a new database, and the secrets it redacted.

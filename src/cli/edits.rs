@@ -11,7 +11,6 @@ use super::{MemoryArg, ReadArg};
 use crate::manager::ThreadManager;
 use crate::protocol::ThreadId;
 use crate::store::ThreadMetadataPatch;
-use crate::store::local::LocalThreadStore;
 
 /// `rename THREAD NAME` or `rename THREAD --clear`.
 pub(super) async fn rename(
@@ -120,23 +119,17 @@ pub(super) async fn unarchive_each(
     report_failures(ids.failed.into_iter().chain(done))
 }
 
-/// `private` / `public`: marks threads in the home's own state (see `LocalThreadStore`).
+/// `private` / `public`: marks threads in the home's own state (`ThreadManager::set_private`).
 pub(super) async fn mark_private(
     manager: &ThreadManager,
     references: &[String],
     private: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let Some(home) = manager.store().as_any().downcast_ref::<LocalThreadStore>() else {
-        bail!(
-            "private and public mark threads of a Codex home, which its sync then keeps at home; \
-             run them without --store"
-        );
-    };
     let ids = resolve_each(manager, references).await;
     let resolved: Vec<ThreadId> = ids.resolved.iter().map(|(_, id)| *id).collect();
     let mut done = Vec::new();
-    let outcome = home.set_private(&resolved, private);
+    let outcome = manager.set_private(resolved, private).await;
     for (reference, id) in ids.resolved {
         let result = match &outcome {
             Ok(()) => {

@@ -53,6 +53,8 @@ pub struct ThreadJson<'a> {
     forked_from_id: Option<ThreadId>,
     rollout_path: Option<PathText<'a>>,
     live: bool,
+    /// Marked private: `sync` keeps it at home (a Codex home's own mark).
+    private: bool,
     /// The machine and Codex home a thread of a shared store came from; absent for a home.
     #[serde(skip_serializing_if = "Option::is_none")]
     origin: Option<&'a ThreadOrigin>,
@@ -123,6 +125,7 @@ pub fn thread_json(thread: &StoredThread, live: bool) -> ThreadJson<'_> {
         forked_from_id: thread.forked_from_id,
         rollout_path: thread.rollout_path.as_deref().map(PathText),
         live,
+        private: thread.private,
         origin: thread.origin.as_ref(),
         redactions: thread.redactions,
         cwd_bytes: non_utf8_bytes(&thread.cwd),

@@ -9,6 +9,7 @@ use crate::live::LiveThread;
 
 mod curate;
 mod follow;
+mod private;
 use crate::protocol::ThreadId;
 use crate::store::{
     CreateThreadParams, DeletedThread, HistoryCursor, HistoryLine, ListThreadsParams,

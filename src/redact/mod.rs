@@ -26,6 +26,15 @@ pub fn marker(kind: &str) -> String {
     format!("[redacted: {kind}]")
 }
 
+/// One secret a rule found: its kind, the text it was found in (a JSON member's string is
+/// looked at as `name=value`), and where.
+#[derive(Clone, Debug)]
+pub struct Finding<'a> {
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub span: std::ops::Range<usize>,
+}
+
 /// The rules and the allow-list in use; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Redactor {
@@ -76,6 +85,16 @@ impl Redactor {
 
     /// `text` with every secret replaced, and how many were; `None` when there was none.
     pub fn redact_text(&self, text: &str) -> Option<(String, usize)> {
+        self.redact_text_observed(text, &mut |_| {})
+    }
+
+    /// As `redact_text`, telling `observe` of each secret replaced (to survey what the rules
+    /// find in a home: `examples/redact_survey.rs`).
+    pub fn redact_text_observed(
+        &self,
+        text: &str,
+        observe: &mut dyn FnMut(Finding<'_>),
+    ) -> Option<(String, usize)> {
         if !self.inner.prefilter.is_match(text) || is_image_data(text) {
             return None;
         }
@@ -91,6 +110,13 @@ impl Redactor {
                 continue;
             }
             count += spans.len();
+            for span in &spans {
+                observe(Finding {
+                    kind: &rule.kind,
+                    text,
+                    span: span.clone(),
+                });
+            }
             current = Some(replace_spans(text, &spans, &marker(&rule.kind)));
         }
         current.map(|text| (text, count))
@@ -99,16 +125,25 @@ impl Redactor {
     /// A rollout line (JSON) with every secret in its strings replaced, and how many were;
     /// `None` when there was none (the line is then pushed byte for byte as it was).
     pub fn redact_line(&self, raw: &str) -> Option<(String, usize)> {
+        self.redact_line_observed(raw, &mut |_| {})
+    }
+
+    /// As `redact_line`, telling `observe` of each secret replaced.
+    pub fn redact_line_observed(
+        &self,
+        raw: &str,
+        observe: &mut dyn FnMut(Finding<'_>),
+    ) -> Option<(String, usize)> {
         if !self.inner.prefilter.is_match(raw) {
             return None;
         }
         match serde_json::from_str::<serde_json::Value>(raw) {
             Ok(mut value) => {
-                let count = json::redact_value(self, &mut value);
+                let count = json::redact_value(self, &mut value, observe);
                 (count > 0).then(|| (value.to_string(), count))
             }
             // Not JSON: nothing to keep valid; redacted as text.
-            Err(_) => self.redact_text(raw),
+            Err(_) => self.redact_text_observed(raw, observe),
         }
     }
 

@@ -17,6 +17,8 @@ pub enum Check {
     None,
     /// The value must look like a secret (see `looks_like_secret`).
     SecretValue,
+    /// The value must not be a placeholder (see `is_placeholder`).
+    NotPlaceholder,
 }
 
 /// One rule as written in `config/redaction.toml`.
@@ -137,7 +139,12 @@ impl Rule {
                 continue;
             };
             let value = &text[span.clone()];
-            if self.check == Check::SecretValue && !looks_like_secret(value) {
+            let turned_down = match self.check {
+                Check::None => false,
+                Check::SecretValue => !looks_like_secret(value),
+                Check::NotPlaceholder => is_placeholder(value),
+            };
+            if turned_down {
                 continue;
             }
             if keep(value) {
@@ -201,6 +208,10 @@ pub fn looks_like_secret(value: &str) -> bool {
     if value.contains('.') && value.split('.').all(identifier) {
         return false;
     }
+    // `ApiKey::from_env`, `auth::token`: a path in code.
+    if value.contains("::") {
+        return false;
+    }
     let lower = value.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
@@ -208,13 +219,35 @@ pub fn looks_like_secret(value: &str) -> bool {
     ) {
         return false;
     }
-    // Letters alone are a word or a type name unless long and of mixed case.
-    if value.chars().all(|ch| ch.is_ascii_alphabetic()) {
+    // Letters alone are a word or a type name unless long and of mixed case; so are letters
+    // joined by underscores, a name in code (`read_token_from_env`, `CHANGE_ME`).
+    if value
+        .chars()
+        .all(|ch| ch.is_ascii_alphabetic() || ch == '_')
+    {
         let upper = value.chars().any(|ch| ch.is_ascii_uppercase());
         let lower = value.chars().any(|ch| ch.is_ascii_lowercase());
         return value.len() >= 16 && upper && lower;
     }
     true
+}
+
+/// Is a URL's password a placeholder written in documentation or a template (`PASSWORD`,
+/// `<password>`, `[:password]`, `$DB_PASS`, `${DB_PASSWORD}`, `%PASS%`, `****`) rather than a
+/// password?
+pub fn is_placeholder(value: &str) -> bool {
+    let value = value.trim_matches(|ch: char| "[]<>{}()'\"".contains(ch));
+    if value.is_empty() || value.starts_with(['$', '%']) {
+        return true;
+    }
+    if value.chars().all(|ch| matches!(ch, '*' | 'x' | 'X' | '.')) {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "password" | "passwd" | "pass" | "pwd" | "secret" | "token" | "changeme" | "redacted"
+    ) || value.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_')
 }
 
 #[cfg(test)]
@@ -293,6 +326,9 @@ mod tests {
             "123456789",
             "Secret",
             "<your-key>",
+            "reader_buf",
+            "ApiKey::from_env",
+            "CHANGE_ME_IN_PRODUCTION",
         ] {
             assert!(!looks_like_secret(value), "{value}");
         }
@@ -301,8 +337,36 @@ mod tests {
             "9f8e7d6c5b4a",
             "Tr0ub4dor",
             "CorrectHorseBatteryStaple",
+            "Correct_Horse_Battery_Staple",
+            "s3cret_pw",
         ] {
             assert!(looks_like_secret(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn placeholders_in_urls_are_not_passwords() {
+        for value in [
+            "PASSWORD",
+            "DB_PASSWORD",
+            "<password>",
+            "password]",
+            "${DB_PASSWORD}",
+            "$PGPASS",
+            "%PASS%",
+            "*****",
+            "xxxx",
+        ] {
+            assert!(is_placeholder(value), "{value}");
+        }
+        for value in [
+            "Sup3rS3cret",
+            "p4ssw0rd",
+            "hunter2",
+            "postgres",
+            "ghx_notatoken123",
+        ] {
+            assert!(!is_placeholder(value), "{value}");
         }
     }
 }

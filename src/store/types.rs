@@ -64,6 +64,10 @@ pub struct StoredThread {
     /// The Codex project the thread belongs to.
     #[serde(default)]
     pub project: Option<ProjectRef>,
+    /// Marked private (`codex-threads private`): `sync` keeps it at home. Our own mark, kept
+    /// for a Codex home only.
+    #[serde(default)]
+    pub private: bool,
     /// The machine and Codex home a thread was synced from (shared stores only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<ThreadOrigin>,
@@ -131,6 +135,7 @@ impl StoredThread {
             unread: false,
             section: None,
             project: None,
+            private: false,
             origin: None,
             redactions: None,
             rollout_bytes: None,

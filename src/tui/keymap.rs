@@ -73,6 +73,9 @@ pub enum Action {
     ToggleGrouped,
     /// Step the project filter through the listed threads' Codex projects, then all.
     CycleProject,
+    /// Mark the thread (or every marked thread) private, so `sync` keeps it at home, or
+    /// public again.
+    TogglePrivate,
     /// Confirm a dialog, save an edit, keep a search.
     Accept,
     DeleteChar,

@@ -31,6 +31,8 @@ pub(super) struct ListingFacts {
     /// (a turn under way without a writer lock); the inner `None` where they cannot be seen.
     open_in_codex: OnceCell<Option<HashSet<PathBuf>>>,
     read_marks: Option<ReadMarksSnapshot>,
+    /// The threads marked private (`sync` keeps them at home).
+    private: HashSet<ThreadId>,
     now: DateTime<Utc>,
 }
 
@@ -58,6 +60,7 @@ impl LocalStore {
             writer_locks: WriterLocks::snapshot(root),
             open_in_codex: OnceCell::new(),
             read_marks: self.own_read_marks().map(|marks| marks.snapshot()),
+            private: self.private_marks(),
             now: Utc::now(),
         }
     }
@@ -94,7 +97,18 @@ impl LocalStore {
             .as_ref()
     }
 
-    /// Sets a thread's status and read state from what Codex recorded.
+    /// The threads marked private; none (logged) when the marks cannot be read.
+    fn private_marks(&self) -> HashSet<ThreadId> {
+        let Some(path) = &self.private_marks_path else {
+            return HashSet::new();
+        };
+        super::private_marks::read(path)
+            .map_err(|err| tracing::warn!(%err, "private marks unreadable"))
+            .unwrap_or_default()
+    }
+
+    /// Sets a thread's status and read state from what Codex recorded, and its private mark
+    /// from ours.
     pub(super) fn settle_status(
         &self,
         thread: &mut StoredThread,
@@ -104,6 +118,7 @@ impl LocalStore {
         projected: Option<&ProjectedTurn>,
         facts: &ListingFacts,
     ) {
+        thread.private = facts.private.contains(&file.thread_id);
         let holder = facts.writer_locks.holder(file.thread_id);
         thread.open_in_codex = holder.is_some();
         let last_turn = summary.last_turn.as_ref();

@@ -156,6 +156,7 @@ impl ThreadRow {
             // Item 7 of issue 16: the shared store does not carry sections or projects yet.
             section: None,
             project: None,
+            private: false,
             origin: Some(origin),
             redactions: Some(row.get::<_, i64>("redactions").max(0) as u64),
             rollout_bytes: None,

@@ -69,7 +69,7 @@ pub(super) fn on_deleted(state: &mut State, id: ThreadId) -> Vec<Effect> {
 
 /// A thread the manager returned after an edit: the row, the open history and the preview
 /// take its new metadata.
-fn apply_thread(state: &mut State, thread: &StoredThread) {
+pub(super) fn apply_thread(state: &mut State, thread: &StoredThread) {
     state.list.replace_thread(thread);
     if let Some(results) = state.full_text.as_mut() {
         results.replace_thread(thread);
@@ -85,7 +85,7 @@ fn apply_thread(state: &mut State, thread: &StoredThread) {
 }
 
 /// The thread as the screen last showed it.
-fn known_thread(state: &State, id: ThreadId) -> Option<StoredThread> {
+pub(super) fn known_thread(state: &State, id: ThreadId) -> Option<StoredThread> {
     let from_history = state
         .history
         .as_ref()

@@ -99,6 +99,10 @@ pub(super) fn on_history_action(state: &mut State, action: Action) -> Vec<Effect
             let thread = history.thread.clone();
             return curate::toggle_pin(state, &thread);
         }
+        Action::TogglePrivate => {
+            let thread = history.thread.clone();
+            return super::private::toggle_private(state, Some(thread), false);
+        }
         _ => {}
     }
     let mut effects = state.history_page_request();

@@ -111,6 +111,10 @@ pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Action::TogglePrivate => {
+            let thread = state.list.selected_row().map(|row| row.thread.clone());
+            return super::private::toggle_private(state, thread, true);
+        }
         Action::ToggleGrouped => {
             curate::toggle_grouped(state);
             state.list.keep_selection_visible(list_rows_per_page(state));

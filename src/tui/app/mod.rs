@@ -18,6 +18,7 @@ pub mod matches;
 mod mouse;
 mod msg;
 mod preview;
+mod private;
 mod quit;
 mod reveal;
 mod search;
@@ -55,6 +56,8 @@ mod export_tests;
 mod history_tests;
 #[cfg(test)]
 mod launch_tests;
+#[cfg(test)]
+mod private_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -113,6 +113,12 @@ pub enum Msg {
         id: ThreadId,
         result: Result<crate::prune::Pruned, String>,
     },
+    /// Threads were marked private (or public), or could not be (why).
+    PrivateSet {
+        ids: Vec<ThreadId>,
+        private: bool,
+        result: Result<(), String>,
+    },
     /// A supervision poll came back (see `supervise`).
     Supervised {
         request_id: u64,
@@ -249,6 +255,12 @@ pub enum Effect {
         id: ThreadId,
         patch: ThreadMetadataPatch,
         include_archived: bool,
+    },
+    /// Mark threads private (`sync` keeps them at home) or public; answered by
+    /// `Msg::PrivateSet`.
+    SetPrivate {
+        ids: Vec<ThreadId>,
+        private: bool,
     },
     Archive(ThreadId),
     Unarchive(ThreadId),

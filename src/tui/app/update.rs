@@ -17,6 +17,7 @@ use super::list_update::{on_list_action, on_search_key};
 use super::mouse::on_mouse;
 use super::msg::{Effect, Msg};
 use super::preview::{self, preview_effects};
+use super::private;
 use super::quit;
 use super::search;
 use super::split;
@@ -100,6 +101,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => search::on_hits(state, request_id, threads, hits),
         Msg::SearchDone { request_id, result } => search::on_done(state, request_id, result),
         Msg::MetadataUpdated(thread) => edited::on_metadata_updated(state, &thread),
+        Msg::PrivateSet {
+            ids,
+            private,
+            result,
+        } => {
+            private::on_set(state, &ids, private, result);
+            Vec::new()
+        }
         Msg::Archived(id) => edited::on_archived(state, id),
         Msg::Unarchived(thread) => edited::on_unarchived(state, thread),
         Msg::Deleted(id) => edited::on_deleted(state, id),

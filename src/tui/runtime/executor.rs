@@ -91,6 +91,17 @@ impl Executor {
                     .map_err(|err| err.to_string());
                 Msg::Restored { thread_id, result }
             }),
+            Effect::SetPrivate { ids, private } => self.spawn(async move {
+                let result = manager
+                    .set_private(ids.clone(), private)
+                    .await
+                    .map_err(|err| err.to_string());
+                Msg::PrivateSet {
+                    ids,
+                    private,
+                    result,
+                }
+            }),
             Effect::LoadDisk { request_id } => self.spawn(async move {
                 let result = load_disk(&manager).await;
                 Msg::DiskLoaded { request_id, result }

@@ -82,6 +82,7 @@ pub fn render(frame: &mut Frame, state: &State, scroll: usize) {
             super::list::PIN_GLYPH,
             "pinned in Codex (its built-in Pinned section)",
         ),
+        (super::list::PRIVATE_GLYPH, "private: sync keeps it at home"),
         ("§", "the thread's Codex section"),
         ("@", "the thread's Codex project"),
     ] {

@@ -213,6 +213,11 @@ fn row_lines(
     };
     let [unread, status] = status::row_marks(&row.thread, theme);
     let title = single_line(row.thread.title());
+    let title = if row.thread.private {
+        format!("{PRIVATE_GLYPH} {title}")
+    } else {
+        title
+    };
     let title = if row.thread.pinned() {
         format!("{PIN_GLYPH} {title}")
     } else {
@@ -307,6 +312,9 @@ const DROP_ORDER: [u8; 9] = [6, 5, 4, 3, 8, 7, 2, 1, 0];
 
 /// Before the title of a thread pinned in Codex.
 pub const PIN_GLYPH: &str = "◆";
+
+/// Before the title of a thread marked private (`sync` keeps it at home).
+pub const PRIVATE_GLYPH: &str = "⌂";
 
 /// A metadata field and which column it is (`drop_rank`: see `COLUMN_ORDER` and `DROP_ORDER`).
 struct MetaPart {

@@ -147,6 +147,15 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
     if let Some(project) = &thread.project {
         lines.push(field("project", single_line(&project.name)));
     }
+    if thread.private {
+        lines.push(field(
+            "sync",
+            format!(
+                "{} private: kept at home, not pushed",
+                super::list::PRIVATE_GLYPH
+            ),
+        ));
+    }
     lines.push(Line::default());
     match state.previews.get(&thread.thread_id) {
         None | Some(Preview::Loading) => {
