@@ -20,6 +20,7 @@ pub mod stats;
 pub mod supervise;
 pub mod trash;
 mod update;
+pub mod usage;
 
 pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};

@@ -80,6 +80,20 @@ impl Executor {
                 let result = load_stats(&manager).await;
                 Msg::StatsLoaded { request_id, result }
             }),
+            Effect::LoadUsage { threads } => self.spawn(async move {
+                let asked = threads
+                    .iter()
+                    .map(|thread| {
+                        let key = crate::tui::app::usage::UsageKey::of(thread);
+                        (thread.thread_id, key)
+                    })
+                    .collect();
+                let result = load_usage(&manager, &threads).await;
+                Msg::UsageLoaded {
+                    threads: asked,
+                    result,
+                }
+            }),
             Effect::LoadTrash { request_id } => self.spawn(async move {
                 let result = manager.list_trash().await.map_err(|err| err.to_string());
                 Msg::TrashLoaded { request_id, result }
@@ -418,6 +432,25 @@ async fn load_stats(
         threads,
         prices,
     }))
+}
+
+/// Listed threads' own figures, with the prices in use.
+async fn load_usage(
+    manager: &ThreadManager,
+    threads: &[crate::store::StoredThread],
+) -> Result<crate::tui::app::usage::UsageBatch, String> {
+    let prices = crate::usage::PriceTable::load(crate::tui::config::user_config_path().as_deref())
+        .map_err(|err| err.to_string())?;
+    let figures = crate::usage::figures_of(manager, threads, &prices)
+        .await
+        .map_err(|err| format!("{err:#}"))?;
+    Ok(crate::tui::app::usage::UsageBatch {
+        figures,
+        prices: crate::tui::app::usage::PricesUsed {
+            taken: prices.taken,
+            source: prices.source,
+        },
+    })
 }
 
 /// Every thread's rollout on disk (active and archived), the largest kept, for the disk screen.
