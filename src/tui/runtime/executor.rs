@@ -457,14 +457,14 @@ async fn load_usage(
 async fn load_disk(manager: &ThreadManager) -> Result<crate::tui::app::disk::DiskData, String> {
     let mut threads = Vec::new();
     for archived in [false, true] {
-        let page = manager
-            .list_threads(crate::store::ListThreadsParams {
-                page_size: 0,
-                archived,
-                ..Default::default()
-            })
+        let params = crate::store::ListThreadsParams {
+            page_size: 0,
+            archived,
+            ..Default::default()
+        };
+        let page = crate::prune::every_thread(manager, params)
             .await
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| format!("{err:#}"))?;
         threads.extend(page.items);
     }
     // Sizes are `stat`s of every rollout: off the async threads.
