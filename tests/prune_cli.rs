@@ -336,7 +336,14 @@ fn threads_no_listing_shows_are_pruned_too() {
 
     let plan = json(&run(
         home.path(),
-        &["prune", "--larger-than", "10K", "--trash", "--dry-run", "--json"],
+        &[
+            "prune",
+            "--larger-than",
+            "10K",
+            "--trash",
+            "--dry-run",
+            "--json",
+        ],
     ));
     let mut picked: Vec<&str> = plan["threads"]
         .as_array()
@@ -358,7 +365,10 @@ fn threads_no_listing_shows_are_pruned_too() {
         &["prune", "--larger-than", "10K", "--compress", "--yes"],
     ));
     assert!(out.contains(&format!("compressed {}", silent.id)), "{out}");
-    assert!(out.contains(&format!("compressed {}", unindexed.id)), "{out}");
+    assert!(
+        out.contains(&format!("compressed {}", unindexed.id)),
+        "{out}"
+    );
     for thread in [&silent, &unindexed] {
         assert!(!thread.path.exists(), "{}", thread.path.display());
         let mut zst = thread.path.clone().into_os_string();
