@@ -301,6 +301,28 @@ async fn a_full_text_search_over_a_real_home_shows_snippets_and_jumps_between_ma
     loop_ends(task).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_shows_a_real_threads_own_tokens_cost_and_size_once_counted() {
+    use crate::demo::DemoHome;
+    use crate::store::local::{LocalStoreOptions, LocalThreadStore};
+    let home = DemoHome::create().expect("demo home");
+    let store = Arc::new(LocalThreadStore::open(
+        home.path(),
+        LocalStoreOptions::default(),
+    ));
+    let manager = Arc::new(ThreadManager::new(store));
+    let (screen, input, task) = start_loop(manager, 120, 40, None);
+    // Counted in the background from the rollout, then priced and shown.
+    screen.wait_for(" own").await;
+    screen.wait_for("priced   gpt-5.5-codex (table of ").await;
+    let shown = screen.screen();
+    assert!(!shown.contains("counting…"), "{shown}");
+    assert!(shown.contains("cost     $"), "{shown}");
+    assert!(shown.contains(" KB"), "the size: {shown}");
+    drop(input);
+    loop_ends(task).await;
+}
+
 /// Options whose config file does not exist, so only the defaults and `ui_state_path` count.
 fn options_in(dir: &std::path::Path) -> super::TuiOptions {
     let mut options = super::TuiOptions::new(dir.to_path_buf());
