@@ -210,7 +210,8 @@ async fn a_failed_edit_shows_in_the_status_line() {
     send(&input, key(KeyCode::Char('m'))).await;
     screen.wait_for("Could not save").await;
     // The memory mode did not change (an in-memory store has no rollouts to count usage in:
-    // its figures show as unknown).
+    // its figures show as unknown once the answer is back).
+    screen.wait_for("? tok").await;
     let shown = screen.screen();
     let row = shown
         .lines()
