@@ -165,6 +165,7 @@ impl Bench {
             ("stats-cold", Box::new(|| self.stats_cold())),
             ("stats-warm", Box::new(|| self.stats_warm())),
             ("stats-ccusage", Box::new(|| self.stats_beside_ccusage())),
+            ("prune-dry-run", Box::new(|| self.prune_dry_run())),
         ];
         if let Some(only) = only {
             let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
@@ -312,6 +313,26 @@ impl Bench {
             ours,
             ("ccusage codex daily", theirs),
             "faster than ccusage",
+        ))
+    }
+
+    /// `prune --trash --dry-run` (the plan over every thread file, active and archived, each
+    /// measured and checked for a holder) beside a warm `list --limit 0 --json` of the active
+    /// tree, both with the listing's cache warm.
+    fn prune_dry_run(&self) -> anyhow::Result<Row> {
+        let cache = tempfile::TempDir::new()?;
+        let args = ["prune", "--trash", "--dry-run", "--json"];
+        timed(&mut self.codex_threads(cache.path(), &args))?;
+        timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0", "--json"]))?;
+        let ours = self.median(|| timed(&mut self.codex_threads(cache.path(), &args)))?;
+        let list = self.median(|| {
+            timed(&mut self.codex_threads(cache.path(), &["list", "--limit", "0", "--json"]))
+        })?;
+        Ok(row(
+            "prune --trash --dry-run --json, cache warm",
+            ours,
+            ("list --limit 0 --json, warm", list),
+            "≤ 2× list",
         ))
     }
 

@@ -3,7 +3,8 @@
 //! carry the picture as base64), command output and the part of it that repeats output
 //! recorded earlier in the thread (Codex keeps one run's output in several places: the
 //! `function_call_output` sent to the model, the `exec_command_end` event, a paginated
-//! `CommandExecution` item), and the bytes per line kind.
+//! `CommandExecution` item), the bytes per line kind, and every inline binary kind by where
+//! it sits (`inline_binary`).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -12,6 +13,8 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
+
+mod inline_binary;
 
 use crate::protocol::output_value_text;
 use crate::rollout::{MAX_LINE_BYTES, open_rollout};
@@ -38,9 +41,23 @@ pub struct DiskUse {
     pub repeated_command_output_bytes: u64,
     /// Lines longer than the 8 MiB a line is parsed up to: counted, and scanned for images.
     pub overlong_lines: u64,
+    /// Inline binary (base64 carried as text) by where it sits, largest first: data URLs in
+    /// `input_image` items (user messages, local image attachments, tool results),
+    /// `image_url` objects, a user message's `images`, other data URLs, generated images and
+    /// MCP image, audio and resource content. Found in the lines that parse (not in lines
+    /// over the parse limit, whose `data:image/` URLs only the scan above counts).
+    pub inline_binary: Vec<BinaryBytes>,
     /// Bytes per line kind (`response_item:message`, `event_msg:exec_command_end`, …),
     /// largest first.
     pub by_kind: Vec<KindBytes>,
+}
+
+/// The inline binary of one kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BinaryBytes {
+    pub kind: String,
+    pub items: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -81,6 +98,7 @@ struct Weigher {
     in_image: Option<u64>,
     seen_outputs: HashSet<(u64, usize)>,
     kinds: HashMap<String, (u64, u64)>,
+    binary: HashMap<&'static str, (u64, u64)>,
 }
 
 impl Weigher {
@@ -158,6 +176,11 @@ impl Weigher {
             match serde_json::from_slice::<Value>(&line) {
                 Ok(value) => {
                     self.count_outputs(&value);
+                    for (kind, bytes) in inline_binary::find(&value) {
+                        let entry = self.binary.entry(kind).or_default();
+                        entry.0 += 1;
+                        entry.1 += bytes;
+                    }
                     line_kind(&value)
                 }
                 Err(_) => "(not JSON)".to_string(),
@@ -194,6 +217,17 @@ impl Weigher {
             .collect();
         by_kind.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.kind.cmp(&b.kind)));
         self.totals.by_kind = by_kind;
+        let mut binary: Vec<BinaryBytes> = self
+            .binary
+            .into_iter()
+            .map(|(kind, (items, bytes))| BinaryBytes {
+                kind: kind.to_string(),
+                items,
+                bytes,
+            })
+            .collect();
+        binary.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.kind.cmp(&b.kind)));
+        self.totals.inline_binary = binary;
         self.totals
     }
 }

@@ -130,14 +130,16 @@ pub async fn plan(
         skipped: Vec::new(),
     };
     for &archived in trees {
-        let page = manager
-            .list_threads(ListThreadsParams {
+        let page = every_thread(
+            manager,
+            ListThreadsParams {
                 page_size: 0,
                 archived,
                 source: filter.source.clone(),
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         for thread in page.items {
             let Some(disk) = on_disk(&thread) else {
                 continue;
@@ -164,6 +166,20 @@ pub async fn plan(
             .cmp(&(a.disk.bytes, b.thread.thread_id.to_string()))
     });
     Ok(plan)
+}
+
+/// The threads of a listing, those without a preview included when the store is a Codex home
+/// (they are files that take disk like any other; a listing leaves them out).
+pub async fn every_thread(
+    manager: &ThreadManager,
+    params: ListThreadsParams,
+) -> anyhow::Result<crate::store::ThreadPage> {
+    Ok(
+        match manager.store().as_any().downcast_ref::<LocalThreadStore>() {
+            Some(store) => store.list_every_thread(params).await?,
+            None => manager.list_threads(params).await?,
+        },
+    )
 }
 
 /// Why a thread is left alone now, if it is: a Codex process (or this one) has it open, or it

@@ -312,3 +312,67 @@ fn list_sorts_by_size_largest_first_and_by_updated_time_by_default() {
         ]
     );
 }
+
+/// A thread with no user message has no preview, so no listing shows it (as Codex's does not);
+/// its file takes disk all the same, and prune sees every thread file: in the state DB's home
+/// and one the DB has no row for.
+#[test]
+fn threads_no_listing_shows_are_pruned_too() {
+    let home = TestHome::new();
+    home.create_state_db(SchemaVariant::Current);
+    let listed_one = home.add_indexed_thread(&big_spec("Listed"));
+    let silent = home.add_indexed_thread(
+        &big_spec("Never asked")
+            .no_user_message()
+            .created(at("2026-01-11T10:00:00Z")),
+    );
+    let unindexed = home.add_thread(
+        &ThreadSpec::new()
+            .created(at("2026-01-12T10:00:00Z"))
+            .assistant_message(&"A reply without a question. ".repeat(2000))
+            .no_user_message(),
+    );
+    assert_eq!(listed(&home, false), vec![listed_one.id.to_string()]);
+
+    let plan = json(&run(
+        home.path(),
+        &[
+            "prune",
+            "--larger-than",
+            "10K",
+            "--trash",
+            "--dry-run",
+            "--json",
+        ],
+    ));
+    let mut picked: Vec<&str> = plan["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|thread| thread["id"].as_str().unwrap())
+        .collect();
+    picked.sort();
+    let mut expected = vec![
+        listed_one.id.to_string(),
+        silent.id.to_string(),
+        unindexed.id.to_string(),
+    ];
+    expected.sort();
+    assert_eq!(picked, expected, "{plan}");
+
+    let out = stdout(&run(
+        home.path(),
+        &["prune", "--larger-than", "10K", "--compress", "--yes"],
+    ));
+    assert!(out.contains(&format!("compressed {}", silent.id)), "{out}");
+    assert!(
+        out.contains(&format!("compressed {}", unindexed.id)),
+        "{out}"
+    );
+    for thread in [&silent, &unindexed] {
+        assert!(!thread.path.exists(), "{}", thread.path.display());
+        let mut zst = thread.path.clone().into_os_string();
+        zst.push(".zst");
+        assert!(std::path::Path::new(&zst).exists());
+    }
+}

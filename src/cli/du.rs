@@ -187,6 +187,19 @@ pub async fn du_thread(
             used.overlong_lines
         )?;
     }
+    if !used.inline_binary.is_empty() {
+        writeln!(out, "inline binary (base64) by where it is:")?;
+        for kind in &used.inline_binary {
+            writeln!(
+                out,
+                "{:>10}  {}  {:>7}  {}",
+                decimal_size(kind.bytes),
+                share(kind.bytes),
+                kind.items,
+                kind.kind
+            )?;
+        }
+    }
     writeln!(out, "by line kind:")?;
     for kind in &used.by_kind {
         writeln!(

@@ -135,21 +135,15 @@ pub(super) async fn list(
     warn_skipped(&page.skipped);
     let now = Utc::now();
     if json {
-        let usage = stats::usage_of(manager, &page.items).await?;
+        let figures = stats::figures_of(manager, &page.items).await?;
         let threads: Vec<stats::ListedThreadJson> = page
             .items
             .iter()
             .map(|thread| {
-                let counted = usage.as_ref().and_then(|(prices, usages)| {
-                    let own = usages.get(&thread.thread_id)?;
-                    Some((own.total(), stats::thread_cost(own, prices)))
-                });
-                stats::ListedThreadJson {
-                    thread: thread_json(thread, manager.is_live(thread, now)),
-                    tokens: counted.map(|(tokens, _)| tokens),
-                    cost: counted.and_then(|(_, cost)| cost),
-                    bytes: stats::rollout_bytes(thread),
-                }
+                stats::ListedThreadJson::new(
+                    thread_json(thread, manager.is_live(thread, now)),
+                    figures.get(&thread.thread_id),
+                )
             })
             .collect();
         serde_json::to_writer_pretty(&mut *out, &threads)?;

@@ -1,18 +1,18 @@
 //! `stats`, and the usage columns of `list --json`: what the usage module counts, printed.
 
-use std::io::Write;
-use std::sync::Arc;
-
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::io::Write;
 
 use crate::export::ThreadJson;
 use crate::manager::ThreadManager;
 use crate::store::local::LocalThreadStore;
 use crate::store::{SourceFilter, StoredThread};
 use crate::tui::config::user_config_path;
-use crate::usage::{GroupBy, GroupRow, PriceTable, StatsFilter, StatsReport, ThreadFacts, Tokens};
+use crate::usage::{
+    GroupBy, GroupRow, PriceTable, StatsFilter, StatsReport, ThreadFacts, ThreadFigures, Tokens,
+};
 
 /// `stats`' options.
 pub struct StatsArgs {
@@ -157,53 +157,29 @@ pub struct ListedThreadJson<'a> {
     pub bytes: Option<u64>,
 }
 
-/// The size on disk of a thread's rollout: as the listing measured it, else the plain file's,
-/// else its `.zst`'s.
-pub fn rollout_bytes(thread: &StoredThread) -> Option<u64> {
-    if let Some(bytes) = thread.rollout_bytes {
-        return Some(bytes);
+impl<'a> ListedThreadJson<'a> {
+    pub fn new(thread: ThreadJson<'a>, figures: Option<&ThreadFigures>) -> Self {
+        ListedThreadJson {
+            thread,
+            tokens: figures.and_then(|figures| figures.tokens),
+            cost: figures.and_then(|figures| figures.cost),
+            bytes: figures.and_then(|figures| figures.bytes),
+        }
     }
-    let plain = thread.rollout_path.as_deref()?;
-    [plain.to_path_buf(), crate::rollout::zst_sibling(plain)]
-        .iter()
-        .find_map(|path| std::fs::metadata(path).ok().filter(|meta| meta.is_file()))
-        .map(|meta| meta.len())
 }
 
 /// Reads the usage cache of a Codex home into memory (nothing on a shared store): run beside
-/// a listing whose threads' usage `usage_of` is asked next.
+/// a listing whose threads' figures `figures_of` is asked next.
 pub async fn preload_usage(manager: &ThreadManager) {
     if let Ok(store) = local_store(manager) {
         store.preload_usage().await;
     }
 }
 
-/// The usage of listed threads, by id, when the store is a Codex home.
-pub async fn usage_of(
+/// The figures of listed threads, by id (see `usage::figures_of`).
+pub async fn figures_of(
     manager: &ThreadManager,
     threads: &[StoredThread],
-) -> anyhow::Result<
-    Option<(
-        PriceTable,
-        std::collections::HashMap<crate::protocol::ThreadId, Arc<crate::usage::ThreadUsage>>,
-    )>,
-> {
-    let Ok(store) = local_store(manager) else {
-        return Ok(None);
-    };
-    let paths = threads
-        .iter()
-        .filter_map(|thread| Some((thread.thread_id, thread.rollout_path.clone()?)))
-        .collect();
-    let usages = store.usage_at(paths).await?;
-    Ok(Some((prices()?, usages)))
-}
-
-/// A thread's total cost: `None` when any of its calls has no price.
-pub fn thread_cost(usage: &crate::usage::ThreadUsage, prices: &PriceTable) -> Option<f64> {
-    usage
-        .calls()
-        .iter()
-        .map(|bucket| prices.cost(bucket.model.as_deref(), &bucket.tokens))
-        .sum()
+) -> anyhow::Result<std::collections::HashMap<crate::protocol::ThreadId, ThreadFigures>> {
+    crate::usage::figures_of(manager, threads, &prices()?).await
 }

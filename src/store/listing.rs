@@ -102,8 +102,13 @@ pub fn is_listable(thread: &StoredThread) -> bool {
 }
 
 pub fn matches_filters(thread: &StoredThread, params: &ListThreadsParams) -> bool {
-    is_listable(thread)
-        && thread.archived == params.archived
+    is_listable(thread) && matches_filters_listed_or_not(thread, params)
+}
+
+/// The filters alone, for a thread a listing would leave out too (no preview yet): what
+/// `prune` and the disk screen look at, every thread file of the home.
+pub fn matches_filters_listed_or_not(thread: &StoredThread, params: &ListThreadsParams) -> bool {
+    thread.archived == params.archived
         && matches_cwd(&thread.cwd, params.cwd_filters.as_deref())
         && matches_search(thread, params.search_term.as_deref())
         && params.source.matches(&thread.source)

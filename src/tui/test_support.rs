@@ -87,7 +87,7 @@ pub fn state_with_threads(
     let request_id = load_threads_request(&effects).expect("a list request");
     let live = threads.first().map(|t| t.thread_id).into_iter().collect();
     let next_cursor = more.then(|| "next-page".to_string());
-    update(
+    let effects = update(
         &mut state,
         Msg::ThreadsLoaded {
             request_id,
@@ -101,7 +101,77 @@ pub fn state_with_threads(
             }),
         },
     );
+    answer_usage(&mut state, &effects);
     state
+}
+
+/// Answers every usage request among `effects` as the runtime would: each thread's own tokens
+/// are its `token_usage` total (nine tenths input, a third of that cached), priced with the
+/// shipped table, and its rollout is 37 KB per thousand tokens.
+pub fn answer_usage(state: &mut State, effects: &[Effect]) {
+    let prices = crate::usage::PriceTable::shipped();
+    for effect in effects {
+        let Effect::LoadUsage { threads } = effect else {
+            continue;
+        };
+        let mut figures = std::collections::HashMap::new();
+        for thread in threads {
+            figures.insert(thread.thread_id, fixture_figures(thread, &prices));
+        }
+        let asked = threads
+            .iter()
+            .map(|thread| {
+                (
+                    thread.thread_id,
+                    crate::tui::app::usage::UsageKey::of(thread),
+                )
+            })
+            .collect();
+        update(
+            state,
+            Msg::UsageLoaded {
+                threads: asked,
+                result: Ok(crate::tui::app::usage::UsageBatch {
+                    figures,
+                    prices: crate::tui::app::usage::PricesUsed {
+                        taken: prices.taken.clone(),
+                        source: prices.source.clone(),
+                    },
+                }),
+            },
+        );
+    }
+}
+
+fn fixture_figures(
+    thread: &StoredThread,
+    prices: &crate::usage::PriceTable,
+) -> crate::usage::ThreadFigures {
+    let total = thread.tokens_used().max(0) as u64;
+    let input = total * 9 / 10;
+    let tokens = crate::usage::Tokens {
+        input,
+        cached_input: input / 3,
+        output: total - input,
+        reasoning: (total - input) / 4,
+        total,
+    };
+    let model = thread
+        .model
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
+    let source = if prices.price(&model).is_some() {
+        crate::usage::PriceSource::Shipped
+    } else {
+        crate::usage::PriceSource::None
+    };
+    crate::usage::ThreadFigures {
+        tokens: Some(tokens),
+        cost: prices.cost(Some(&model), &tokens),
+        models: vec![crate::usage::ModelPrice { model, source }],
+        bytes: Some(total * 37),
+        damaged: None,
+    }
 }
 
 pub fn load_threads_request(effects: &[Effect]) -> Option<u64> {

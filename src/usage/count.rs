@@ -7,8 +7,14 @@
 //!   running total reaches the record's `thread_token_usage`;
 //! * a fork counts its own calls only. A legacy fork starts with its parent's lines copied
 //!   after a foreign `session_meta`, all written in one burst when the fork was made; their
-//!   calls are the parent's and are skipped. A paginated fork copies no lines, but its running
-//!   totals start from the parent's: `last_token_usage` is still the fork's own call.
+//!   calls are the parent's and are skipped. The burst is told by its stamps: one line after
+//!   another, each within `FORK_COPY_GAP_MS` of the one before (0.147's app server writes a
+//!   whole copy within a millisecond or two; its fork's own first call, answered at once by a
+//!   local mock model, came some 350 ms after the copy's last line, and the own turn's
+//!   `turn_context` 25 ms after it: see `tests/conformance_usage_fork.rs`). The model a copied
+//!   `turn_context` names is still the one in effect for the fork's first own call. A
+//!   paginated fork copies no lines, but its running totals start from the parent's:
+//!   `last_token_usage` is still the fork's own call.
 //!
 //! The state survives between passes (it is cached), so a rollout that grew is read from where
 //! the last pass stopped.
@@ -19,9 +25,11 @@ use serde_json::Value;
 use crate::protocol::time::parse_timestamp;
 use crate::protocol::{EventMsg, RolloutItem, RolloutLine, SessionMeta, ThreadId, TokenUsage};
 
-/// Lines of a legacy fork's copy burst are stamped within this long of the copied
-/// `session_meta`; the fork's own first call comes later (a user turn and a model reply).
-const FORK_COPY_BURST_MS: i64 = 1_000;
+/// Consecutive usage lines of a legacy fork's copy are stamped within this long of each other
+/// (the copy is written in one burst); the fork's own first call comes later, after a user
+/// turn and a model's reply. (A copy's long lines, written between two usage lines, would
+/// need over a tenth of a second to end the burst early.)
+const FORK_COPY_GAP_MS: i64 = 100;
 
 /// Token counts as Codex reports them: `input` includes `cached_input`, `output` includes
 /// `reasoning`, `total` is input plus output.
@@ -84,8 +92,9 @@ enum ForkCopy {
     /// No foreign `session_meta` seen yet.
     #[default]
     NotSeen,
-    /// Inside a legacy fork's copy burst, which began at this instant (ms).
-    Copying { started_ms: i64 },
+    /// Inside a legacy fork's copy burst, whose last line seen was stamped at this instant
+    /// (ms).
+    Copying { last_ms: i64 },
     /// Past the copy: every later call is the thread's own.
     Done,
 }
@@ -119,11 +128,13 @@ impl ThreadUsage {
     pub fn observe_line(&mut self, line: &RolloutLine) {
         match &line.item {
             RolloutItem::SessionMeta(meta) => self.observe_meta(meta, &line.timestamp),
-            RolloutItem::TurnContext(context) if self.is_own_line(&line.timestamp) => {
+            RolloutItem::TurnContext(context) => {
+                // A copied turn context still says which model the fork starts with.
+                let own = self.is_own_line(&line.timestamp);
                 if !context.model.is_empty() {
                     self.model = Some(context.model.clone());
                 }
-                if self.cwd.is_none() && !context.cwd.is_empty() {
+                if own && self.cwd.is_none() && !context.cwd.is_empty() {
                     self.cwd = Some(context.cwd.clone());
                 }
             }
@@ -160,7 +171,7 @@ impl ThreadUsage {
                 // A legacy fork's copy of its parent begins here.
                 if let Some(at) = parse_timestamp(stamp) {
                     self.fork_copy = ForkCopy::Copying {
-                        started_ms: at.timestamp_millis(),
+                        last_ms: at.timestamp_millis(),
                     };
                 }
             }
@@ -169,18 +180,24 @@ impl ThreadUsage {
     }
 
     /// Whether a line stamped `stamp` is the thread's own (not in a fork's copy burst). Ends
-    /// the burst at the first line stamped after it.
+    /// the burst at the first line stamped longer than the gap after the line before.
     fn is_own_line(&mut self, stamp: &str) -> bool {
-        let ForkCopy::Copying { started_ms } = self.fork_copy else {
+        let ForkCopy::Copying { last_ms } = self.fork_copy else {
             return true;
         };
         let at = parse_timestamp(stamp).map(|at| at.timestamp_millis());
         match at {
-            Some(at) if at > started_ms + FORK_COPY_BURST_MS => {
+            Some(at) if at > last_ms + FORK_COPY_GAP_MS => {
                 self.fork_copy = ForkCopy::Done;
                 true
             }
-            _ => false,
+            Some(at) => {
+                self.fork_copy = ForkCopy::Copying {
+                    last_ms: last_ms.max(at),
+                };
+                false
+            }
+            None => false,
         }
     }
 

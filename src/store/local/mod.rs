@@ -6,6 +6,7 @@ mod cache;
 mod compress;
 mod curate;
 mod delete;
+mod every_thread;
 mod live_writer;
 mod private_marks;
 mod read;

@@ -162,6 +162,16 @@ impl LocalStore {
     /// time for created, mtime for updated); only as many rollouts are summarised as the page
     /// needs. Bad entries met on the way are passed over and reported in `skipped`.
     pub(super) fn list_threads(&self, params: &ListThreadsParams) -> StoreResult<ThreadPage> {
+        self.list_threads_where(params, matches_filters)
+    }
+
+    /// `list_threads` with the threads `keep` picks (with the listing's filters or without
+    /// its rule that a thread without a preview is not listed).
+    pub(super) fn list_threads_where(
+        &self,
+        params: &ListThreadsParams,
+        keep: fn(&StoredThread, &ListThreadsParams) -> bool,
+    ) -> StoreResult<ThreadPage> {
         let cursor = params
             .cursor
             .as_deref()
@@ -228,7 +238,7 @@ impl LocalStore {
                 let row = rows.get(&id);
                 if let Some(thread) =
                     self.listed_thread(file, row, name, projected.get(&id), &facts, &mut skipped)
-                    && matches_filters(&thread, params)
+                    && keep(&thread, params)
                 {
                     found.push((key, thread));
                 }

@@ -16,7 +16,7 @@ use crate::usage::ThreadUsage;
 
 /// Bump when `ThreadUsage` or the counting rules change: an index of another version is
 /// rebuilt.
-const USAGE_INDEX_VERSION: i64 = 1;
+const USAGE_INDEX_VERSION: i64 = 2;
 
 #[derive(Clone)]
 struct Entry {

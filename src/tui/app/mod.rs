@@ -29,6 +29,7 @@ pub mod supervise;
 mod thread_actions;
 pub mod trash;
 mod update;
+pub mod usage;
 
 pub use full_text::{ResultRow, SearchProgress, SearchResults};
 pub use history::{FollowStatus, HistoryView};

@@ -92,6 +92,12 @@ pub enum Msg {
         request_id: u64,
         result: Result<std::sync::Arc<super::stats::StatsData>, String>,
     },
+    /// Listed threads' own tokens, cost and size (`Effect::LoadUsage`), for the threads as
+    /// they were asked for.
+    UsageLoaded {
+        threads: Vec<(ThreadId, super::usage::UsageKey)>,
+        result: Result<super::usage::UsageBatch, String>,
+    },
     /// The threads in the trash, for the trash view.
     TrashLoaded {
         request_id: u64,
@@ -195,6 +201,10 @@ pub enum Effect {
     /// `Msg::StatsLoaded`.
     LoadStats {
         request_id: u64,
+    },
+    /// Count these listed threads' own tokens, cost and size; answered by `Msg::UsageLoaded`.
+    LoadUsage {
+        threads: Vec<StoredThread>,
     },
     /// Read the trash (the threads our delete moved there); answered by `Msg::TrashLoaded`.
     LoadTrash {

@@ -3,9 +3,9 @@
 //! `public` (`ThreadManager::set_private`). The mark is ours, not Codex's: a `⌂` before the
 //! title and a line in the preview pane show it.
 
+use super::edited::{apply_thread, known_thread};
 use super::msg::Effect;
 use super::state::State;
-use super::edited::{apply_thread, known_thread};
 use crate::protocol::ThreadId;
 use crate::store::StoredThread;
 use crate::text::sanitize::single_line;

@@ -196,6 +196,8 @@ pub struct State {
     pub trash: TrashView,
     /// The disk screen's largest threads.
     pub disk: super::disk::DiskView,
+    /// The listed threads' own tokens, cost and size.
+    pub usage: super::usage::UsageView,
     /// The full-text query being typed: across every thread from the list, within the thread
     /// from the history.
     pub prompt: Option<String>,
@@ -244,6 +246,7 @@ impl State {
             stats: StatsView::default(),
             trash: TrashView::default(),
             disk: Default::default(),
+            usage: Default::default(),
             prompt: None,
             prompt_prefilled: false,
             full_text: None,

@@ -69,7 +69,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects.extend(split::refresh_if_due(state));
             effects
         }
-        Msg::ThreadsLoaded { request_id, result } => on_threads_loaded(state, request_id, result),
+        Msg::ThreadsLoaded { request_id, result } => {
+            let mut effects = on_threads_loaded(state, request_id, result);
+            effects.extend(super::usage::request(state));
+            effects
+        }
+        Msg::UsageLoaded { threads, result } => {
+            super::usage::on_loaded(state, threads, result);
+            Vec::new()
+        }
         Msg::HistoryLoaded {
             request_id,
             direction,

@@ -80,6 +80,20 @@ impl Executor {
                 let result = load_stats(&manager).await;
                 Msg::StatsLoaded { request_id, result }
             }),
+            Effect::LoadUsage { threads } => self.spawn(async move {
+                let asked = threads
+                    .iter()
+                    .map(|thread| {
+                        let key = crate::tui::app::usage::UsageKey::of(thread);
+                        (thread.thread_id, key)
+                    })
+                    .collect();
+                let result = load_usage(&manager, &threads).await;
+                Msg::UsageLoaded {
+                    threads: asked,
+                    result,
+                }
+            }),
             Effect::LoadTrash { request_id } => self.spawn(async move {
                 let result = manager.list_trash().await.map_err(|err| err.to_string());
                 Msg::TrashLoaded { request_id, result }
@@ -431,18 +445,37 @@ async fn load_stats(
     }))
 }
 
+/// Listed threads' own figures, with the prices in use.
+async fn load_usage(
+    manager: &ThreadManager,
+    threads: &[crate::store::StoredThread],
+) -> Result<crate::tui::app::usage::UsageBatch, String> {
+    let prices = crate::usage::PriceTable::load(crate::tui::config::user_config_path().as_deref())
+        .map_err(|err| err.to_string())?;
+    let figures = crate::usage::figures_of(manager, threads, &prices)
+        .await
+        .map_err(|err| format!("{err:#}"))?;
+    Ok(crate::tui::app::usage::UsageBatch {
+        figures,
+        prices: crate::tui::app::usage::PricesUsed {
+            taken: prices.taken,
+            source: prices.source,
+        },
+    })
+}
+
 /// Every thread's rollout on disk (active and archived), the largest kept, for the disk screen.
 async fn load_disk(manager: &ThreadManager) -> Result<crate::tui::app::disk::DiskData, String> {
     let mut threads = Vec::new();
     for archived in [false, true] {
-        let page = manager
-            .list_threads(crate::store::ListThreadsParams {
-                page_size: 0,
-                archived,
-                ..Default::default()
-            })
+        let params = crate::store::ListThreadsParams {
+            page_size: 0,
+            archived,
+            ..Default::default()
+        };
+        let page = crate::prune::every_thread(manager, params)
             .await
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| format!("{err:#}"))?;
         threads.extend(page.items);
     }
     // Sizes are `stat`s of every rollout: off the async threads.

@@ -14,12 +14,15 @@ use super::preview;
 use super::search;
 use super::status::{self, with_badge};
 use crate::protocol::ThreadMemoryMode;
-use crate::store::{SortKey, SourceFilter};
+use crate::store::{SortKey, SourceFilter, StoredThread};
+use crate::text::decimal_size;
 use crate::text::sanitize::single_line;
+use crate::tui::app::usage::RowUsage;
 use crate::tui::app::{ListRow, Scope, State, Tab};
 use crate::tui::config::Density;
 use crate::tui::transcript::cells::format_count;
 use crate::tui::transcript::wrap::{pad_line, truncate, truncate_line};
+use crate::usage::ThreadFigures;
 
 pub fn render(frame: &mut Frame, state: &State, layout: &ScreenLayout) {
     render_header(frame, state, layout.header);
@@ -303,12 +306,13 @@ fn dense_columns(metas: &[Vec<MetaPart>], width: usize) -> Vec<(u8, usize)> {
 }
 
 /// The dense layout's columns by drop rank, in display order: time, origin (threads of a shared
-/// store), Codex section, Codex project, branch, directory, model, tokens, memory.
-const COLUMN_ORDER: [u8; 9] = [0, 1, 7, 8, 2, 6, 5, 4, 3];
+/// store), Codex section, Codex project, branch, directory, model, tokens, cost, size, memory.
+const COLUMN_ORDER: [u8; 11] = [0, 1, 7, 8, 2, 6, 5, 4, 9, 10, 3];
 
-/// Which column goes first when the row is narrow: directory, model, tokens, memory, Codex
-/// project, Codex section, branch, origin; the time stays.
-const DROP_ORDER: [u8; 9] = [6, 5, 4, 3, 8, 7, 2, 1, 0];
+/// Which column goes first when the row is narrow: directory, model, size, tokens, cost,
+/// memory, Codex project, Codex section, branch, origin; the time stays. (At 80 columns the
+/// cost stays beside the memory mode; with the preview pane open the figures are there.)
+const DROP_ORDER: [u8; 11] = [6, 5, 10, 4, 9, 3, 8, 7, 2, 1, 0];
 
 /// Before the title of a thread pinned in Codex.
 pub const PIN_GLYPH: &str = "◆";
@@ -377,13 +381,7 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
             drop_rank: 5,
         });
     }
-    if thread.tokens_used() > 0 {
-        parts.push(MetaPart {
-            text: format!("{} tok", format_count(thread.tokens_used())),
-            style: theme.dim,
-            drop_rank: 4,
-        });
-    }
+    parts.extend(usage_parts(state, thread));
     let memory_style = match thread.memory_mode {
         ThreadMemoryMode::Enabled => theme.dim,
         ThreadMemoryMode::Disabled => theme.warning,
@@ -394,6 +392,51 @@ fn meta_parts(state: &State, row: &ListRow) -> Vec<MetaPart> {
         drop_rank: 3,
     });
     parts
+}
+
+/// The thread's own tokens (rank 4), their cost (rank 9) and its size on disk (rank 10):
+/// `…` while they are counted, `?` when they could not be.
+fn usage_parts(state: &State, thread: &StoredThread) -> Vec<MetaPart> {
+    let theme = &state.theme;
+    let figures = match state.usage.get(&thread.thread_id) {
+        RowUsage::Known(figures) => Some(figures),
+        RowUsage::Counting | RowUsage::Failed(_) => None,
+    };
+    let unknown = match state.usage.get(&thread.thread_id) {
+        RowUsage::Counting => "…",
+        _ => "?",
+    };
+    let tokens = figures.and_then(|figures| figures.tokens).map_or_else(
+        || unknown.to_string(),
+        |tokens| format_count(tokens.total as i64),
+    );
+    let cost = figures
+        .and_then(ThreadFigures::cost_label)
+        .unwrap_or_else(|| match unknown {
+            "?" => "$?".to_string(),
+            counting => counting.to_string(),
+        });
+    let bytes = figures
+        .and_then(|figures| figures.bytes)
+        .or(thread.rollout_bytes)
+        .map_or_else(|| unknown.to_string(), decimal_size);
+    vec![
+        MetaPart {
+            text: format!("{tokens} tok"),
+            style: theme.dim,
+            drop_rank: 4,
+        },
+        MetaPart {
+            text: cost,
+            style: theme.dim,
+            drop_rank: 9,
+        },
+        MetaPart {
+            text: bytes,
+            style: theme.dim,
+            drop_rank: 10,
+        },
+    ]
 }
 
 fn joined(

@@ -15,6 +15,7 @@ pub mod split;
 mod stats;
 pub mod status;
 mod trash;
+mod usage_lines;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -78,3 +79,5 @@ mod stats_tests;
 mod tests;
 #[cfg(test)]
 mod trash_tests;
+#[cfg(test)]
+mod usage_tests;

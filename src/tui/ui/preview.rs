@@ -11,7 +11,6 @@ use crate::history::MessageRole;
 use crate::text::sanitize::{sanitize, single_line};
 use crate::tui::app::{Preview, State};
 use crate::tui::theme::Theme;
-use crate::tui::transcript::cells::format_count;
 use crate::tui::transcript::markdown::render_markdown;
 use crate::tui::transcript::wrap::{truncate, wrap_text};
 
@@ -134,11 +133,7 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
         lines.push(field("branch", single_line(branch)));
     }
     if let Some(model) = thread.model.as_deref() {
-        let mut text = single_line(model);
-        if thread.tokens_used() > 0 {
-            text.push_str(&format!(" · {} tokens", format_count(thread.tokens_used())));
-        }
-        lines.push(field("model", text));
+        lines.push(field("model", single_line(model)));
     }
     lines.push(field("memory", thread.memory_mode.as_str().to_string()));
     if let Some(placement) = &thread.section {
@@ -155,6 +150,9 @@ pub fn render(frame: &mut Frame, state: &State, area: Rect) {
                 super::list::PRIVATE_GLYPH
             ),
         ));
+    }
+    for (label, value) in super::usage_lines::usage_fields(state, thread) {
+        lines.push(field(label, value));
     }
     lines.push(Line::default());
     match state.previews.get(&thread.thread_id) {

@@ -142,7 +142,7 @@ fn archived_tab_80x24() {
         thread.archived = true;
         thread.archived_at = Some(thread.updated_at);
     }
-    update(
+    let effects = update(
         &mut state,
         Msg::ThreadsLoaded {
             request_id,
@@ -156,6 +156,7 @@ fn archived_tab_80x24() {
             }),
         },
     );
+    answer_usage(&mut state, &effects);
     assert_screen("archived_80x24", &state);
 }
 

@@ -156,6 +156,33 @@ fn a_legacy_fork_counts_its_own_calls_and_not_the_copied_ones() {
     assert_eq!(calls[0].tokens.total, 44);
 }
 
+/// As 0.147's app server forks: the own turn starts a few milliseconds after the copy (its
+/// turn context inside the gap, so read as copied) and a fast model answers well within a
+/// second; the own call is the fork's, on the model the copy left in effect.
+#[test]
+fn a_legacy_forks_own_call_soon_after_the_copy_is_its_own() {
+    let text = [
+        meta(
+            "2026-05-20T10:00:00.600Z",
+            OWN,
+            &format!(",\"forked_from_id\":\"{PARENT}\""),
+        ),
+        meta("2026-05-20T10:00:00.600Z", PARENT, ""),
+        context("2026-05-20T10:00:00.600Z", "gpt-5"),
+        count("2026-05-20T10:00:00.601Z", (100, 10), (100, 10)),
+        context("2026-05-20T10:00:00.601Z", "gpt-5"),
+        count("2026-05-20T10:00:00.601Z", (300, 30), (200, 20)),
+        // The fork's own turn: its context 24 ms later, its call 380 ms later.
+        context("2026-05-20T10:00:00.625Z", "gpt-5"),
+        count("2026-05-20T10:00:00.981Z", (340, 34), (40, 4)),
+    ]
+    .concat();
+    let calls = counted(&text).calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].model.as_deref(), Some("gpt-5"));
+    assert_eq!(calls[0].tokens.total, 44);
+}
+
 #[test]
 fn a_paginated_fork_counts_its_last_calls_though_its_totals_start_from_the_parents() {
     let text = [
