@@ -4,6 +4,7 @@
 //! appended.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -114,7 +115,11 @@ pub fn rollout_bytes(thread: &StoredThread) -> Option<u64> {
     if let Some(bytes) = thread.rollout_bytes {
         return Some(bytes);
     }
-    let plain = thread.rollout_path.as_deref()?;
+    plain_or_zst_bytes(thread.rollout_path.as_deref()?)
+}
+
+/// The size of the rollout at a plain path, else of its `.zst`.
+fn plain_or_zst_bytes(plain: &Path) -> Option<u64> {
     [plain.to_path_buf(), crate::rollout::zst_sibling(plain)]
         .iter()
         .find_map(|path| std::fs::metadata(path).ok().filter(|meta| meta.is_file()))
@@ -139,22 +144,29 @@ pub async fn figures_of(
             }
             None => HashMap::new(),
         };
-    let threads: Vec<StoredThread> = threads.to_vec();
+    // Only what sizing needs goes along: copying every listed thread cost more than the rest.
+    let sized: Vec<(ThreadId, Option<u64>, Option<PathBuf>)> = threads
+        .iter()
+        .map(|thread| match thread.rollout_bytes {
+            Some(bytes) => (thread.thread_id, Some(bytes), None),
+            None => (thread.thread_id, None, thread.rollout_path.clone()),
+        })
+        .collect();
     let prices = prices.clone();
     // Sizes not measured by the listing are `stat`s: off the async threads.
     let figures = tokio::task::spawn_blocking(move || {
-        threads
-            .iter()
-            .map(|thread| {
-                let bytes = rollout_bytes(thread);
-                let figures = match usages.get(&thread.thread_id) {
+        sized
+            .into_iter()
+            .map(|(id, listed_bytes, path)| {
+                let bytes = listed_bytes.or_else(|| path.as_deref().and_then(plain_or_zst_bytes));
+                let figures = match usages.get(&id) {
                     Some(usage) => ThreadFigures::counted(usage, &prices, bytes),
                     None => ThreadFigures {
                         bytes,
                         ..ThreadFigures::default()
                     },
                 };
-                (thread.thread_id, figures)
+                (id, figures)
             })
             .collect()
     })

@@ -98,6 +98,15 @@ impl LocalStore {
 
     /// `found` with its twins settled. Without stale temporary files or possible twins (the
     /// usual case) that is `found` itself, shared rather than copied.
+    /// The settled discovery of `sessions/` that the last listing kept, if it kept one.
+    pub(super) fn kept_active_discovery(&self) -> Option<Arc<Discovery>> {
+        let kept = self
+            .settled_active
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.as_ref().map(|kept| kept.discovery.clone())
+    }
+
     fn settle_twins(&self, found: &Arc<Discovery>, archived: bool) -> Arc<Discovery> {
         remove_stale_temps(&found.stale_temps);
         // An active rollout is checked against one read of the archive directory; an archived

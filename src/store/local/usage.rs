@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{LocalStore, LocalThreadStore};
 use crate::protocol::ThreadId;
-use crate::rollout::{RolloutFile, SkippedEntry};
+use crate::rollout::{RolloutFile, SkippedEntry, strip_zst};
 use crate::store::StoreResult;
 use crate::usage::ThreadUsage;
 
@@ -52,13 +52,26 @@ impl LocalThreadStore {
     ) -> StoreResult<HashMap<ThreadId, Arc<ThreadUsage>>> {
         self.blocking(move |store| {
             store.usages.preload();
-            let files: Vec<(ThreadId, RolloutFile)> = paths
-                .into_iter()
-                .filter_map(|(id, path)| Some((id, store.home.rollout_at(&path).ok()??)))
+            // A rollout the listing just found is taken as found (its size and time stamp are
+            // what the usage cache checks); any other is looked at again.
+            let listed = store.kept_active_discovery();
+            let listed_by_id: foldhash::HashMap<ThreadId, &RolloutFile> = listed
+                .iter()
+                .flat_map(|discovery| discovery.files.iter())
+                .map(|file| (file.thread_id, file))
                 .collect();
-            let plain: Vec<RolloutFile> = files.iter().map(|(_, file)| file.clone()).collect();
+            let (ids, files): (Vec<ThreadId>, Vec<RolloutFile>) = paths
+                .into_iter()
+                .filter_map(|(id, path)| {
+                    let file = match listed_by_id.get(&id) {
+                        Some(file) if strip_zst(&file.path) == path => (*file).clone(),
+                        _ => store.home.rollout_at(&path).ok()??,
+                    };
+                    Some((id, file))
+                })
+                .unzip();
             let mut found = HashMap::new();
-            for ((id, file), counted) in files.iter().zip(store.count_each(&plain)) {
+            for ((id, file), counted) in ids.iter().zip(&files).zip(store.count_each(&files)) {
                 match counted {
                     Ok(usage) => {
                         found.insert(*id, usage);
