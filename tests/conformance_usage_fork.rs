@@ -54,6 +54,10 @@ fn fork_counts_its_own_calls(release: &CodexRelease, paginated: bool) -> Result<
         .as_str()
         .context("thread/fork returned no thread id")?
         .to_owned();
+    // A person reads the fork before asking it anything. Without this pause the mock model's
+    // instant turn lands within the copy's burst (lines each within 100 ms of the one before),
+    // which is the counting rule's stated limit, not what a fork in use looks like.
+    std::thread::sleep(Duration::from_millis(500));
     server.run_turn(&fork, "The fork's own question")?;
     server.run_turn(&parent, "Third question, on the parent")?;
     server.close(Duration::from_secs(10))?;
